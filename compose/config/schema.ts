@@ -1,0 +1,193 @@
+/**
+ * The one HELK configuration schema. It produces the documented defaults
+ * (helk.config.json), the JSON Schema beside it, and validates every layer.
+ * Pure: no I/O here.
+ */
+import { z } from "zod";
+
+export const PROFILE_NAMES = ["core", "analysis", "notebook-analysis"] as const;
+export const ADDON_NAMES = ["alerting"] as const;
+export const SERVICE_NAMES = [
+  "kafka",
+  "elasticsearch",
+  "logstash",
+  "kibana",
+  "nginx",
+  "ksqldb",
+  "ksqldbCli",
+  "jupyter",
+  "spark",
+  "elastalert",
+] as const;
+export const TOPIC_NAMES = ["winlogbeat", "SYSMON_JOIN", "winevent", "filebeat", "zeek"] as const;
+
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+export type AddonName = (typeof ADDON_NAMES)[number];
+export type ImageKey = (typeof SERVICE_NAMES)[number];
+export type TopicName = (typeof TOPIC_NAMES)[number];
+
+/** A JVM-style size such as 512m or 2g, or "auto" to size it from the host's memory. */
+const heapSize = z
+  .string()
+  .regex(/^(auto|[1-9][0-9]*[mg])$/, 'expected "auto" or a size such as "512m" or "2g"')
+  .describe('JVM heap: "auto" (sized from host memory) or a size such as "512m" or "2g"');
+
+const port = z.number().int().min(1).max(65535).describe("TCP port, 1-65535");
+
+const ipv4 = z
+  .string()
+  .regex(
+    /^(auto|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9]))$/,
+    'expected "auto" or an IPv4 address such as 192.168.1.20',
+  );
+
+const image = z
+  .string()
+  .min(1)
+  .regex(/^[a-z0-9][a-zA-Z0-9._\-/:@]*$/, "expected an image reference such as repo/name:tag");
+
+const topic = z
+  .strictObject({
+    partitions: z.number().int().min(1).max(1000).describe("Number of partitions"),
+    retentionHours: z
+      .number()
+      .int()
+      .min(1)
+      .describe("How long Kafka keeps messages, in hours (retention.ms)"),
+  })
+  .describe("One Kafka topic");
+
+const topicDefault = (partitions: number, retentionHours: number) =>
+  topic.default({ partitions, retentionHours });
+
+export const DEFAULT_IMAGES: Record<ImageKey, string> = {
+  kafka: "apache/kafka:4.1.1",
+  elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.19.5",
+  logstash: "docker.elastic.co/logstash/logstash:8.19.5",
+  kibana: "docker.elastic.co/kibana/kibana:8.19.5",
+  nginx: "nginx:1.28.0-alpine",
+  ksqldb: "confluentinc/ksqldb-server:0.29.0",
+  ksqldbCli: "confluentinc/ksqldb-cli:0.29.0",
+  jupyter: "quay.io/jupyter/pyspark-notebook:spark-3.5.3",
+  spark: "apache/spark:3.5.3",
+  elastalert: "jertel/elastalert2:2.25.0",
+};
+
+const imagesShape = Object.fromEntries(
+  SERVICE_NAMES.map((name) => [name, image.default(DEFAULT_IMAGES[name])]),
+) as Record<ImageKey, z.ZodDefault<typeof image>>;
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of the JSON Schema (ignored by HELK)"),
+    profile: z
+      .enum(PROFILE_NAMES)
+      .default("analysis")
+      .describe("Build profile: core, analysis (adds ksqlDB) or notebook-analysis (adds Jupyter and Spark)"),
+    addons: z
+      .array(z.enum(ADDON_NAMES))
+      .default([])
+      .describe("Add-ons on top of the profile: alerting (ElastAlert 2)"),
+    hostIp: ipv4
+      .default("auto")
+      .describe("Address Winlogbeat and browsers use to reach this machine; auto = the address of the default route"),
+    projectName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, - and _ only")
+      .default("helk")
+      .describe("Docker Compose project name"),
+    installHome: z
+      .string()
+      .startsWith("/", "must be an absolute path")
+      .default("/opt/helk")
+      .describe("Where compose.yaml, .env, secrets and service configs live (env: HELK_HOME)"),
+    logFile: z
+      .string()
+      .startsWith("/", "must be an absolute path")
+      .default("/var/log/helk-install.log")
+      .describe("Install log: every step and command, secrets redacted"),
+    images: z.strictObject(imagesShape).prefault({}).describe("Image per service; point at a local registry or locally built images when air-gapped"),
+    ports: z
+      .strictObject({
+        kafka: port.default(9092).describe("Kafka external listener for Winlogbeat, published on hostIp"),
+        https: port.default(443).describe("nginx HTTPS (Kibana, Jupyter), published on hostIp"),
+        http: port.default(80).describe("nginx HTTP, redirects to HTTPS, published on hostIp"),
+        elasticsearch: port.default(9200).describe("Elasticsearch REST API, published on 127.0.0.1"),
+        logstashApi: port.default(9600).describe("Logstash monitoring API, published on 127.0.0.1"),
+        ksqldb: port.default(8088).describe("ksqlDB REST API, published on 127.0.0.1"),
+        sparkUi: port.default(8080).describe("Spark master web UI, published on 127.0.0.1"),
+      })
+      .prefault({})
+      .describe("Published ports"),
+    kafka: z
+      .strictObject({
+        topics: z
+          .strictObject({
+            winlogbeat: topicDefault(3, 168),
+            SYSMON_JOIN: topicDefault(1, 168),
+            winevent: topicDefault(1, 168),
+            filebeat: topicDefault(1, 168),
+            zeek: topicDefault(1, 168),
+          })
+          .prefault({})
+          .describe("Topics HELK creates"),
+      })
+      .prefault({})
+      .describe("Kafka settings"),
+    memory: z
+      .strictObject({
+        elasticsearchHeap: heapSize.default("auto"),
+        logstashHeap: heapSize.default("auto"),
+        kafkaHeap: heapSize.default("auto"),
+        ksqldbHeap: heapSize.default("auto"),
+        sparkWorkerMemory: heapSize.default("auto"),
+      })
+      .prefault({})
+      .describe("JVM heaps; auto sizes each from the host's memory"),
+    security: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Elasticsearch security, TLS and authentication in front of Kibana and Jupyter"),
+        kibanaUser: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
+          .default("helk")
+          .describe("User name for Kibana and Jupyter behind nginx (its password is generated)"),
+      })
+      .prefault({})
+      .describe("Security settings"),
+    timeouts: z
+      .strictObject({
+        healthSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe("How long to wait for each service to become healthy"),
+        pullSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .default(1800)
+          .describe("How long image pulls and builds may take"),
+      })
+      .prefault({})
+      .describe("Timeouts"),
+  })
+  .describe("HELK configuration");
+
+export type HelkConfig = z.output<typeof configSchema>;
+export type HelkConfigInput = z.input<typeof configSchema>;
+
+/** The documented defaults: what `{}` normalises to. */
+export function defaultConfig(): HelkConfig {
+  return configSchema.parse({});
+}
+
+/** JSON Schema for editors and for `helk.config.schema.json`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+}

@@ -1,0 +1,101 @@
+/** The build profiles and add-ons, after the original HELK builds (DESIGN.md). Pure data. */
+import type { AddonName, ProfileName } from "./config/schema.js";
+
+/** A compose service HELK can run. */
+export type ServiceName =
+  | "kafka"
+  | "elasticsearch"
+  | "logstash"
+  | "kibana"
+  | "nginx"
+  | "ksqldb-server"
+  | "ksqldb-cli"
+  | "jupyter"
+  | "spark-master"
+  | "spark-worker"
+  | "elastalert";
+
+export interface Profile {
+  name: ProfileName;
+  /** Number in the original HELK installer's menu, where there was one. */
+  helkOption?: number;
+  summary: string;
+  services: ServiceName[];
+  /** Minimum host memory in GiB; the wizard and preflight refuse less. */
+  minRamGiB: number;
+  /** Minimum free disk in GiB under the install home and Docker's data root. */
+  minDiskGiB: number;
+}
+
+export interface Addon {
+  name: AddonName;
+  summary: string;
+  services: ServiceName[];
+  extraRamGiB: number;
+}
+
+const CORE: ServiceName[] = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
+const ANALYSIS: ServiceName[] = [...CORE, "ksqldb-server", "ksqldb-cli"];
+const NOTEBOOK: ServiceName[] = [...ANALYSIS, "jupyter", "spark-master", "spark-worker"];
+
+export const PROFILES: readonly Profile[] = [
+  {
+    name: "core",
+    summary: "Kafka (KRaft), Logstash, Elasticsearch, Kibana, nginx (TLS + auth)",
+    services: CORE,
+    minRamGiB: 4,
+    minDiskGiB: 20,
+  },
+  {
+    name: "analysis",
+    helkOption: 1,
+    summary: "core + ksqlDB with the Sysmon ProcessCreate x NetworkConnect join",
+    services: ANALYSIS,
+    minRamGiB: 5,
+    minDiskGiB: 20,
+  },
+  {
+    name: "notebook-analysis",
+    helkOption: 3,
+    summary: "analysis + Jupyter (PySpark, GraphFrames) + Spark master/worker",
+    services: NOTEBOOK,
+    minRamGiB: 8,
+    minDiskGiB: 25,
+  },
+];
+
+export const ADDONS: readonly Addon[] = [
+  { name: "alerting", summary: "ElastAlert 2 rules over HELK's indices", services: ["elastalert"], extraRamGiB: 0.5 },
+];
+
+/** Services started on demand only (compose profile "tools"), e.g. the ksqlDB CLI. */
+export const ON_DEMAND: ReadonlySet<ServiceName> = new Set(["ksqldb-cli"]);
+
+export function getProfile(name: ProfileName): Profile {
+  const profile = PROFILES.find((p) => p.name === name);
+  if (!profile) throw new Error(`unknown profile ${name}`);
+  return profile;
+}
+
+export function getAddon(name: AddonName): Addon {
+  const addon = ADDONS.find((a) => a.name === name);
+  if (!addon) throw new Error(`unknown add-on ${name}`);
+  return addon;
+}
+
+/** The services of a profile plus its add-ons, in catalogue order, without duplicates. */
+export function selectServices(profile: ProfileName, addons: readonly AddonName[]): ServiceName[] {
+  const names = [...getProfile(profile).services, ...addons.flatMap((a) => getAddon(a).services)];
+  return [...new Set(names)];
+}
+
+export function requirements(profile: ProfileName, addons: readonly AddonName[]): { ramGiB: number; diskGiB: number } {
+  const p = getProfile(profile);
+  const extra = addons.reduce((sum, a) => sum + getAddon(a).extraRamGiB, 0);
+  return { ramGiB: p.minRamGiB + extra, diskGiB: p.minDiskGiB };
+}
+
+/** The largest profile whose minimum fits the host's memory, or undefined if none does. */
+export function recommendProfile(hostRamGiB: number): Profile | undefined {
+  return [...PROFILES].reverse().find((p) => p.minRamGiB <= hostRamGiB);
+}

@@ -1,0 +1,28 @@
+/** Kibana, reached through nginx only (no published port). */
+import { shellHealth } from "../compose-spec.js";
+import { INTERNAL, type ServiceDefinition } from "./context.js";
+
+export const kibana: ServiceDefinition = (ctx) => {
+  const secure = ctx.config.security.enabled;
+  return {
+    image: ctx.config.images.kibana,
+    hostname: "kibana",
+    environment: {
+      ELASTICSEARCH_HOSTS: `["${INTERNAL.elasticsearch}"]`,
+      ...(secure ? { ELASTICSEARCH_USERNAME: "kibana_system" } : {}),
+      SERVER_NAME: "helk-kibana",
+      SERVER_PUBLICBASEURL: `https://${ctx.hostIp}${ctx.config.ports.https === 443 ? "" : `:${ctx.config.ports.https}`}`,
+      // The container healthcheck reads /api/status without credentials.
+      STATUS_ALLOWANONYMOUS: "true",
+      TELEMETRY_OPTIN: "false",
+      NODE_OPTIONS: `--max-old-space-size=${Math.max(512, Math.floor(ctx.memory.limitMiB * 0.7))}`,
+    },
+    ...(secure ? { env_file: ["./secrets/kibana.env"] } : {}),
+    volumes: ["kibana-data:/usr/share/kibana/data"],
+    depends_on: { elasticsearch: { condition: "service_healthy" } },
+    healthcheck: shellHealth(
+      `curl -fsS http://localhost:5601/api/status | grep -q '"level":"available"' || exit 1`,
+      "120s",
+    ),
+  };
+};
