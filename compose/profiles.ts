@@ -1,5 +1,5 @@
 /** The build profiles and add-ons, after the original HELK builds (DESIGN.md). Pure data. */
-import type { AddonName, ProfileName } from "./config/schema.js";
+import type { AddonName, ImageKey, ProfileName } from "./config/schema.js";
 
 /** A compose service HELK can run. */
 export type ServiceName =
@@ -98,4 +98,15 @@ export function requirements(profile: ProfileName, addons: readonly AddonName[])
 /** The largest profile whose minimum fits the host's memory, or undefined if none does. */
 export function recommendProfile(hostRamGiB: number): Profile | undefined {
   return [...PROFILES].reverse().find((p) => p.minRamGiB <= hostRamGiB);
+}
+
+/** Which `images.*` setting a service runs (both Spark services share one image). */
+export function imageKeyOf(service: ServiceName): ImageKey {
+  const special: Partial<Record<ServiceName, ImageKey>> = {
+    "ksqldb-server": "ksqldb",
+    "ksqldb-cli": "ksqldbCli",
+    "spark-master": "spark",
+    "spark-worker": "spark",
+  };
+  return special[service] ?? (service as ImageKey);
 }

@@ -2,10 +2,11 @@
  * Everything an install writes into its home, as data: compose.yaml, .env, secret files
  * (mode 0600) and service configs. Pure: engine/render-files.ts writes them.
  */
-import { buildComposeModel, type ModelInput } from "./model.js";
+
 import { elastalertConfig } from "./files/elastalert-config.js";
 import { logstashKafkaToEs, logstashPipelinesYml } from "./files/logstash-pipeline.js";
 import { nginxConf } from "./files/nginx-conf.js";
+import { buildComposeModel, type ModelInput } from "./model.js";
 import { selectServices } from "./profiles.js";
 import { envFile, type HelkSecrets, htpasswdLine } from "./secrets.js";
 import { composeYaml } from "./yaml.js";

@@ -45,7 +45,7 @@ export function htpasswdLine(user: string, password: string, salt: string): stri
  */
 export function envFile(vars: Record<string, string>): string {
   for (const [key, value] of Object.entries(vars)) {
-    if (!/^[A-Za-z0-9_.+\-]*$/.test(value)) throw new Error(`secret ${key} holds characters an env file cannot carry unquoted`);
+    if (!/^[A-Za-z0-9_.+-]*$/.test(value)) throw new Error(`secret ${key} holds characters an env file cannot carry unquoted`);
   }
   return `${Object.entries(vars)
     .map(([k, v]) => `${k}=${v}`)

@@ -14,8 +14,7 @@ export interface Leaf {
 /** Short names users know from the original HELK and DESIGN.md. */
 export const ENV_ALIASES: Record<string, string> = { HELK_HOME: "installHome" };
 
-const screamingSnake = (segment: string): string =>
-  segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+const screamingSnake = (segment: string): string => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 
 export function envNameFor(path: string): string {
   return `HELK_${path.split(".").map(screamingSnake).join("__")}`;

@@ -39,8 +39,7 @@ export interface ConfigResult {
   errors: ConfigProblem[];
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
@@ -68,7 +67,12 @@ export function parseConfigText(text: string, name: string): { layer?: ConfigLay
     }
     return {
       errors: [
-        { path: "$", message: `not valid JSON${where}: ${msg}`, hint: "fix the syntax; `helk config --defaults` prints a valid file", source: `file ${name}` },
+        {
+          path: "$",
+          message: `not valid JSON${where}: ${msg}`,
+          hint: "fix the syntax; `helk config --defaults` prints a valid file",
+          source: `file ${name}`,
+        },
       ],
     };
   }
@@ -138,7 +142,10 @@ export function flagLayer(assignments: { path: string; value: unknown; flag: str
   for (const { path, value, flag } of assignments) {
     const leaf = leafByPath(path);
     if (!leaf) {
-      const guess = closest(path, configLeaves().map((l) => l.path));
+      const guess = closest(
+        path,
+        configLeaves().map((l) => l.path),
+      );
       errors.push({
         path: `$.${path}`,
         message: `unknown setting "${path}"`,

@@ -49,16 +49,11 @@ const image = z
 const topic = z
   .strictObject({
     partitions: z.number().int().min(1).max(1000).describe("Number of partitions"),
-    retentionHours: z
-      .number()
-      .int()
-      .min(1)
-      .describe("How long Kafka keeps messages, in hours (retention.ms)"),
+    retentionHours: z.number().int().min(1).describe("How long Kafka keeps messages, in hours (retention.ms)"),
   })
   .describe("One Kafka topic");
 
-const topicDefault = (partitions: number, retentionHours: number) =>
-  topic.default({ partitions, retentionHours });
+const topicDefault = (partitions: number, retentionHours: number) => topic.default({ partitions, retentionHours });
 
 export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   kafka: "apache/kafka:4.1.1",
@@ -73,9 +68,10 @@ export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   elastalert: "jertel/elastalert2:2.25.0",
 };
 
-const imagesShape = Object.fromEntries(
-  SERVICE_NAMES.map((name) => [name, image.default(DEFAULT_IMAGES[name])]),
-) as Record<ImageKey, z.ZodDefault<typeof image>>;
+const imagesShape = Object.fromEntries(SERVICE_NAMES.map((name) => [name, image.default(DEFAULT_IMAGES[name])])) as Record<
+  ImageKey,
+  z.ZodDefault<typeof image>
+>;
 
 export const configSchema = z
   .strictObject({
@@ -84,10 +80,7 @@ export const configSchema = z
       .enum(PROFILE_NAMES)
       .default("analysis")
       .describe("Build profile: core, analysis (adds ksqlDB) or notebook-analysis (adds Jupyter and Spark)"),
-    addons: z
-      .array(z.enum(ADDON_NAMES))
-      .default([])
-      .describe("Add-ons on top of the profile: alerting (ElastAlert 2)"),
+    addons: z.array(z.enum(ADDON_NAMES)).default([]).describe("Add-ons on top of the profile: alerting (ElastAlert 2)"),
     hostIp: ipv4
       .default("auto")
       .describe("Address Winlogbeat and browsers use to reach this machine; auto = the address of the default route"),
@@ -106,7 +99,10 @@ export const configSchema = z
       .startsWith("/", "must be an absolute path")
       .default("/var/log/helk-install.log")
       .describe("Install log: every step and command, secrets redacted"),
-    images: z.strictObject(imagesShape).prefault({}).describe("Image per service; point at a local registry or locally built images when air-gapped"),
+    images: z
+      .strictObject(imagesShape)
+      .prefault({})
+      .describe("Image per service; point at a local registry or locally built images when air-gapped"),
     ports: z
       .strictObject({
         kafka: port.default(9092).describe("Kafka external listener for Winlogbeat, published on hostIp"),
@@ -146,10 +142,7 @@ export const configSchema = z
       .describe("JVM heaps; auto sizes each from the host's memory"),
     security: z
       .strictObject({
-        enabled: z
-          .boolean()
-          .default(true)
-          .describe("Elasticsearch security, TLS and authentication in front of Kibana and Jupyter"),
+        enabled: z.boolean().default(true).describe("Elasticsearch security, TLS and authentication in front of Kibana and Jupyter"),
         kibanaUser: z
           .string()
           .regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
@@ -160,19 +153,8 @@ export const configSchema = z
       .describe("Security settings"),
     timeouts: z
       .strictObject({
-        healthSeconds: z
-          .number()
-          .int()
-          .min(10)
-          .max(3600)
-          .default(300)
-          .describe("How long to wait for each service to become healthy"),
-        pullSeconds: z
-          .number()
-          .int()
-          .min(10)
-          .default(1800)
-          .describe("How long image pulls and builds may take"),
+        healthSeconds: z.number().int().min(10).max(3600).default(300).describe("How long to wait for each service to become healthy"),
+        pullSeconds: z.number().int().min(10).default(1800).describe("How long image pulls and builds may take"),
       })
       .prefault({})
       .describe("Timeouts"),

@@ -2,9 +2,7 @@
 import type { HelkConfig } from "../config/schema.js";
 
 export function nginxConf(config: HelkConfig, withJupyter: boolean): string {
-  const auth = config.security.enabled
-    ? `    auth_basic "HELK";\n    auth_basic_user_file /run/secrets/htpasswd;\n`
-    : "";
+  const auth = config.security.enabled ? `    auth_basic "HELK";\n    auth_basic_user_file /run/secrets/htpasswd;\n` : "";
   const jupyter = withJupyter
     ? `
   location /jupyter/ {

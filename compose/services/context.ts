@@ -1,6 +1,7 @@
 /** What every service definition is built from. Pure data, assembled by compose/model.ts. */
-import type { HelkConfig } from "../config/schema.js";
+
 import type { ComposeService } from "../compose-spec.js";
+import type { HelkConfig } from "../config/schema.js";
 import type { ServiceName } from "../profiles.js";
 import type { ServiceMemory } from "../sizing.js";
 
@@ -27,8 +28,7 @@ export const INTERNAL = {
   jupyter: "http://jupyter:8888",
 } as const;
 
-export const heapOpts = (heapMiB: number | undefined): string =>
-  heapMiB ? `-Xms${heapMiB}m -Xmx${heapMiB}m` : "";
+export const heapOpts = (heapMiB: number | undefined): string => (heapMiB ? `-Xms${heapMiB}m -Xmx${heapMiB}m` : "");
 
 export const local = (port: number, containerPort: number): string => `127.0.0.1:${port}:${containerPort}`;
 

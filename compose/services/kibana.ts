@@ -20,9 +20,6 @@ export const kibana: ServiceDefinition = (ctx) => {
     ...(secure ? { env_file: ["./secrets/kibana.env"] } : {}),
     volumes: ["kibana-data:/usr/share/kibana/data"],
     depends_on: { elasticsearch: { condition: "service_healthy" } },
-    healthcheck: shellHealth(
-      `curl -fsS http://localhost:5601/api/status | grep -q '"level":"available"' || exit 1`,
-      "120s",
-    ),
+    healthcheck: shellHealth(`curl -fsS http://localhost:5601/api/status | grep -q '"level":"available"' || exit 1`, "120s"),
   };
 };

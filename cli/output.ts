@@ -1,0 +1,60 @@
+/** Where commands print: stdout for results, stderr for progress and diagnostics. Injected so tests capture it. */
+import type { ProgressSink } from "../engine/events.js";
+
+export interface Printer {
+  out(text: string): void;
+  err(text: string): void;
+  isTTY: boolean;
+}
+
+export const processPrinter: Printer = {
+  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+};
+
+export function printJson(printer: Printer, value: unknown): void {
+  printer.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Left-aligned columns; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+/** Plain progress lines with a timestamp, on stderr; for pipes, CI logs and `--json` runs (which pass none). */
+export function plainSink(printer: Printer, now: () => Date = () => new Date()): ProgressSink {
+  const stamp = () =>
+    now()
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z");
+  return (e) => {
+    switch (e.kind) {
+      case "step-start":
+        printer.err(`${stamp()} ${e.title} ...`);
+        break;
+      case "step-done":
+        printer.err(`${stamp()} ${e.step}: done${e.detail ? ` (${e.detail})` : ""}`);
+        break;
+      case "step-skip":
+        printer.err(`${stamp()} ${e.step}: skipped (${e.reason})`);
+        break;
+      case "step-fail":
+        printer.err(`${stamp()} ${e.step}: FAILED: ${e.error}`);
+        break;
+      case "info":
+        printer.err(`${stamp()} ${e.message}`);
+        break;
+      case "warn":
+        printer.err(`${stamp()} warning: ${e.message}`);
+        break;
+    }
+  };
+}

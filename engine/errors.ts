@@ -1,0 +1,38 @@
+/** Typed errors that say what to do next. Only cli/main.ts turns them into an exit code. */
+
+/** Exit codes, documented in the README; scripts can branch on them. */
+export const ExitCode = {
+  ok: 0,
+  /** A step failed (compose, health, provisioning): see the message and the log. */
+  failure: 1,
+  /** Bad usage or configuration: a wrong flag, an invalid config file, a missing answer. */
+  usage: 2,
+  /** A preflight check failed (root, RAM, disk, ports, vm.max_map_count). */
+  preflight: 3,
+  /** Docker engine or Compose missing, unreachable or too old. */
+  engine: 4,
+  /** A service did not become healthy in time. */
+  unhealthy: 5,
+  /** `helk status`: the stack is not (all) healthy or not installed. */
+  notHealthy: 6,
+  /** A bug in helk itself. */
+  bug: 70,
+  /** Interrupted by Ctrl-C or SIGTERM. */
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class HelkError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly hint?: string;
+  /** Extra lines shown under the message, such as every config problem. */
+  readonly details: string[];
+
+  constructor(message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown; details?: string[] } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "HelkError";
+    this.exitCode = options.exitCode ?? ExitCode.failure;
+    if (options.hint !== undefined) this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}

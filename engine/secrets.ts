@@ -1,0 +1,91 @@
+/**
+ * Generated secrets: made once per install home, stored mode 0600, reused on every re-run,
+ * never printed except in the one summary the user asks for.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type HelkSecrets, SECRET_KEYS } from "../compose/secrets.js";
+import { HelkError } from "./errors.js";
+
+/** Letters and digits only: safe in env files, URLs and shells without quoting. */
+export function randomToken(length: number): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  const out: string[] = [];
+  // Rejection sampling keeps every character equally likely.
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 256 - (256 % alphabet.length) && out.length < length) out.push(alphabet[byte % alphabet.length] as string);
+    }
+  }
+  return out.join("");
+}
+
+export function generateSecrets(overrides: Partial<HelkSecrets> = {}): HelkSecrets {
+  return {
+    elasticPassword: randomToken(24),
+    kibanaSystemPassword: randomToken(24),
+    logstashWriterPassword: randomToken(24),
+    analystPassword: randomToken(16),
+    kibanaEncryptionKey: randomToken(48),
+    jupyterToken: randomToken(40),
+    htpasswdSalt: randomToken(12),
+    ...overrides,
+  };
+}
+
+/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, as kafka-storage makes. */
+export function generateClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+}
+
+export interface InstallState {
+  secrets: HelkSecrets;
+  kafkaClusterId: string;
+}
+
+export const stateFile = (home: string): string => join(home, "secrets", "helk-state.json");
+
+/** Load the install's secrets, or generate and persist them (0600) on first use. */
+export function loadOrCreateState(
+  home: string,
+  options: { persist: boolean; overrides?: Partial<HelkSecrets> },
+): {
+  state: InstallState;
+  created: boolean;
+} {
+  const file = stateFile(home);
+  if (existsSync(file)) {
+    let parsed: Partial<InstallState>;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<InstallState>;
+    } catch (cause) {
+      throw new HelkError(`${file} is not valid JSON`, {
+        hint: "restore it from a backup; deleting it makes new passwords that the existing data will not accept",
+        cause,
+      });
+    }
+    const missing = SECRET_KEYS.filter((k) => typeof parsed.secrets?.[k] !== "string");
+    if (missing.length || typeof parsed.kafkaClusterId !== "string") {
+      throw new HelkError(
+        `${file} is incomplete (missing: ${[...missing, ...(parsed.kafkaClusterId ? [] : ["kafkaClusterId"])].join(", ")})`,
+        {
+          hint: "restore it from a backup of the install home",
+        },
+      );
+    }
+    return { state: parsed as InstallState, created: false };
+  }
+  const state: InstallState = { secrets: generateSecrets(options.overrides), kafkaClusterId: generateClusterId() };
+  if (options.persist) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return { state, created: true };
+}
+
+/** Every secret value, for redaction of logs and output. */
+export function secretValues(secrets: HelkSecrets): string[] {
+  return SECRET_KEYS.map((k) => secrets[k]).filter((v) => v.length >= 6);
+}
