@@ -1,11 +1,13 @@
 import { defineConfig } from "vitest/config";
 
-// Two tiers: `unit` is pure and fast; `engine` needs a real Docker engine and Compose
+// Three tiers: `unit` is pure and fast; `cli` runs the built binary; `engine` needs a real Docker engine and Compose
 // (scripts/test.sh installs and starts them). Run one with `vitest run --project NAME`.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
+      // The built CLI as a process (needs `npm run build`; no Docker).
+      { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
       {
         test: {
           name: "engine",

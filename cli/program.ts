@@ -15,6 +15,8 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     )
     .version(version, "-V, --version", "print helk's version")
     .showHelpAfterError("(run with --help for usage)")
+    // A subcommand owns the flags after it: `helk config validate F --json` is validate's --json.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => printer.out(s), writeErr: (s) => printer.err(s) })
     .addHelpText(
       "after",
@@ -42,7 +44,8 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       .command("config")
       .description("show the effective configuration and where each value comes from")
       .option("--json", "print JSON: {config, sources}")
-      .option("--defaults", "print the documented defaults as a config file to start from"),
+      .option("--defaults", "print the documented defaults as a config file to start from")
+      .enablePositionalOptions(),
   )
     .addHelpText(
       "after",
