@@ -12,12 +12,15 @@ describe("helk CLI basics", () => {
     expect(r).toMatchObject({ exitCode: 0, stdout: pkg.version });
   });
 
-  it.each([[[]], [["profiles"]], [["config"]], [["config", "validate"]], [["install"]]])("%j --help shows usage and examples", async (cmd) => {
-    const r = await helk([...cmd, "--help"]);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: helk/);
-    expect(r.stdout).toContain("Examples:");
-  });
+  it.each([[[]], [["profiles"]], [["config"]], [["config", "validate"]], [["install"]]])(
+    "%j --help shows usage and examples",
+    async (cmd) => {
+      const r = await helk([...cmd, "--help"]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: helk/);
+      expect(r.stdout).toContain("Examples:");
+    },
+  );
 
   it("an unknown flag exits 2 and says how to get help", async () => {
     const r = await helk(["profiles", "--frobnicate"]);
@@ -66,7 +69,10 @@ describe("helk config", () => {
 
   it("--json gives config and sources", async () => {
     const r = await helk(["config", "--json", "--set", "kafka.topics.winlogbeat.partitions=6"]);
-    const data = JSON.parse(r.stdout) as { config: { kafka: { topics: { winlogbeat: { partitions: number } } } }; sources: Record<string, string> };
+    const data = JSON.parse(r.stdout) as {
+      config: { kafka: { topics: { winlogbeat: { partitions: number } } } };
+      sources: Record<string, string>;
+    };
     expect(data.config.kafka.topics.winlogbeat.partitions).toBe(6);
     expect(data.sources["kafka.topics.winlogbeat.partitions"]).toBe("flag --set kafka.topics.winlogbeat.partitions");
   });
