@@ -13,7 +13,7 @@ export interface ConfigFlagValues {
   set?: string[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addConfigFlags(cmd: Command): Command {
   return cmd

@@ -3,7 +3,7 @@
  * and nothing else.
  */
 import { Command, Option } from "commander";
-import { addConfigFlags } from "./config-flags.js";
+import { addConfigFlags, collect } from "./config-flags.js";
 import type { Printer } from "./output.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
@@ -75,12 +75,18 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
   addConfigFlags(
     program
       .command("install")
-      .description("install the stack: preflight, host tuning, secrets, compose files, start, health, provisioning")
+      .description("install the stack: preflight, host tuning, secrets, compose files, start, wait until healthy")
       .option("--dry-run", "show the plan and check the generated files; start nothing")
       .option("-o, --output <dir>", "with --dry-run: write compose.yaml, .env, secrets and configs here")
       .option("-y, --yes", "accept defaults and consent to host changes (vm.max_map_count)")
       .option("--non-interactive", "never prompt; fail with exit 2 when an answer is missing")
-      .option("--json", "print one JSON result at the end instead of progress lines"),
+      .option("--json", "print one JSON result at the end instead of progress lines")
+      .option(
+        "--skip-check <name>",
+        "skip a preflight check (experts), repeatable: root, engine, memory, disk, ports, max-map-count",
+        collect,
+      )
+      .option("--show-credentials", "with --json: include the generated credentials in the result"),
   )
     .addOption(new Option("--wizard", "force the interactive wizard").hideHelp())
     .addHelpText(
@@ -95,6 +101,71 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     .action(async (opts) => {
       const { runInstall } = await import("./commands/install.js");
       setExit(await runInstall(opts, printer));
+    });
+
+  const stackCommand = (name: string, description: string, lines: string[]) =>
+    addConfigFlags(program.command(name).description(description)).addHelpText("after", examples(lines));
+
+  stackCommand(
+    "status",
+    "show each service's state, health, uptime, image, ports and a one-line detail (exit 0 only when all are healthy)",
+    ["helk status", "helk status --json | jq '.services[] | select(.health != \"healthy\")'", "helk status --install-home /srv/helk"],
+  )
+    .option("--json", 'print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}]}')
+    .action(async (opts) => {
+      const { runStatus } = await import("./commands/stack.js");
+      setExit(await runStatus(opts, printer));
+    });
+
+  stackCommand("logs", "show service logs, merged with service prefixes", [
+    "helk logs logstash -f",
+    "helk logs --tail 50 kafka elasticsearch",
+    "helk logs --since 10m --timestamps",
+  ])
+    .argument("[service...]", "services to show (default: all)")
+    .option("-f, --follow", "keep following new lines")
+    .option("-n, --tail <lines>", "lines from the end of each log (default: all)")
+    .option("--since <time>", "only lines since a time: 2026-01-02T15:04:05 or a duration such as 10m")
+    .option("-t, --timestamps", "show timestamps")
+    .action(async (services: string[], opts) => {
+      const { runLogs } = await import("./commands/stack.js");
+      setExit(await runLogs(services, opts));
+    });
+
+  for (const [verb, what] of [
+    ["start", "start stopped services (all, or the ones named)"],
+    ["stop", "stop services without removing them; data and containers stay"],
+    ["restart", "restart services (all, or the ones named)"],
+  ] as const) {
+    stackCommand(verb, what, [`helk ${verb}`, `helk ${verb} logstash kibana`])
+      .argument("[service...]", "services (default: all)")
+      .action(async (services: string[], opts) => {
+        const { runLifecycle } = await import("./commands/stack.js");
+        setExit(await runLifecycle(verb, services, opts, printer));
+      });
+  }
+
+  stackCommand("down", "remove the containers and network; data volumes are kept unless --volumes", [
+    "helk down",
+    "helk down --volumes --force   # deletes all data",
+  ])
+    .option("--volumes", "also delete the data volumes (asks you to type the project name)")
+    .option("--force", "do not ask for confirmation")
+    .action(async (opts) => {
+      const { runDown } = await import("./commands/stack.js");
+      setExit(await runDown(opts, printer));
+    });
+
+  stackCommand("uninstall", "remove the stack and its install home (keeps data volumes and secrets unless --purge)", [
+    "sudo helk uninstall",
+    "sudo helk uninstall --purge --force   # deletes all data",
+  ])
+    .option("--purge", "also delete data volumes and secrets")
+    .option("--force", "do not ask for confirmation")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const { runUninstall } = await import("./commands/stack.js");
+      setExit(await runUninstall(opts, printer));
     });
 
   return program;

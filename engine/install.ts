@@ -1,7 +1,8 @@
 /**
- * The install verb. This version does the dry run: resolve config and host facts, make
- * or reuse secrets, render every file an install writes, check them with Docker Compose,
- * and return the plan. The real run (preflight, up, health, provisioning) builds on it.
+ * The install verb: preflight → host tuning → secrets → render → compose config → images →
+ * up + health → install record. Every step is reported to the sink and written to the
+ * install log. Re-running resumes: secrets, volumes and containers are reused.
+ * `dryRun` stops after rendering and returns the plan.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,12 +10,21 @@ import { join, resolve } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
+import { imageKeyOf, ON_DEMAND, type ServiceName, selectServices } from "../compose/profiles.js";
 import { renderInstallFiles } from "../compose/render.js";
+import type { HelkSecrets } from "../compose/secrets.js";
+import { type Clock, systemClock } from "./clock.js";
 import { type ComposeCli, detectCompose, validateComposeFile } from "./compose-cli.js";
+import { type ComposeTarget, runCompose } from "./compose-runner.js";
+import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type ProgressSink, step } from "./events.js";
+import { waitForHealthy } from "./health-wait.js";
 import { detectHostIp, readHostFacts } from "./host-facts.js";
-import { loadOrCreateState } from "./secrets.js";
+import { InstallLog } from "./install-log.js";
+import { writeRecord } from "./install-record.js";
+import { type CheckOutcome, runPreflight } from "./preflight.js";
+import { type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
@@ -25,9 +35,27 @@ export interface InstallOptions {
   dryRun: boolean;
   /** With dryRun: write the files here instead of the install home. */
   output?: string;
-  /** Host facts override (tests); read from this machine otherwise. */
+  /** Consent to host changes (vm.max_map_count) without asking. */
+  yes?: boolean;
+  /** Ask the user (wizard); absent when non-interactive. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Preflight checks to skip (--skip-check). */
+  skipChecks?: ReadonlySet<string>;
+  /** The analyst's password, when the wizard asked for one; generated otherwise. */
+  analystPassword?: string;
   host?: HostFacts;
+  docker?: DockerClient;
+  clock?: Clock;
+  isRoot?: boolean;
   sink: ProgressSink;
+}
+
+export interface InstallSummary {
+  urls: { kibana: string; jupyter?: string; kafka: string; elasticsearch: string };
+  /** Shown once at the end of a human-readable install; omitted from --json unless asked. */
+  credentials: { user: string; password: string; jupyterToken?: string; elasticPassword: string };
+  healthyAfterSeconds: Record<string, number>;
+  secretsFile: string;
 }
 
 export interface InstallResult {
@@ -39,29 +67,32 @@ export interface InstallResult {
   planText: string;
   files: FileChange[];
   compose: { checked: boolean; version?: string; flavour?: string; reason?: string };
+  preflight?: CheckOutcome[];
+  logFile?: string;
+  summary?: InstallSummary;
 }
 
-export async function install(options: InstallOptions): Promise<InstallResult> {
-  if (!options.dryRun) {
-    throw new HelkError("a real install is not available in this version of helk yet", {
-      exitCode: ExitCode.usage,
-      hint: "run `helk install --dry-run --output DIR` to generate and check the files; the lifecycle commands come next",
-    });
-  }
-  const { sink } = options;
+interface Prepared {
+  config: HelkConfig;
+  host: HostFacts;
+  state: InstallState;
+  created: boolean;
+  files: ReturnType<typeof renderInstallFiles>;
+}
+
+async function prepare(options: InstallOptions, home: string, persist: boolean, sink: ProgressSink, log?: InstallLog): Promise<Prepared> {
   const host = options.host ?? readHostFacts();
   const hostIp = options.config.hostIp === "auto" ? detectHostIp() : options.config.hostIp;
   const config: HelkConfig = { ...options.config, hostIp };
-  // The plan compares against where files would go: the --output folder, else the install home.
-  const home = options.output ? resolve(options.output) : config.installHome;
-
+  const overrides: Partial<HelkSecrets> = options.analystPassword ? { analystPassword: options.analystPassword } : {};
   const { state, created } = await step(
     sink,
     "secrets",
     "Secrets",
-    () => loadOrCreateState(home, { persist: Boolean(options.output) }),
-    (r) => (r.created ? "generated" : "reused"),
+    () => loadOrCreateState(home, { persist, overrides }),
+    (r) => (r.created ? "generated (mode 0600)" : "reused"),
   );
+  log?.addSecrets(secretValues(state.secrets));
   const { tls } = await step(
     sink,
     "tls",
@@ -69,26 +100,225 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     () => ensureTls(home, hostIp),
     (r) => (r.created ? `made for ${hostIp}` : "reused"),
   );
+  log?.addSecrets([tls.key]);
   const files = renderInstallFiles({ config, host, kafkaClusterId: state.kafkaClusterId, version: VERSION, secrets: state.secrets, tls });
-  const changes = diffFiles(home, files);
+  return { config, host, state, created, files };
+}
+
+export async function install(options: InstallOptions): Promise<InstallResult> {
+  return options.dryRun ? dryRun(options) : realInstall(options);
+}
+
+async function dryRun(options: InstallOptions): Promise<InstallResult> {
+  const { sink } = options;
+  // The plan compares against where files would go: the --output folder, else the install home.
+  const home = options.output ? resolve(options.output) : options.config.installHome;
+  const p = await prepare(options, home, Boolean(options.output), sink);
+  const changes = diffFiles(home, p.files);
   // Without --output nothing is left behind: Compose checks a scratch copy.
   const target = options.output ? home : mkdtempSync(join(tmpdir(), "helk-dry-run-"));
   try {
-    await step(sink, "render", `Render ${files.length} files into ${target}`, () => writeFiles(target, files));
+    await step(sink, "render", `Render ${p.files.length} files into ${target}`, () => writeFiles(target, p.files));
     const compose = await step(
       sink,
       "validate",
       "Check compose.yaml with Docker Compose",
-      () => checkWithCompose(config.projectName, join(target, "compose.yaml")),
+      () => checkWithCompose(p.config.projectName, join(target, "compose.yaml")),
       (c) => (c.checked ? `accepted by ${c.flavour === "v2" ? "docker compose" : "docker-compose"} ${c.version}` : `skipped: ${c.reason}`),
     );
-    const plan = buildInstallPlan({ config, host, files: changes, secretsCreated: created, target: home });
-    const result: InstallResult = { dryRun: true, hostIp, plan, planText: planText(plan), files: changes, compose };
+    const plan = buildInstallPlan({ config: p.config, host: p.host, files: changes, secretsCreated: p.created, target: home });
+    const result: InstallResult = { dryRun: true, hostIp: p.config.hostIp, plan, planText: planText(plan), files: changes, compose };
     if (options.output) result.target = target;
     return result;
   } finally {
     if (!options.output) rmSync(target, { recursive: true, force: true });
   }
+}
+
+async function realInstall(options: InstallOptions): Promise<InstallResult> {
+  const log = new InstallLog(options.config.logFile);
+  const sink = log.tee(options.sink);
+  const clock = options.clock ?? systemClock;
+  const docker = options.docker ?? createDockerClient();
+  const home = options.config.installHome;
+  log.write(`==== helk ${VERSION} install: profile ${options.config.profile}, home ${home}`);
+  try {
+    const hostIp = options.config.hostIp === "auto" ? detectHostIp() : options.config.hostIp;
+    const config: HelkConfig = { ...options.config, hostIp };
+    const host = options.host ?? readHostFacts();
+
+    const { outcomes, compose } = await step(
+      sink,
+      "preflight",
+      "Preflight checks",
+      async () => {
+        const own = await docker.containers.list(config.projectName).catch(() => []);
+        const ownPorts = new Set(own.flatMap((c) => c.ports.map((p) => Number(/:(\d+)->/.exec(p)?.[1]))));
+        const r = await runPreflight(
+          { config, host, docker, ownPorts, isRoot: options.isRoot ?? process.getuid?.() === 0 },
+          options.skipChecks ?? new Set(),
+        );
+        for (const o of r.outcomes) log.write(`[preflight] ${o.ok ? "ok  " : "FAIL"} ${o.name}: ${o.message}`);
+        const blocking = r.outcomes.filter((o) => !o.ok && !o.fix);
+        if (blocking.length) {
+          throw new HelkError(`preflight failed: ${blocking.map((o) => o.name).join(", ")}`, {
+            exitCode: blocking[0]?.exitCode ?? ExitCode.preflight,
+            details: blocking.map((o) => `${o.name}: ${o.message}${o.hint ? `\n    fix: ${o.hint}` : ""}`),
+            hint: `skip a check you know is fine with --skip-check NAME; log: ${log.path}`,
+          });
+        }
+        return r;
+      },
+      (r) => `${r.outcomes.filter((o) => o.ok).length}/${r.outcomes.length} passed`,
+    );
+    if (!compose) throw new HelkError("Docker Compose was not found", { exitCode: ExitCode.engine });
+
+    await step(
+      sink,
+      "tuning",
+      "Host tuning",
+      async () => {
+        const applied: string[] = [];
+        for (const o of outcomes.filter((x) => !x.ok && x.fix)) {
+          const fix = o.fix as NonNullable<CheckOutcome["fix"]>;
+          const consent = options.yes || (options.confirm ? await options.confirm(`${o.message}. OK to ${fix.describe}?`) : false);
+          if (!consent) {
+            throw new HelkError(o.message, {
+              exitCode: o.exitCode ?? ExitCode.preflight,
+              hint: `${o.hint ?? ""}${options.confirm ? "" : " (non-interactive: pass --yes to consent)"}`.trim(),
+            });
+          }
+          applied.push(fix.apply());
+        }
+        return applied;
+      },
+      (a) => (a.length ? a.join("; ") : "nothing to change"),
+    );
+
+    const p = await prepare({ ...options, config, host }, home, true, sink, log);
+    const changes = await step(
+      sink,
+      "render",
+      `Write ${p.files.length} files into ${home}`,
+      () => writeFiles(home, p.files),
+      (c) => {
+        const n = (k: string) => c.filter((f) => f.change === k).length;
+        return `${n("create")} created, ${n("update")} updated, ${n("unchanged")} unchanged`;
+      },
+    );
+    const target: ComposeTarget = { cli: compose, project: config.projectName, file: join(home, "compose.yaml") };
+    await step(sink, "validate", "docker compose config", () => runCompose(target, ["config", "-q"], { log }).then(() => undefined));
+
+    const services = selectServices(config.profile, config.addons).filter((s) => !ON_DEMAND.has(s));
+    await step(
+      sink,
+      "images",
+      "Images",
+      () => ensureImages(docker, target, config, services, log),
+      (n) => (n ? `pulled ${n}` : "all present"),
+    );
+
+    const healthyAfter = await step(
+      sink,
+      "start",
+      `Start ${services.length} services and wait until healthy`,
+      async () => {
+        const abort = new AbortController();
+        const up = runCompose(target, ["up", "-d", "--remove-orphans"], { log, signal: abort.signal });
+        try {
+          return await waitForHealthy({
+            docker,
+            project: config.projectName,
+            services,
+            timeoutSeconds: config.timeouts.healthSeconds,
+            clock,
+            sink,
+            composeUp: up,
+            logFile: log.path,
+          });
+        } catch (err) {
+          abort.abort();
+          await up.catch(() => undefined);
+          throw err;
+        }
+      },
+      (r) => `${Object.keys(r).length} healthy`,
+    );
+
+    writeRecord(home, {
+      version: VERSION,
+      project: config.projectName,
+      profile: config.profile,
+      addons: config.addons,
+      services,
+      hostIp,
+      installHome: home,
+      composeFile: target.file,
+      logFile: log.path,
+      installedAt: new Date(clock.now()).toISOString(),
+      config,
+    });
+    const plan = buildInstallPlan({ config, host, files: changes, secretsCreated: p.created, target: home });
+    const https = `https://${hostIp}${config.ports.https === 443 ? "" : `:${config.ports.https}`}`;
+    const summary: InstallSummary = {
+      urls: {
+        kibana: `${https}/`,
+        ...(services.includes("jupyter") ? { jupyter: `${https}/jupyter/` } : {}),
+        kafka: `${hostIp}:${config.ports.kafka}`,
+        elasticsearch: `http://127.0.0.1:${config.ports.elasticsearch}`,
+      },
+      credentials: {
+        user: config.security.kibanaUser,
+        password: p.state.secrets.analystPassword,
+        ...(services.includes("jupyter") ? { jupyterToken: p.state.secrets.jupyterToken } : {}),
+        elasticPassword: p.state.secrets.elasticPassword,
+      },
+      healthyAfterSeconds: healthyAfter,
+      secretsFile: join(home, "secrets", "helk-state.json"),
+    };
+    log.write(`==== install finished: ${services.length} services healthy`);
+    return {
+      dryRun: false,
+      hostIp,
+      plan,
+      planText: planText(plan),
+      files: changes,
+      compose: { checked: true, version: compose.version, flavour: compose.flavour },
+      preflight: outcomes,
+      logFile: log.path,
+      summary,
+    };
+  } catch (err) {
+    log.write(`==== install FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof HelkError) for (const d of err.details) log.write(`  ${d}`);
+    throw err;
+  }
+}
+
+/** Pull only what is missing locally; air-gapped sites point images.* at loaded images. */
+async function ensureImages(
+  docker: DockerClient,
+  target: ComposeTarget,
+  config: HelkConfig,
+  services: ServiceName[],
+  log: InstallLog,
+): Promise<number> {
+  const missing: ServiceName[] = [];
+  for (const s of services) {
+    const ref = config.images[imageKeyOf(s)];
+    if (!(await docker.images.exists(ref))) missing.push(s);
+  }
+  if (missing.length === 0) return 0;
+  const r = await runCompose(target, ["pull", ...missing], { log, check: false, timeoutMs: config.timeouts.pullSeconds * 1000 });
+  if (r.exitCode !== 0) {
+    const refs = missing.map((s) => config.images[imageKeyOf(s)]);
+    throw new HelkError(`could not pull ${refs.join(", ")}`, {
+      exitCode: ExitCode.failure,
+      details: r.output.trim().split("\n").slice(-10),
+      hint: "check the registry is reachable, or load the images (docker load) and point images.<service> at them",
+    });
+  }
+  return missing.length;
 }
 
 async function checkWithCompose(project: string, file: string): Promise<InstallResult["compose"]> {

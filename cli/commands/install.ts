@@ -1,8 +1,10 @@
-/** `helk install`: flags → options → engine.install → rendered result. */
+/** `helk install`: flags (or the wizard) → options → engine.install → rendered result. */
+import type { HelkConfig } from "../../compose/config/schema.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { silentSink } from "../../engine/events.js";
-import { install } from "../../engine/install.js";
+import { type ProgressSink, silentSink } from "../../engine/events.js";
+import { detectHostIp, readHostFacts } from "../../engine/host-facts.js";
+import { type InstallResult, install } from "../../engine/install.js";
 import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
 
@@ -12,37 +14,124 @@ export interface InstallFlags extends ConfigFlagValues {
   yes?: boolean;
   nonInteractive?: boolean;
   json?: boolean;
+  skipCheck?: string[];
+  showCredentials?: boolean;
 }
 
-export async function runInstall(opts: InstallFlags, printer: Printer): Promise<number> {
+const STEPS: [string, string][] = [
+  ["preflight", "Preflight checks"],
+  ["tuning", "Host tuning"],
+  ["secrets", "Secrets"],
+  ["tls", "TLS certificate"],
+  ["render", "Write compose.yaml, .env, secrets and service configs"],
+  ["validate", "docker compose config"],
+  ["images", "Images"],
+  ["start", "Start services and wait until healthy"],
+];
+
+export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTTY = Boolean(process.stdin.isTTY)): Promise<number> {
   if (opts.output && !opts.dryRun) {
     throw new HelkError("--output only goes with --dry-run", {
       exitCode: ExitCode.usage,
       hint: "a real install writes into the install home (--install-home, default /opt/helk)",
     });
   }
-  const { value: config, warnings } = loadConfig({
-    ...(opts.config ? { configFile: opts.config } : {}),
-    flags: configFlagAssignments(opts),
-  });
+  const flags = configFlagAssignments(opts);
+  const base = { ...(opts.config ? { configFile: opts.config } : {}), flags };
+  let { value: config, warnings, sources } = loadConfig(base);
   for (const w of warnings) printer.err(`warning: ${w}`);
-  const result = await install({
-    config,
-    dryRun: Boolean(opts.dryRun),
-    ...(opts.output ? { output: opts.output } : {}),
-    sink: opts.json ? silentSink : plainSink(printer),
-  });
-  if (opts.json) {
-    const { planText: _text, ...rest } = result;
-    printJson(printer, rest);
-    return 0;
+
+  const interactive = stdinIsTTY && printer.isTTY && !opts.nonInteractive && !opts.yes && !opts.json && !opts.dryRun;
+  let analystPassword: string | undefined;
+  if (interactive) {
+    const { runWizard } = await import("../wizard.js");
+    const answers = await runWizard({
+      config,
+      hostIp: config.hostIp === "auto" ? detectHostIp() : config.hostIp,
+      hostRamGiB: readHostFacts().memoryMiB / 1024,
+    });
+    if (!answers) {
+      printer.err("Nothing was installed.");
+      return ExitCode.ok;
+    }
+    const addons: HelkConfig["addons"] = answers.alerting ? ["alerting"] : [];
+    config = loadConfig({
+      ...base,
+      flags: [
+        ...flags,
+        { path: "profile", value: answers.profile, flag: "wizard" },
+        { path: "hostIp", value: answers.hostIp, flag: "wizard" },
+        { path: "security.kibanaUser", value: answers.kibanaUser, flag: "wizard" },
+        { path: "addons", value: addons, flag: "wizard" },
+      ],
+    }).value;
+    if (answers.password) analystPassword = answers.password;
+  } else if (!opts.dryRun && !opts.yes && sources.profile?.kind === "default") {
+    // Unattended runs choose the stack on purpose: a default would silently size a box wrongly.
+    throw new HelkError("no profile chosen for an unattended install", {
+      exitCode: ExitCode.usage,
+      hint: "pass --profile NAME (core, analysis, notebook-analysis), set HELK_PROFILE or profile in --config, or --yes to accept the default (analysis)",
+    });
   }
-  printer.out(result.planText);
-  printer.out(
-    result.target
-      ? `Dry run: files written to ${result.target}; nothing was started. Run without --dry-run to install.`
-      : "Dry run: nothing was written or started. Add --output DIR to keep the generated files.",
-  );
-  if (!result.compose.checked) printer.err(`note: compose.yaml was not checked by Docker Compose: ${result.compose.reason}`);
-  return 0;
+
+  const run = (sink: ProgressSink) =>
+    install({
+      config,
+      dryRun: Boolean(opts.dryRun),
+      ...(opts.output ? { output: opts.output } : {}),
+      yes: Boolean(opts.yes),
+      ...(interactive ? { confirm: async (q: string) => (await import("../wizard.js")).askConsent(q) } : {}),
+      skipChecks: new Set(opts.skipCheck ?? []),
+      ...(analystPassword ? { analystPassword } : {}),
+      sink,
+    });
+
+  let result: InstallResult;
+  if (opts.json) result = await run(silentSink);
+  else if (printer.isTTY && !opts.dryRun) result = await (await import("../tty-progress.js")).withListr(STEPS, run);
+  else result = await run(plainSink(printer));
+
+  if (opts.json) {
+    const { planText: _text, summary, ...rest } = result;
+    const out: Record<string, unknown> = { ...rest };
+    if (summary) {
+      const { credentials, ...publicPart } = summary;
+      out.summary = opts.showCredentials ? summary : publicPart;
+    }
+    printJson(printer, out);
+    return ExitCode.ok;
+  }
+  if (result.dryRun) {
+    printer.out(result.planText);
+    printer.out(
+      result.target
+        ? `Dry run: files written to ${result.target}; nothing was started. Run without --dry-run to install.`
+        : "Dry run: nothing was written or started. Add --output DIR to keep the generated files.",
+    );
+    if (!result.compose.checked) printer.err(`note: compose.yaml was not checked by Docker Compose: ${result.compose.reason}`);
+    return ExitCode.ok;
+  }
+  printSummary(printer, result);
+  return ExitCode.ok;
+}
+
+function printSummary(printer: Printer, result: InstallResult): void {
+  const s = result.summary;
+  if (!s) return;
+  const lines = [
+    "",
+    "HELK is up.",
+    `  Kibana:         ${s.urls.kibana}`,
+    ...(s.urls.jupyter ? [`  Jupyter:        ${s.urls.jupyter}`] : []),
+    `  Kafka (Winlogbeat output): ${s.urls.kafka}`,
+    `  Elasticsearch:  ${s.urls.elasticsearch} (this host only)`,
+    "",
+    "Credentials (shown once; stored mode 0600 in " + s.secretsFile + "):",
+    `  user ${s.credentials.user}, password ${s.credentials.password}`,
+    ...(s.credentials.jupyterToken ? [`  Jupyter token ${s.credentials.jupyterToken}`] : []),
+    `  Elasticsearch superuser elastic, password ${s.credentials.elasticPassword}`,
+    "",
+    `Next: helk status   |   helk logs logstash -f   |   install log: ${result.logFile}`,
+  ];
+  printer.out(lines.join("\n"));
 }

@@ -1,0 +1,117 @@
+/** Day-2 commands: status, logs, start, stop, restart, down, uninstall. Thin adapters over engine/stack.ts. */
+import { loadConfig } from "../../engine/config-loader.js";
+import { ExitCode, HelkError } from "../../engine/errors.js";
+import * as engine from "../../engine/stack.js";
+import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
+import { type Printer, printJson, table } from "../output.js";
+
+async function open(opts: ConfigFlagValues): Promise<engine.Stack> {
+  const { value } = loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags: configFlagAssignments(opts) });
+  return engine.openStack(value.installHome);
+}
+
+export function formatUptime(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+export async function runStatus(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+  const stack = await open(opts);
+  const result = await engine.status(stack);
+  if (opts.json) printJson(printer, result);
+  else {
+    printer.out(
+      table(
+        ["SERVICE", "STATE", "HEALTH", "UPTIME", "IMAGE", "PORTS", "DETAIL"],
+        result.services.map((s) => [s.name, s.state, s.health, formatUptime(s.uptimeSeconds), s.image, s.ports.join(",") || "-", s.detail]),
+      ),
+    );
+    printer.out(result.healthy ? `${result.project}: all ${result.services.length} services healthy` : `${result.project}: NOT healthy`);
+  }
+  return result.healthy ? ExitCode.ok : ExitCode.notHealthy;
+}
+
+export async function runLogs(
+  services: string[],
+  opts: ConfigFlagValues & { follow?: boolean; tail?: string; since?: string; timestamps?: boolean },
+): Promise<number> {
+  const stack = await open(opts);
+  return engine.logs(stack, {
+    services,
+    follow: Boolean(opts.follow),
+    ...(opts.tail ? { tail: opts.tail } : {}),
+    ...(opts.since ? { since: opts.since } : {}),
+    timestamps: Boolean(opts.timestamps),
+  });
+}
+
+export async function runLifecycle(
+  verb: "start" | "stop" | "restart",
+  services: string[],
+  opts: ConfigFlagValues,
+  printer: Printer,
+): Promise<number> {
+  const stack = await open(opts);
+  await engine[verb](stack, services);
+  printer.out(`${verb}: ${services.length ? services.join(", ") : `all services of ${stack.record.project}`} done`);
+  return ExitCode.ok;
+}
+
+/** Deleting data needs the project name typed back, or --force; never a silent default. */
+async function confirmDeletion(what: string, project: string, force: boolean, printer: Printer): Promise<void> {
+  if (force) return;
+  if (!process.stdin.isTTY || !printer.isTTY) {
+    throw new HelkError(`refusing to ${what} without confirmation`, {
+      exitCode: ExitCode.usage,
+      hint: "run it in a terminal to confirm, or pass --force",
+    });
+  }
+  const { input } = await import("@inquirer/prompts");
+  const typed = await input({ message: `This will ${what}. Type the project name (${project}) to confirm:` });
+  if (typed.trim() !== project) throw new HelkError("not confirmed; nothing was deleted", { exitCode: ExitCode.usage });
+}
+
+export async function runDown(opts: ConfigFlagValues & { volumes?: boolean; force?: boolean }, printer: Printer): Promise<number> {
+  const stack = await open(opts);
+  if (opts.volumes)
+    await confirmDeletion(
+      `delete ALL data of ${stack.record.project} (Kafka, Elasticsearch, notebooks)`,
+      stack.record.project,
+      Boolean(opts.force),
+      printer,
+    );
+  const r = await engine.down(stack, { volumes: Boolean(opts.volumes) });
+  printer.out(
+    opts.volumes
+      ? `down: containers removed; data volumes deleted: ${r.removedVolumes.join(", ") || "none"}`
+      : "down: containers removed; data volumes kept (helk install or helk start brings it back)",
+  );
+  return ExitCode.ok;
+}
+
+export async function runUninstall(
+  opts: ConfigFlagValues & { purge?: boolean; force?: boolean; json?: boolean },
+  printer: Printer,
+): Promise<number> {
+  const stack = await open(opts);
+  await confirmDeletion(
+    opts.purge
+      ? `remove ${stack.record.project}, its install home and ALL its data`
+      : `remove ${stack.record.project} and its install home (data volumes are kept)`,
+    stack.record.project,
+    Boolean(opts.force),
+    printer,
+  );
+  const r = await engine.uninstall(stack, { purge: Boolean(opts.purge) });
+  if (opts.json) printJson(printer, r);
+  else
+    printer.out(
+      opts.purge
+        ? `uninstalled: removed ${r.removedHome} and volumes ${r.removedVolumes.join(", ") || "none"}`
+        : `uninstalled: removed the stack and ${r.removedHome} except secrets/; data volumes kept (a later install in the same home reuses both)`,
+    );
+  return ExitCode.ok;
+}

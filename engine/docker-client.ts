@@ -1,0 +1,147 @@
+/**
+ * Narrow wrappers over dockerode, one per resource, grouped in one injected client.
+ * Observation only goes through here (by compose labels), never by parsing `docker ps`.
+ */
+import Docker from "dockerode";
+import { ExitCode, HelkError } from "./errors.js";
+
+export const PROJECT_LABEL = "com.docker.compose.project";
+export const SERVICE_LABEL = "com.docker.compose.service";
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  service: string;
+  image: string;
+  /** running, exited, created, restarting, paused, dead. */
+  state: string;
+  /** healthy, unhealthy, starting, or none when the container has no healthcheck. */
+  health: "healthy" | "unhealthy" | "starting" | "none";
+  startedAt?: Date;
+  exitCode?: number;
+  oomKilled: boolean;
+  restartCount: number;
+  ports: string[];
+  /** Last healthcheck output, when it failed. */
+  lastHealthOutput?: string;
+}
+
+export interface DockerClient {
+  ping(): Promise<{ apiVersion: string; version: string }>;
+  info(): Promise<{ dockerRootDir: string }>;
+  containers: {
+    list(project: string, options?: { all?: boolean }): Promise<ContainerSummary[]>;
+    logsTail(id: string, lines: number): Promise<string[]>;
+  };
+  images: { exists(ref: string): Promise<boolean> };
+  volumes: { list(project: string): Promise<string[]> };
+}
+
+/** Strip Docker's 8-byte multiplexing headers from a non-TTY log stream. */
+export function demuxLogs(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i];
+    const size = buf.readUInt32BE(i + 4);
+    if (type !== 0 && type !== 1 && type !== 2) return buf.toString("utf8");
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString("utf8");
+}
+
+function engineError(cause: unknown, socketPath: string): HelkError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const missing = code === "ENOENT";
+  return new HelkError(
+    missing
+      ? `Docker engine not found: ${socketPath} does not exist`
+      : `Docker engine not reachable at ${socketPath} (${code ?? String(cause)})`,
+    {
+      exitCode: ExitCode.engine,
+      hint: missing
+        ? "install and start it: apt-get install docker.io, then `systemctl start docker` (or `bash scripts/setup-host.sh`)"
+        : "start it: `systemctl start docker` (or `bash scripts/setup-host.sh` where systemd is not running)",
+      cause,
+    },
+  );
+}
+
+export function createDockerClient(
+  socketPath = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") || "/var/run/docker.sock",
+): DockerClient {
+  const docker = new Docker({ socketPath });
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ECONNREFUSED" || code === "EACCES") throw engineError(err, socketPath);
+      throw err;
+    }
+  };
+
+  return {
+    ping: () =>
+      guard(async () => {
+        const v = await docker.version();
+        return { apiVersion: v.ApiVersion, version: v.Version };
+      }),
+    info: () => guard(async () => ({ dockerRootDir: ((await docker.info()) as { DockerRootDir: string }).DockerRootDir })),
+    containers: {
+      list: (project, options = {}) =>
+        guard(async () => {
+          const list = await docker.listContainers({ all: options.all ?? true, filters: { label: [`${PROJECT_LABEL}=${project}`] } });
+          return Promise.all(
+            list.map(async (c) => {
+              const inspect = await docker.getContainer(c.Id).inspect();
+              const health = inspect.State.Health;
+              const failing = health?.Log?.filter((l) => l.ExitCode !== 0).at(-1);
+              const summary: ContainerSummary = {
+                id: c.Id,
+                name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+                service: c.Labels[SERVICE_LABEL] ?? "?",
+                image: c.Image,
+                state: inspect.State.Status,
+                health: (health?.Status as ContainerSummary["health"]) ?? "none",
+                oomKilled: inspect.State.OOMKilled,
+                restartCount: inspect.RestartCount,
+                ports: [...new Set(c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`))],
+              };
+              if (inspect.State.Running && inspect.State.StartedAt) summary.startedAt = new Date(inspect.State.StartedAt);
+              if (!inspect.State.Running) summary.exitCode = inspect.State.ExitCode;
+              if (failing && health?.Status !== "healthy") summary.lastHealthOutput = failing.Output.trim();
+              return summary;
+            }),
+          );
+        }),
+      logsTail: (id, lines) =>
+        guard(async () => {
+          const buf = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+          return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))
+            .split("\n")
+            .filter((l) => l.length > 0);
+        }),
+    },
+    images: {
+      exists: (ref) =>
+        guard(async () => {
+          try {
+            await docker.getImage(ref).inspect();
+            return true;
+          } catch (err) {
+            if ((err as { statusCode?: number }).statusCode === 404) return false;
+            throw err;
+          }
+        }),
+    },
+    volumes: {
+      list: (project) =>
+        guard(async () => {
+          const { Volumes } = await docker.listVolumes({ filters: { label: [`${PROJECT_LABEL}=${project}`] } });
+          return (Volumes ?? []).map((v) => v.Name);
+        }),
+    },
+  };
+}

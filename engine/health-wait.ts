@@ -1,0 +1,88 @@
+/**
+ * Wait for a project's services to become healthy, each with its own deadline counted from
+ * when its container appeared (dependents appear only once their dependencies are healthy).
+ * Runs beside `docker compose up`, which itself blocks on `service_healthy` dependencies.
+ */
+import type { Clock } from "./clock.js";
+import type { ContainerSummary, DockerClient } from "./docker-client.js";
+import { ExitCode, HelkError } from "./errors.js";
+import type { ProgressSink } from "./events.js";
+
+export interface HealthWaitOptions {
+  docker: DockerClient;
+  project: string;
+  services: string[];
+  timeoutSeconds: number;
+  clock: Clock;
+  sink: ProgressSink;
+  /** Settles when `compose up` ends; a rejection means Compose gave up on a dependency. */
+  composeUp?: Promise<unknown>;
+  pollMs?: number;
+  logFile?: string;
+}
+
+export const isReady = (c: ContainerSummary): boolean => c.state === "running" && (c.health === "healthy" || c.health === "none");
+
+function describeContainer(c: ContainerSummary | undefined): string {
+  if (!c) return "container not created (a dependency never became healthy)";
+  const bits = [`state ${c.state}`, `health ${c.health}`];
+  if (c.exitCode !== undefined) bits.push(`exit code ${c.exitCode}`);
+  if (c.oomKilled) bits.push("killed for lack of memory (OOM)");
+  if (c.restartCount) bits.push(`restarted ${c.restartCount}x`);
+  if (c.lastHealthOutput) bits.push(`last check: ${c.lastHealthOutput.split("\n")[0]?.slice(0, 160)}`);
+  return bits.join(", ");
+}
+
+export async function waitForHealthy(o: HealthWaitOptions): Promise<Record<string, number>> {
+  const start = o.clock.now();
+  const firstSeen = new Map<string, number>();
+  const readyAfter: Record<string, number> = {};
+  let upError: unknown;
+  let upDone = !o.composeUp;
+  o.composeUp?.then(
+    () => {
+      upDone = true;
+    },
+    (err) => {
+      upDone = true;
+      upError = err ?? new Error("compose up failed");
+    },
+  );
+
+  for (;;) {
+    const containers = await o.docker.containers.list(o.project);
+    const byService = new Map(containers.map((c) => [c.service, c]));
+    const now = o.clock.now();
+    for (const service of o.services) {
+      const c = byService.get(service);
+      if (c && !firstSeen.has(service)) firstSeen.set(service, now);
+      if (c && isReady(c) && readyAfter[service] === undefined) {
+        readyAfter[service] = Math.round((now - start) / 1000);
+        o.sink({ kind: "info", step: "health", message: `${service} healthy after ${readyAfter[service]} s` });
+      }
+    }
+    const pending = o.services.filter((s) => readyAfter[s] === undefined);
+    if (pending.length === 0 && upDone && !upError) return readyAfter;
+
+    // A deadline passed, or Compose stopped waiting because a dependency went unhealthy: diagnose.
+    const late = pending.find((s) => now - (firstSeen.get(s) ?? now) > o.timeoutSeconds * 1000);
+    const broken = upError
+      ? pending.find((s) => byService.get(s)?.health === "unhealthy" || byService.get(s)?.state === "exited")
+      : undefined;
+    const culprit = late ?? broken;
+    // Compose failed for another reason (a port, an image): its own message says more.
+    if (!culprit && upError) throw upError;
+    if (culprit) {
+      const c = byService.get(culprit);
+      const logs = c ? await o.docker.containers.logsTail(c.id, 20).catch(() => []) : [];
+      const waited = Math.round((now - (firstSeen.get(culprit) ?? start)) / 1000);
+      throw new HelkError(`not healthy after ${waited} s: ${culprit} (${describeContainer(c)})`, {
+        exitCode: ExitCode.unhealthy,
+        details: logs.length ? [`last ${logs.length} log lines of ${culprit}:`, ...logs.map((l) => `  ${l}`)] : [],
+        hint: `${o.logFile ? `full log: ${o.logFile}. ` : ""}Fix the cause, then run \`helk install\` again: it resumes and keeps data.`,
+        cause: upError,
+      });
+    }
+    await o.clock.sleep(o.pollMs ?? 2000);
+  }
+}

@@ -1,0 +1,41 @@
+/** The install record in the install home: what day-2 commands need to find the stack. No secrets. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HelkConfig } from "../compose/config/schema.js";
+import { ExitCode, HelkError } from "./errors.js";
+
+export interface InstallRecord {
+  version: string;
+  project: string;
+  profile: string;
+  addons: string[];
+  services: string[];
+  hostIp: string;
+  installHome: string;
+  composeFile: string;
+  logFile: string;
+  installedAt: string;
+  /** The effective configuration the stack was rendered from (hostIp resolved). */
+  config: HelkConfig;
+}
+
+export const RECORD_FILE = "helk.install.json";
+
+export function writeRecord(home: string, record: InstallRecord): void {
+  writeFileSync(join(home, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+}
+
+export function readRecord(home: string): InstallRecord {
+  const file = join(home, RECORD_FILE);
+  if (!existsSync(file)) {
+    throw new HelkError(`no HELK install found in ${home}`, {
+      exitCode: ExitCode.usage,
+      hint: "install one with `sudo helk install`, or point at it with --install-home DIR (or HELK_HOME)",
+    });
+  }
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as InstallRecord;
+  } catch (cause) {
+    throw new HelkError(`${file} is not valid JSON`, { hint: "run `helk install` again to rewrite it (data is kept)", cause });
+  }
+}
