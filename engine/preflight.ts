@@ -142,7 +142,7 @@ const CHECKS: Record<CheckName, Check> = {
       : {
           name: "disk",
           ok: false,
-          message: short.map((x) => `only ${x.free.toFixed(1)} GiB free under ${x.p}`).join("; ") + ` (profile needs ${need} GiB)`,
+          message: `${short.map((x) => `only ${x.free.toFixed(1)} GiB free under ${x.p}`).join("; ")} (profile needs ${need} GiB)`,
           hint: "free space (docker system prune removes unused images), or set installHome on a larger disk",
           exitCode: ExitCode.preflight,
         };

@@ -126,7 +126,7 @@ function printSummary(printer: Printer, result: InstallResult): void {
     `  Kafka (Winlogbeat output): ${s.urls.kafka}`,
     `  Elasticsearch:  ${s.urls.elasticsearch} (this host only)`,
     "",
-    "Credentials (shown once; stored mode 0600 in " + s.secretsFile + "):",
+    `Credentials (shown once; stored mode 0600 in ${s.secretsFile}):`,
     `  user ${s.credentials.user}, password ${s.credentials.password}`,
     ...(s.credentials.jupyterToken ? [`  Jupyter token ${s.credentials.jupyterToken}`] : []),
     `  Elasticsearch superuser elastic, password ${s.credentials.elasticPassword}`,
