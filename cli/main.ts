@@ -48,7 +48,12 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`helk hit an unexpected error; this is a bug in helk.\n${e.stack ?? e.message}\n`);
+  // Minified bundles make long stack lines: the message and a few frames are enough to report.
+  const frames = (e.stack ?? "")
+    .split("\n")
+    .slice(1, 6)
+    .map((l) => l.slice(0, 200));
+  process.stderr.write(`helk hit an unexpected error; this is a bug in helk.\n${e.name}: ${e.message}\n${frames.join("\n")}\n`);
   process.stderr.write("Please report it with the command you ran and /var/log/helk-install.log.\n");
   return ExitCode.bug;
 }

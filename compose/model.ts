@@ -20,6 +20,8 @@ export interface HostFacts {
   /** Total memory, MiB. */
   memoryMiB: number;
   cpus: number;
+  /** Hard limit on open files that containers can be given (Elasticsearch wants 65535). */
+  maxOpenFiles?: number;
 }
 
 export interface ModelInput {
@@ -58,7 +60,14 @@ export function buildComposeModel(input: ModelInput): ComposeSpec {
   const services: Record<string, ComposeService> = {};
   for (const name of names) {
     const mem = memory[name] ?? { limitMiB: 512 };
-    const def = DEFINITIONS[name]({ config, hostIp: config.hostIp, memory: mem, selected, kafkaClusterId: input.kafkaClusterId });
+    const def = DEFINITIONS[name]({
+      config,
+      hostIp: config.hostIp,
+      memory: mem,
+      selected,
+      kafkaClusterId: input.kafkaClusterId,
+      maxOpenFiles: input.host.maxOpenFiles ?? 65535,
+    });
     services[name] = {
       ...def,
       restart: ON_DEMAND.has(name) ? "no" : "unless-stopped",

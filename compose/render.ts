@@ -27,6 +27,7 @@ export interface RenderInput extends ModelInput {
 
 const SECRET = 0o600;
 const PUBLIC = 0o644;
+const HASH = 0o644;
 
 export function renderInstallFiles(input: RenderInput): RenderedFile[] {
   const { config, secrets } = input;
@@ -68,7 +69,9 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
       SECRET,
     );
     add("secrets/logstash.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
-    add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), SECRET);
+    // nginx's unprivileged workers read this at request time, so it cannot be 0600; it holds
+    // only a salted hash, and secrets/ itself is 0700 on the host.
+    add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
     if (services.has("elastalert")) add("secrets/elastalert.env", envFile({ ES_PASSWORD: secrets.elasticPassword }), SECRET);
   }
   if (services.has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);

@@ -42,8 +42,8 @@ export async function runCompose(
     const tail = output.trim().split("\n").slice(-15);
     throw new HelkError(
       result.timedOut
-        ? `\`${bin} ${args[0]}\` did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
-        : `\`${bin} ${args.join(" ")}\` failed (exit ${result.exitCode})`,
+        ? `\`${target.cli.command.join(" ")} ${args[0]}\` did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
+        : `\`${target.cli.command.join(" ")} ${args.join(" ")}\` failed (exit ${result.exitCode})`,
       { exitCode: ExitCode.failure, details: tail, ...(options.log ? { hint: `full output in ${options.log.path}` } : {}) },
     );
   }

@@ -4,7 +4,23 @@ import { cpus, networkInterfaces, totalmem } from "node:os";
 import type { HostFacts } from "../compose/model.js";
 
 export function readHostFacts(): HostFacts {
-  return { memoryMiB: Math.floor(totalmem() / 1024 / 1024), cpus: cpus().length };
+  const facts: HostFacts = { memoryMiB: Math.floor(totalmem() / 1024 / 1024), cpus: cpus().length };
+  const files = hardOpenFilesLimit();
+  if (files !== undefined) facts.maxOpenFiles = files;
+  return facts;
+}
+
+/** This process's hard RLIMIT_NOFILE: containers started from here get no more. */
+function hardOpenFilesLimit(): number | undefined {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const hard = line?.trim().split(/\s+/)[4];
+    return hard === "unlimited" ? undefined : Number(hard) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The interface of the IPv4 default route, from /proc/net/route (Linux). */

@@ -136,6 +136,14 @@ async function dryRun(options: InstallOptions): Promise<InstallResult> {
 }
 
 async function realInstall(options: InstallOptions): Promise<InstallResult> {
+  // Before anything else: without root even the log file may be out of reach.
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot && !options.skipChecks?.has("root")) {
+    throw new HelkError("helk install needs root (it tunes the kernel, writes the install home and talks to the Docker engine)", {
+      exitCode: ExitCode.preflight,
+      hint: "run it with sudo: sudo helk install",
+    });
+  }
   const log = new InstallLog(options.config.logFile);
   const sink = log.tee(options.sink);
   const clock = options.clock ?? systemClock;
@@ -154,10 +162,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       async () => {
         const own = await docker.containers.list(config.projectName).catch(() => []);
         const ownPorts = new Set(own.flatMap((c) => c.ports.map((p) => Number(/:(\d+)->/.exec(p)?.[1]))));
-        const r = await runPreflight(
-          { config, host, docker, ownPorts, isRoot: options.isRoot ?? process.getuid?.() === 0 },
-          options.skipChecks ?? new Set(),
-        );
+        const r = await runPreflight({ config, host, docker, ownPorts, isRoot }, options.skipChecks ?? new Set());
         for (const o of r.outcomes) log.write(`[preflight] ${o.ok ? "ok  " : "FAIL"} ${o.name}: ${o.message}`);
         const blocking = r.outcomes.filter((o) => !o.ok && !o.fix);
         if (blocking.length) {

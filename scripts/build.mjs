@@ -22,8 +22,8 @@ await build({
   banner: {
     js: "import { createRequire as __helkCreateRequire } from 'node:module'; const require = __helkCreateRequire(import.meta.url);",
   },
-  // Native optional add-ons of ssh2 (pulled in by dockerode) are not bundled.
-  external: ["cpu-features", "*.node"],
+  // dockerode (and ssh2 under it) stays in node_modules: it reads files beside its own sources.
+  external: ["dockerode", "cpu-features", "*.node"],
   logLevel: "warning",
 });
 chmodSync(new URL("../dist/helk.js", import.meta.url), 0o755);

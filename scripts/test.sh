@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-host.sh --test || { echo "0 passed, 1 failed"; exit 1; }
+# Stand-in images for the lifecycle tests (no registry is reachable; cached between runs).
+bash scripts/build-test-images.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

@@ -55,7 +55,8 @@ export async function runLifecycle(
   printer: Printer,
 ): Promise<number> {
   const stack = await open(opts);
-  await engine[verb](stack, services);
+  const verbs = { start: engine.start, stop: engine.stop, restart: engine.restart };
+  await verbs[verb](stack, services);
   printer.out(`${verb}: ${services.length ? services.join(", ") : `all services of ${stack.record.project}`} done`);
   return ExitCode.ok;
 }

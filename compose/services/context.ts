@@ -14,6 +14,8 @@ export interface ServiceContext {
   selected: ReadonlySet<ServiceName>;
   /** KRaft cluster id, generated once per install and kept. */
   kafkaClusterId: string;
+  /** The most open files a container may get on this host. */
+  maxOpenFiles: number;
 }
 
 export type ServiceDefinition = (ctx: ServiceContext) => Omit<ComposeService, "labels" | "networks" | "restart" | "mem_limit">;

@@ -20,7 +20,9 @@ export const elasticsearch: ServiceDefinition = (ctx) => {
     ...(secure ? { env_file: ["./secrets/elasticsearch.env"] } : {}),
     ports: [local(ctx.config.ports.elasticsearch, 9200)],
     volumes: ["es-data:/usr/share/elasticsearch/data"],
-    ulimits: { nofile: { soft: 65535, hard: 65535 }, memlock: { soft: -1, hard: -1 } },
+    // Elasticsearch wants 65535 open files; a host whose own hard limit is lower cannot grant it
+    // (the container would not start), so ask for what the host allows.
+    ulimits: { nofile: { soft: Math.min(65535, ctx.maxOpenFiles), hard: Math.min(65535, ctx.maxOpenFiles) } },
     healthcheck: shellHealth(
       `curl -fsS ${secure ? '-u "elastic:$$ELASTIC_PASSWORD" ' : ""}"http://localhost:9200/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null || exit 1`,
       "60s",

@@ -65,7 +65,10 @@ describe.each(COMBINATIONS.map((c) => ({ ...c, name: comboName(c) })))("compose 
     for (const f of files.filter((f) => !f.path.startsWith("secrets/"))) {
       for (const v of values) expect(f.content.includes(v), `${v} in ${f.path}`).toBe(false);
     }
-    for (const f of files.filter((f) => f.path.startsWith("secrets/"))) expect(f.mode, f.path).toBe(0o600);
+    for (const f of files.filter((f) => f.path.startsWith("secrets/")))
+      expect(f.mode, f.path).toBe(f.path === "secrets/htpasswd" ? 0o644 : 0o600);
+    const htpasswd = files.find((f) => f.path === "secrets/htpasswd");
+    if (htpasswd) expect(htpasswd.content).toMatch(/^helk:\{SSHA\}[A-Za-z0-9+/=]+\n$/);
     const secretText = files
       .filter((f) => f.path.startsWith("secrets/"))
       .map((f) => f.content)

@@ -1,0 +1,166 @@
+/**
+ * A whole stack on the real Docker engine, driven through the built CLI: unattended install,
+ * the install log, secrets, status, logs, stop/start, down/install with data intact, the
+ * guarded deletions, uninstall. Services are stand-ins (lifecycle behaviour only).
+ */
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helk } from "../helpers/run-cli.js";
+import { containerIds, createTestStack, requireStandinImages, type TestStack, volumeNames } from "../helpers/test-stack.js";
+
+const SERVICES = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
+let stack: TestStack;
+let firstInstall: { stdout: string; stderr: string };
+
+async function esMarker(project: string, action: "write" | "read"): Promise<string> {
+  const ids = await containerIds(project);
+  const id = ids.elasticsearch as string;
+  const cmd =
+    action === "write"
+      ? "date +%s%N > /usr/share/elasticsearch/data/marker && cat /usr/share/elasticsearch/data/marker"
+      : "cat /usr/share/elasticsearch/data/marker";
+  return (await execa("docker", ["exec", id, "sh", "-c", cmd])).stdout.trim();
+}
+
+describe.sequential("install and operate a stack (stand-in services)", () => {
+  beforeAll(async () => {
+    await requireStandinImages();
+    stack = createTestStack("life");
+  });
+  afterAll(async () => {
+    await stack?.cleanup();
+  });
+
+  it("installs unattended from a config file with --json, every service healthy", async () => {
+    const r = await helk(["install", "--non-interactive", "--yes", "--profile", "core", "--json", ...stack.flags]);
+    firstInstall = r;
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      summary: { healthyAfterSeconds: Record<string, number>; credentials?: unknown; urls: { kibana: string } };
+      logFile: string;
+    };
+    expect(Object.keys(result.summary.healthyAfterSeconds).sort()).toEqual([...SERVICES].sort());
+    expect(result.summary.credentials).toBeUndefined();
+    expect(result.summary.urls.kibana).toBe(`https://127.0.0.1:${stack.ports.https}/`);
+    expect(result.logFile).toBe(stack.logFile);
+  });
+
+  it("nginx serves the generated TLS site and asks for the generated password", async () => {
+    const url = `https://127.0.0.1:${stack.ports.https}/api/status`;
+    const anon = await execa("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", url]);
+    expect(anon.stdout).toBe("401");
+    const s = stack.secrets();
+    const authed = await execa("curl", ["-sk", "-u", `helk:${s.analystPassword}`, url]);
+    expect(authed.stdout).toContain('"level":"available"');
+  });
+
+  it("logs every step and command, and no secret anywhere in the log or output", () => {
+    const log = readFileSync(stack.logFile, "utf8");
+    for (const stepName of ["preflight", "tuning", "secrets", "tls", "render", "validate", "images", "start"])
+      expect(log).toContain(`[${stepName}]`);
+    expect(log).toMatch(/\$ docker compose --project-name helktest-life-\d+ --file \S+compose\.yaml up -d --remove-orphans/);
+    const secrets = Object.values(stack.secrets());
+    expect(secrets).toHaveLength(7);
+    const tlsKey = readFileSync(join(stack.home, "secrets", "tls.key"), "utf8").split("\n")[1] as string;
+    for (const v of [...secrets, tlsKey]) {
+      expect(log.includes(v), "secret in log").toBe(false);
+      expect(firstInstall.stdout.includes(v) || firstInstall.stderr.includes(v), "secret in output").toBe(false);
+    }
+  });
+
+  it("stores secrets mode 0600 and reuses them on a re-run, with the same containers", async () => {
+    const state = join(stack.home, "secrets", "helk-state.json");
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    const before = readFileSync(state, "utf8");
+    const ids = await containerIds(stack.project);
+    const r = await helk(["install", "--non-interactive", "--yes", "--profile", "core", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/secrets: done \(reused\)/);
+    expect(readFileSync(state, "utf8")).toBe(before);
+    expect(await containerIds(stack.project)).toEqual(ids);
+    // The human summary shows the credentials once, at the end.
+    expect(r.stdout).toContain(`password ${stack.secrets().analystPassword}`);
+  });
+
+  it("status --json reports every service healthy with image, ports and detail; exit 0", async () => {
+    const r = await helk(["status", "--json", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as {
+      project: string;
+      healthy: boolean;
+      services: { name: string; state: string; health: string; image: string; ports: string[]; detail: string }[];
+    };
+    expect(s.project).toBe(stack.project);
+    expect(s.healthy).toBe(true);
+    expect(s.services.map((x) => x.name)).toEqual(SERVICES);
+    for (const x of s.services)
+      expect(x).toMatchObject({ state: "running", health: "healthy", image: "helk-test/standin:1", detail: "ok" });
+    expect(s.services.find((x) => x.name === "elasticsearch")?.ports).toEqual([`127.0.0.1:${stack.ports.elasticsearch}->9200/tcp`]);
+  });
+
+  it("status prints a table", async () => {
+    const r = await helk(["status", ...stack.flags]);
+    expect(r.stdout).toMatch(/^SERVICE\s+STATE\s+HEALTH\s+UPTIME\s+IMAGE\s+PORTS\s+DETAIL$/m);
+    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+s\s+helk-test\/standin:1\s+-\s+ok$/m);
+    expect(r.stdout).toContain("all 5 services healthy");
+  });
+
+  it("logs shows merged lines with service prefixes", async () => {
+    const r = await helk(["logs", "--tail", "5", "kibana", "elasticsearch", ...stack.flags]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^kibana-1\s+\| /m);
+    expect(r.stdout).toMatch(/^elasticsearch-1\s+\| /m);
+    expect(r.stdout).not.toMatch(/^kafka-1/m);
+  });
+
+  it("logs names an unknown service", async () => {
+    const r = await helk(["logs", "kibanna", ...stack.flags]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown service kibanna");
+  });
+
+  it("stop keeps data; status then exits non-zero; start brings it back", async () => {
+    const marker = await esMarker(stack.project, "write");
+    expect((await helk(["stop", ...stack.flags])).exitCode).toBe(0);
+    const down = await helk(["status", "--json", ...stack.flags]);
+    expect(down.exitCode).toBe(6);
+    expect((JSON.parse(down.stdout) as { healthy: boolean }).healthy).toBe(false);
+    expect((await helk(["start", ...stack.flags])).exitCode).toBe(0);
+    expect(await esMarker(stack.project, "read")).toBe(marker);
+  });
+
+  it("down keeps the volumes; install again brings the same data back", async () => {
+    const marker = await esMarker(stack.project, "read");
+    const volumes = await volumeNames(stack.project);
+    const r = await helk(["down", ...stack.flags]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("data volumes kept");
+    expect(Object.keys(await containerIds(stack.project))).toEqual([]);
+    expect(await volumeNames(stack.project)).toEqual(volumes);
+    const again = await helk(["install", "--non-interactive", "--yes", "--profile", "core", ...stack.flags]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(await esMarker(stack.project, "read")).toBe(marker);
+  });
+
+  it("down --volumes without a terminal or --force refuses and deletes nothing", async () => {
+    const volumes = await volumeNames(stack.project);
+    const r = await helk(["down", "--volumes", ...stack.flags]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("refusing to delete ALL data");
+    expect(r.stderr).toContain("--force");
+    expect(await volumeNames(stack.project)).toEqual(volumes);
+    expect(Object.keys(await containerIds(stack.project)).length).toBe(5);
+  });
+
+  it("uninstall --purge --force removes containers, volumes and the install home", async () => {
+    const r = await helk(["uninstall", "--purge", "--force", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(Object.keys(await containerIds(stack.project))).toEqual([]);
+    expect(await volumeNames(stack.project)).toEqual([]);
+    const status = await helk(["status", ...stack.flags]);
+    expect(status.exitCode).toBe(2);
+    expect(status.stderr).toContain(`no HELK install found in ${stack.home}`);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * A throwaway HELK install for engine-tier tests: its own project name, install home, log
+ * file and loopback ports, with every image pointed at a locally built stand-in. `cleanup`
+ * removes its containers, network, volumes and files whatever state the test left.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { SERVICE_NAMES } from "../../compose/config/schema.js";
+
+export const STANDIN = "helk-test/standin:1";
+export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
+
+let nextPortBlock = 0;
+
+export interface TestStack {
+  project: string;
+  dir: string;
+  home: string;
+  logFile: string;
+  configFile: string;
+  ports: Record<string, number>;
+  /** Flags every helk call on this stack needs. */
+  flags: string[];
+  secrets(): Record<string, string>;
+  writeConfig(patch: Record<string, unknown>): void;
+  cleanup(): Promise<void>;
+}
+
+export function createTestStack(name: string, profile = "core", patch: Record<string, unknown> = {}): TestStack {
+  const project = `helktest-${name}-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), `helk-${name}-`));
+  const home = join(dir, "home");
+  const logFile = join(dir, "helk-install.log");
+  const configFile = join(dir, "helk.config.json");
+  // A block of ports per stack keeps stacks of different test files from colliding.
+  const base = 21000 + (process.pid % 50) * 100 + nextPortBlock++ * 10;
+  const ports = {
+    kafka: base,
+    https: base + 1,
+    http: base + 2,
+    elasticsearch: base + 3,
+    logstashApi: base + 4,
+    ksqldb: base + 5,
+    sparkUi: base + 6,
+  };
+  const images = Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN]));
+  const baseConfig = {
+    profile,
+    projectName: project,
+    installHome: home,
+    logFile,
+    hostIp: "127.0.0.1",
+    images,
+    ports,
+    timeouts: { healthSeconds: 120 },
+  };
+  const stack: TestStack = {
+    project,
+    dir,
+    home,
+    logFile,
+    configFile,
+    ports,
+    flags: ["--config", configFile],
+    secrets: () =>
+      (JSON.parse(readFileSync(join(home, "secrets", "helk-state.json"), "utf8")) as { secrets: Record<string, string> }).secrets,
+    writeConfig: (p) => writeFileSync(configFile, JSON.stringify(deepMerge(baseConfig, p), null, 2)),
+    cleanup: async () => {
+      const ids = (
+        await execa("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
+      ).stdout
+        .split("\n")
+        .filter(Boolean);
+      if (ids.length) await execa("docker", ["rm", "-f", ...ids], { reject: false });
+      const vols = (
+        await execa("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
+      ).stdout
+        .split("\n")
+        .filter(Boolean);
+      if (vols.length) await execa("docker", ["volume", "rm", "-f", ...vols], { reject: false });
+      const nets = (
+        await execa("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
+      ).stdout
+        .split("\n")
+        .filter(Boolean);
+      if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  stack.writeConfig(patch);
+  return stack;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      prev && typeof prev === "object" && !Array.isArray(prev) && v && typeof v === "object" && !Array.isArray(v)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Containers of a project, by service, straight from the engine. */
+export async function containerIds(project: string): Promise<Record<string, string>> {
+  const r = await execa("docker", [
+    "ps",
+    "-a",
+    "--filter",
+    `label=com.docker.compose.project=${project}`,
+    "--format",
+    '{{.ID}} {{.Label "com.docker.compose.service"}}',
+  ]);
+  return Object.fromEntries(
+    r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ").reverse() as [string, string]),
+  );
+}
+
+export async function volumeNames(project: string): Promise<string[]> {
+  const r = await execa("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]);
+  return r.stdout.split("\n").filter(Boolean).sort();
+}
+
+export async function requireStandinImages(): Promise<void> {
+  for (const image of [STANDIN, STANDIN_UNHEALTHY]) {
+    const r = await execa("docker", ["image", "inspect", image], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`${image} is missing: run scripts/build-test-images.sh (scripts/test.sh does)`);
+  }
+}
