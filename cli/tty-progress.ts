@@ -47,7 +47,14 @@ export async function withListr<T>(steps: [id: string, title: string][], work: (
       },
       rendererOptions: { bottomBar: 3, persistentOutput: false },
     })),
-    { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
+    {
+      concurrent: false,
+      exitOnError: true,
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false },
+      // A terminal that reports no width (some serial consoles, bare ptys) gets plain lines.
+      fallbackRendererCondition: () => !process.stdout.columns,
+    },
   );
   const ui = list.run().catch(() => undefined);
   try {

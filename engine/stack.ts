@@ -85,8 +85,21 @@ function checkServices(stack: Stack, services: string[]): void {
   }
 }
 
+/** A compose.yaml edited into something Compose cannot read: say how to get a good one back. */
+async function requireValidComposeFile(stack: Stack): Promise<void> {
+  const r = await runCompose(stack.target, ["config", "-q"], { check: false });
+  if (r.exitCode !== 0) {
+    throw new HelkError(`${stack.target.file} is not a valid compose file (edited by hand?)`, {
+      exitCode: ExitCode.failure,
+      details: r.output.trim().split("\n").slice(-5),
+      hint: "run `helk install` again to regenerate it from the configuration; containers and data are kept",
+    });
+  }
+}
+
 export async function start(stack: Stack, services: string[]): Promise<void> {
   checkServices(stack, services);
+  await requireValidComposeFile(stack);
   await runCompose(stack.target, ["up", "-d", "--no-recreate", ...services]);
 }
 
@@ -97,6 +110,7 @@ export async function stop(stack: Stack, services: string[]): Promise<void> {
 
 export async function restart(stack: Stack, services: string[]): Promise<void> {
   checkServices(stack, services);
+  await requireValidComposeFile(stack);
   await runCompose(stack.target, ["restart", ...services]);
 }
 

@@ -30,7 +30,7 @@ describe.sequential("helk install in a terminal", () => {
         { expect: "Host IP", send: "\r" },
         { expect: "user name", send: "\r" },
         { expect: "Password for that user", send: "WizardPass123\r" },
-        { expect: "Add alerting", send: "n" },
+        { expect: "Add alerting", send: "n\r" },
         { expect: "Install profile core", send: "\r" },
         { expect: "HELK is up.", timeout: 240 },
       ]),

@@ -7,7 +7,7 @@ escape sequences such as "\\u001b[A" (arrow up) and "\\r" (Enter) are sent as th
 The transcript (ANSI codes left in) goes to stdout; the exit code is the program's, or
 124 when an expected text did not appear within the step's timeout (default 60 s).
 """
-import json, os, pty, select, sys, time
+import fcntl, json, os, pty, select, struct, sys, termios, time
 
 def main():
     sep = sys.argv.index("--")
@@ -17,6 +17,8 @@ def main():
     if pid == 0:
         os.environ["COLUMNS"], os.environ["LINES"] = "160", "50"
         os.execvp(cmd[0], cmd)
+    # A real terminal has a size; without one, full-screen renderers wrap at column 0.
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
     buf = b""
     def read(timeout):
         nonlocal buf
