@@ -1,5 +1,6 @@
 /** The flags that set configuration, shared by every command that reads it. */
 import type { Command } from "commander";
+import { DEFAULT_INSTALL_HOME } from "../compose/config/constants.js";
 import { ExitCode, HelkError } from "../engine/errors.js";
 
 export interface ConfigFlagValues {
@@ -52,4 +53,17 @@ function splitAssignment(item: string, flag: string, example: string): [string, 
     throw new HelkError(`${flag} expects KEY=VALUE, got "${item}"`, { exitCode: ExitCode.usage, hint: `for example: ${flag} ${example}` });
   }
   return [item.slice(0, eq).trim(), item.slice(eq + 1)];
+}
+
+/**
+ * The install home a day-2 command works on. Without a config file or --set it needs no
+ * schema: --install-home > HELK_HOME / HELK_INSTALL_HOME > the default. Otherwise the full
+ * resolution decides, with the same precedence as install.
+ */
+export async function locateInstallHome(opts: ConfigFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (!opts.config && !env.HELK_CONFIG && !opts.set?.length) {
+    return opts.installHome ?? env.HELK_HOME ?? env.HELK_INSTALL_HOME ?? DEFAULT_INSTALL_HOME;
+  }
+  const { loadConfig } = await import("../engine/config-loader.js");
+  return loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags: configFlagAssignments(opts) }).value.installHome;
 }

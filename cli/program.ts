@@ -113,7 +113,7 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
   )
     .option("--json", 'print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}]}')
     .action(async (opts) => {
-      const { runStatus } = await import("./commands/stack.js");
+      const { runStatus } = await import("./commands/status.js");
       setExit(await runStatus(opts, printer));
     });
 

@@ -32,7 +32,9 @@ export interface PreflightContext {
   /** Ports already published by this install's own containers: a re-run must not trip on them. */
   ownPorts: Set<number>;
   isRoot: boolean;
+  /** Where /proc and the sysctl.d file live (tests point these at a temporary folder). */
   procRoot?: string;
+  sysctlFile?: string;
 }
 
 export const MAX_MAP_COUNT = 262144;
@@ -176,21 +178,22 @@ const CHECKS: Record<CheckName, Check> = {
     const file = `${ctx.procRoot ?? "/proc"}/sys/vm/max_map_count`;
     const current = Number(readFileSync(file, "utf8").trim());
     if (current >= MAX_MAP_COUNT) return { name: "max-map-count", ok: true, message: `vm.max_map_count ${current}` };
+    const persist = ctx.sysctlFile ?? SYSCTL_FILE;
     return {
       name: "max-map-count",
       ok: false,
       message: `vm.max_map_count is ${current}; Elasticsearch needs at least ${MAX_MAP_COUNT}`,
-      hint: `let helk raise it (--yes), or run: sysctl -w vm.max_map_count=${MAX_MAP_COUNT} && echo vm.max_map_count=${MAX_MAP_COUNT} > ${SYSCTL_FILE}`,
+      hint: `let helk raise it (--yes), or run: sysctl -w vm.max_map_count=${MAX_MAP_COUNT} && echo vm.max_map_count=${MAX_MAP_COUNT} > ${persist}`,
       exitCode: ExitCode.preflight,
       fix: {
-        describe: `set vm.max_map_count=${MAX_MAP_COUNT} now and persist it in ${SYSCTL_FILE}`,
+        describe: `set vm.max_map_count=${MAX_MAP_COUNT} now and persist it in ${persist}`,
         apply: () => {
           writeFileSync(file, String(MAX_MAP_COUNT));
           writeFileSync(
-            SYSCTL_FILE,
+            persist,
             `# Written by helk: Elasticsearch needs at least ${MAX_MAP_COUNT} memory map areas.\nvm.max_map_count=${MAX_MAP_COUNT}\n`,
           );
-          return `vm.max_map_count=${MAX_MAP_COUNT} (persisted in ${SYSCTL_FILE})`;
+          return `vm.max_map_count=${MAX_MAP_COUNT} (persisted in ${persist})`;
         },
       },
     };

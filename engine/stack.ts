@@ -14,8 +14,9 @@ import { type InstallRecord, readRecord } from "./install-record.js";
 
 export interface Stack {
   record: InstallRecord;
-  target: ComposeTarget;
   docker: DockerClient;
+  /** The compose CLI and file, found on first use: `status` never needs them. */
+  compose(): Promise<ComposeTarget>;
 }
 
 export async function openStack(home: string, deps: { docker?: DockerClient; compose?: ComposeCli } = {}): Promise<Stack> {
@@ -26,53 +27,16 @@ export async function openStack(home: string, deps: { docker?: DockerClient; com
       hint: "run `helk install` again to re-create it (data volumes are kept)",
     });
   }
-  const compose = deps.compose ?? (await detectCompose());
-  return {
-    record,
-    target: { cli: compose, project: record.project, file: record.composeFile },
-    docker: deps.docker ?? createDockerClient(),
+  let target: Promise<ComposeTarget> | undefined;
+  const compose = () => {
+    target ??= (deps.compose ? Promise.resolve(deps.compose) : detectCompose()).then((cli) => ({
+      cli,
+      project: record.project,
+      file: record.composeFile,
+    }));
+    return target;
   };
-}
-
-export interface ServiceStatus {
-  name: string;
-  state: string;
-  health: string;
-  image: string;
-  ports: string[];
-  uptimeSeconds?: number;
-  detail: string;
-}
-
-export interface StatusResult {
-  project: string;
-  healthy: boolean;
-  services: ServiceStatus[];
-}
-
-function detailOf(c: ContainerSummary): string {
-  if (c.oomKilled) return "killed for lack of memory (OOM): raise its limit or the host's memory";
-  if (c.state !== "running") return `exited with code ${c.exitCode ?? "?"}${c.restartCount ? `, restarted ${c.restartCount}x` : ""}`;
-  if (c.health === "unhealthy" || c.health === "starting")
-    return c.lastHealthOutput?.split("\n")[0]?.slice(0, 120) || "health check not passing yet";
-  if (c.restartCount) return `restarted ${c.restartCount}x`;
-  return "ok";
-}
-
-/** Status by service, including expected services that have no container at all. */
-export async function status(stack: Stack, now: () => number = Date.now): Promise<StatusResult> {
-  const containers = await stack.docker.containers.list(stack.record.project);
-  const byService = new Map(containers.map((c) => [c.service, c]));
-  const services: ServiceStatus[] = stack.record.services.map((name) => {
-    const c = byService.get(name);
-    if (!c)
-      return { name, state: "missing", health: "none", image: "-", ports: [], detail: "no container: run `helk start` or `helk install`" };
-    const s: ServiceStatus = { name, state: c.state, health: c.health, image: c.image, ports: c.ports, detail: detailOf(c) };
-    if (c.startedAt) s.uptimeSeconds = Math.max(0, Math.round((now() - c.startedAt.getTime()) / 1000));
-    return s;
-  });
-  const healthy = services.every((s) => s.state === "running" && (s.health === "healthy" || s.health === "none"));
-  return { project: stack.record.project, healthy, services };
+  return { record, compose, docker: deps.docker ?? createDockerClient() };
 }
 
 function checkServices(stack: Stack, services: string[]): void {
@@ -87,9 +51,10 @@ function checkServices(stack: Stack, services: string[]): void {
 
 /** A compose.yaml edited into something Compose cannot read: say how to get a good one back. */
 async function requireValidComposeFile(stack: Stack): Promise<void> {
-  const r = await runCompose(stack.target, ["config", "-q"], { check: false });
+  const target = await stack.compose();
+  const r = await runCompose(target, ["config", "-q"], { check: false });
   if (r.exitCode !== 0) {
-    throw new HelkError(`${stack.target.file} is not a valid compose file (edited by hand?)`, {
+    throw new HelkError(`${target.file} is not a valid compose file (edited by hand?)`, {
       exitCode: ExitCode.failure,
       details: r.output.trim().split("\n").slice(-5),
       hint: "run `helk install` again to regenerate it from the configuration; containers and data are kept",
@@ -100,24 +65,24 @@ async function requireValidComposeFile(stack: Stack): Promise<void> {
 export async function start(stack: Stack, services: string[]): Promise<void> {
   checkServices(stack, services);
   await requireValidComposeFile(stack);
-  await runCompose(stack.target, ["up", "-d", "--no-recreate", ...services]);
+  await runCompose(await stack.compose(), ["up", "-d", "--no-recreate", ...services]);
 }
 
 export async function stop(stack: Stack, services: string[]): Promise<void> {
   checkServices(stack, services);
-  await runCompose(stack.target, ["stop", ...services]);
+  await runCompose(await stack.compose(), ["stop", ...services]);
 }
 
 export async function restart(stack: Stack, services: string[]): Promise<void> {
   checkServices(stack, services);
   await requireValidComposeFile(stack);
-  await runCompose(stack.target, ["restart", ...services]);
+  await runCompose(await stack.compose(), ["restart", ...services]);
 }
 
 /** Remove containers and the network; volumes (the data) only when asked. */
 export async function down(stack: Stack, options: { volumes: boolean }): Promise<{ removedVolumes: string[] }> {
   const volumes = options.volumes ? await stack.docker.volumes.list(stack.record.project) : [];
-  await runCompose(stack.target, ["down", "--remove-orphans", ...(options.volumes ? ["--volumes"] : [])]);
+  await runCompose(await stack.compose(), ["down", "--remove-orphans", ...(options.volumes ? ["--volumes"] : [])]);
   return { removedVolumes: volumes };
 }
 
@@ -155,7 +120,8 @@ export async function logs(stack: Stack, o: LogsOptions): Promise<number> {
     ...(o.timestamps ? ["--timestamps"] : []),
     ...o.services,
   ];
-  const [bin, argv] = composeArgs(stack.target.cli, stack.target.project, stack.target.file, args);
+  const target = await stack.compose();
+  const [bin, argv] = composeArgs(target.cli, target.project, target.file, args);
   const r = await execa(bin, argv, { stdio: "inherit", reject: false });
   return r.exitCode ?? 1;
 }

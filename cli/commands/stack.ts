@@ -1,37 +1,11 @@
 /** Day-2 commands: status, logs, start, stop, restart, down, uninstall. Thin adapters over engine/stack.ts. */
-import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import * as engine from "../../engine/stack.js";
-import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
-import { type Printer, printJson, table } from "../output.js";
+import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { type Printer, printJson } from "../output.js";
 
 async function open(opts: ConfigFlagValues): Promise<engine.Stack> {
-  const { value } = loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags: configFlagAssignments(opts) });
-  return engine.openStack(value.installHome);
-}
-
-export function formatUptime(seconds: number | undefined): string {
-  if (seconds === undefined) return "-";
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86400)}d`;
-}
-
-export async function runStatus(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
-  const stack = await open(opts);
-  const result = await engine.status(stack);
-  if (opts.json) printJson(printer, result);
-  else {
-    printer.out(
-      table(
-        ["SERVICE", "STATE", "HEALTH", "UPTIME", "IMAGE", "PORTS", "DETAIL"],
-        result.services.map((s) => [s.name, s.state, s.health, formatUptime(s.uptimeSeconds), s.image, s.ports.join(",") || "-", s.detail]),
-      ),
-    );
-    printer.out(result.healthy ? `${result.project}: all ${result.services.length} services healthy` : `${result.project}: NOT healthy`);
-  }
-  return result.healthy ? ExitCode.ok : ExitCode.notHealthy;
+  return engine.openStack(await locateInstallHome(opts));
 }
 
 export async function runLogs(

@@ -4,6 +4,7 @@
  * Pure: no I/O here.
  */
 import { z } from "zod";
+import { DEFAULT_INSTALL_HOME, DEFAULT_LOG_FILE } from "./constants.js";
 
 export const PROFILE_NAMES = ["core", "analysis", "notebook-analysis"] as const;
 export const ADDON_NAMES = ["alerting"] as const;
@@ -92,12 +93,12 @@ export const configSchema = z
     installHome: z
       .string()
       .startsWith("/", "must be an absolute path")
-      .default("/opt/helk")
+      .default(DEFAULT_INSTALL_HOME)
       .describe("Where compose.yaml, .env, secrets and service configs live (env: HELK_HOME)"),
     logFile: z
       .string()
       .startsWith("/", "must be an absolute path")
-      .default("/var/log/helk-install.log")
+      .default(DEFAULT_LOG_FILE)
       .describe("Install log: every step and command, secrets redacted"),
     images: z
       .strictObject(imagesShape)

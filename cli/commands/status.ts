@@ -1,0 +1,31 @@
+/** `helk status`: observed through the Docker API only, so it starts fast (no Compose, no schema). */
+import { createDockerClient } from "../../engine/docker-client.js";
+import { ExitCode } from "../../engine/errors.js";
+import { readRecord } from "../../engine/install-record.js";
+import * as engine from "../../engine/status.js";
+import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { type Printer, printJson, table } from "../output.js";
+
+export function formatUptime(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+export async function runStatus(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+  const record = readRecord(await locateInstallHome(opts));
+  const result = await engine.status({ record, docker: createDockerClient() });
+  if (opts.json) printJson(printer, result);
+  else {
+    printer.out(
+      table(
+        ["SERVICE", "STATE", "HEALTH", "UPTIME", "IMAGE", "PORTS", "DETAIL"],
+        result.services.map((s) => [s.name, s.state, s.health, formatUptime(s.uptimeSeconds), s.image, s.ports.join(",") || "-", s.detail]),
+      ),
+    );
+    printer.out(result.healthy ? `${result.project}: all ${result.services.length} services healthy` : `${result.project}: NOT healthy`);
+  }
+  return result.healthy ? ExitCode.ok : ExitCode.notHealthy;
+}

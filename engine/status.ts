@@ -1,0 +1,47 @@
+/**
+ * `status`: each service of an install as the Docker API sees it, by compose labels.
+ * Kept apart from the lifecycle verbs so it loads neither execa nor Compose.
+ */
+import type { ContainerSummary, DockerClient } from "./docker-client.js";
+import type { InstallRecord } from "./install-record.js";
+
+export interface ServiceStatus {
+  name: string;
+  state: string;
+  health: string;
+  image: string;
+  ports: string[];
+  uptimeSeconds?: number;
+  detail: string;
+}
+
+export interface StatusResult {
+  project: string;
+  healthy: boolean;
+  services: ServiceStatus[];
+}
+
+function detailOf(c: ContainerSummary): string {
+  if (c.oomKilled) return "killed for lack of memory (OOM): raise its limit or the host's memory";
+  if (c.state !== "running") return `exited with code ${c.exitCode ?? "?"}${c.restartCount ? `, restarted ${c.restartCount}x` : ""}`;
+  if (c.health === "unhealthy" || c.health === "starting")
+    return c.lastHealthOutput?.split("\n")[0]?.slice(0, 120) || "health check not passing yet";
+  if (c.restartCount) return `restarted ${c.restartCount}x`;
+  return "ok";
+}
+
+/** Status by service, including expected services that have no container at all. */
+export async function status(stack: { record: InstallRecord; docker: DockerClient }, now: () => number = Date.now): Promise<StatusResult> {
+  const containers = await stack.docker.containers.list(stack.record.project);
+  const byService = new Map(containers.map((c) => [c.service, c]));
+  const services: ServiceStatus[] = stack.record.services.map((name) => {
+    const c = byService.get(name);
+    if (!c)
+      return { name, state: "missing", health: "none", image: "-", ports: [], detail: "no container: run `helk start` or `helk install`" };
+    const s: ServiceStatus = { name, state: c.state, health: c.health, image: c.image, ports: c.ports, detail: detailOf(c) };
+    if (c.startedAt) s.uptimeSeconds = Math.max(0, Math.round((now() - c.startedAt.getTime()) / 1000));
+    return s;
+  });
+  const healthy = services.every((s) => s.state === "running" && (s.health === "healthy" || s.health === "none"));
+  return { project: stack.record.project, healthy, services };
+}
