@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { type ComposeCli, composeArgs, detectCompose } from "./compose-cli.js";
 import { type ComposeTarget, runCompose } from "./compose-runner.js";
-import { type ContainerSummary, createDockerClient, type DockerClient } from "./docker-client.js";
+import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type InstallRecord, readRecord } from "./install-record.js";
 

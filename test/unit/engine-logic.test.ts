@@ -13,7 +13,13 @@ import { InstallLog } from "../../engine/install-log.js";
 import { runPreflight } from "../../engine/preflight.js";
 
 function fakeClock(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+  const c = {
+    t: 0,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += ms;
+    },
+  };
   return c;
 }
 
