@@ -70,8 +70,12 @@ export async function waitForHealthy(o: HealthWaitOptions): Promise<Record<strin
       ? pending.find((s) => byService.get(s)?.health === "unhealthy" || byService.get(s)?.state === "exited")
       : undefined;
     const culprit = late ?? broken;
-    // Compose failed for another reason (a port, an image): its own message says more.
-    if (!culprit && upError) throw upError;
+    // Compose failed for another reason: an engine that went away explains it best (exit 4);
+    // otherwise (a port, an image) Compose's own message says more.
+    if (!culprit && upError) {
+      await o.docker.ping();
+      throw upError;
+    }
     if (culprit) {
       const c = byService.get(culprit);
       const logs = c ? await o.docker.containers.logsTail(c.id, 20).catch(() => []) : [];
