@@ -15,6 +15,14 @@ export const ExitCode = {
   unhealthy: 5,
   /** `helk status`: the stack is not (all) healthy or not installed. */
   notHealthy: 6,
+  /** `helk replay`: a path (or a directory) holds nothing that can be replayed. */
+  noInput: 7,
+  /** `helk replay`: a file is not JSON lines at all (binary, a capture, a JSON array). */
+  notJsonLines: 8,
+  /** `helk replay`: an archive is truncated or corrupt. */
+  corruptInput: 9,
+  /** `helk replay`: Kafka is unreachable, or refused the topic or the messages. */
+  broker: 10,
   /** A bug in helk itself. */
   bug: 70,
   /** Interrupted by Ctrl-C or SIGTERM. */

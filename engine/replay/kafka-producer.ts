@@ -1,0 +1,67 @@
+/**
+ * The Kafka side of a replay: kafkajs with an idempotent producer (acks from all in-sync
+ * replicas, retries without duplicates), sending batches in order.
+ */
+import { CompressionTypes, Kafka, logLevel } from "kafkajs";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ReplayEvent } from "./lines.js";
+
+export interface EventSink {
+  send(batch: ReplayEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function brokerError(bootstrap: string, topic: string, err: unknown, sent: number): HelkError {
+  const e = err as { name?: string; message?: string; type?: string };
+  const message = e.message ?? String(err);
+  const unknownTopic = e.type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic|UNKNOWN_TOPIC/i.test(message);
+  return new HelkError(
+    unknownTopic
+      ? `topic ${topic} does not exist on ${bootstrap} (${sent} events sent before the error)`
+      : `Kafka at ${bootstrap} failed: ${message} (${sent} events sent before the error)`,
+    {
+      exitCode: ExitCode.broker,
+      hint: unknownTopic
+        ? "helk install creates HELK's topics; choose one with --topic, or create it"
+        : "check the address (--bootstrap HOST:PORT) and that Kafka runs (helk status)",
+      cause: err,
+    },
+  );
+}
+
+export async function connectProducer(bootstrap: string, topic: string): Promise<EventSink> {
+  const kafka = new Kafka({
+    clientId: "helk-replay",
+    brokers: bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    retry: { retries: 3, initialRetryTime: 200 },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  try {
+    await producer.connect();
+    // Fail before reading any data when the topic is missing.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
+    } finally {
+      await admin.disconnect();
+    }
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    throw brokerError(bootstrap, topic, err, 0);
+  }
+  return {
+    send: async (batch) => {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: batch.map((e) => ({ key: e.key, value: e.value })),
+      });
+    },
+    close: () => producer.disconnect(),
+  };
+}

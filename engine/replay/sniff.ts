@@ -1,0 +1,43 @@
+/**
+ * Is this JSON lines at all? Judged on a small sample before anything is sent, so a packet
+ * capture or a pretty-printed JSON array is refused with a clear message instead of being
+ * counted as thousands of unparsable lines.
+ */
+
+export const SAMPLE_BYTES = 64 * 1024;
+
+export type SniffVerdict = { ok: true } | { ok: false; reason: string };
+
+export function sniff(sample: Buffer, wholeFile: boolean): SniffVerdict {
+  if (sample.length === 0) return { ok: true };
+  const head = sample.subarray(0, Math.min(sample.length, 4096));
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) return { ok: false, reason: "it is binary (it contains NUL bytes): a capture, an archive or an executable?" };
+    if (b < 9 || (b > 13 && b < 32)) control++;
+  }
+  if (control > head.length * 0.1) return { ok: false, reason: "it is binary, not text" };
+  const text = sample.toString("utf8");
+  // The last line of a sample may be cut in half; judge it only when the sample is the whole file.
+  const lines = text.split("\n");
+  if (!wholeFile && lines.length > 1) lines.pop();
+  const meaningful = lines.map((l) => l.trim()).filter((l) => l !== "");
+  if (meaningful.length === 0) return { ok: true };
+  const first = (meaningful[0] as string).replace(/^\uFEFF/, "");
+  const parses = (l: string) => {
+    try {
+      JSON.parse(l);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (meaningful.some((l) => parses(l.replace(/^\uFEFF/, "")))) return { ok: true };
+  if (first === "[" || first.startsWith("[{") || first === "{") {
+    return {
+      ok: false,
+      reason: "it is a JSON document spread over lines, not JSON lines (one event per line); convert it, e.g. with: jq -c '.[]'",
+    };
+  }
+  return { ok: false, reason: `none of its first ${meaningful.length} lines is JSON` };
+}

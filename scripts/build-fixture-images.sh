@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Build the real-service images that end-to-end tests run in place of the upstream ones:
+#   helk-test/kafka:4.1.1          real Apache Kafka (KRaft), drop-in for apache/kafka:4.1.1
+#   helk-test/elasticsearch:8.19.5 real Elasticsearch, drop-in for the official 8.19.5 image
+# No container registry is reachable, so both build on helk-test/debian:bookworm (made by
+# scripts/build-test-images.sh, run first when missing) with Debian's Java 17; the Kafka jars
+# and Elastic's integ-test-zip distribution are fetched on the host with Maven, by coordinates,
+# into $HELK_CACHE/fixtures and copied into a temporary build context.
+# Idempotent and fast when nothing changed: each image carries org.helk.inputs=<sha256 of its
+# inputs> and is rebuilt only when that hash differs. One line per image: built / up to date.
+#   bash scripts/build-fixture-images.sh
+# Env: HELK_CACHE (default /var/cache/helk). Needs docker, mvn and a JDK 17 (javac) on the host.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${HELK_CACHE:-/var/cache/helk}
+FIXTURES=$CACHE/fixtures
+LOGS=$CACHE/logs
+M2=$FIXTURES/m2
+BASE=helk-test/debian:bookworm
+
+KAFKA_VERSION=4.1.1
+KAFKA_IMAGE=helk-test/kafka:$KAFKA_VERSION
+KAFKA_DIR=test/fixtures/images/kafka
+
+ES_VERSION=8.19.5
+ES_IMAGE=helk-test/elasticsearch:$ES_VERSION
+ES_DIR=test/fixtures/images/elasticsearch
+ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip
+
+# Pinned so a fresh Maven repository resolves the same goals everywhere.
+DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+
+die() { echo "build-fixture-images: $*" >&2; exit 1; }
+trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
+
+docker info >/dev/null 2>&1 || die "the Docker engine does not answer (run scripts/setup-host.sh first)"
+mkdir -p "$FIXTURES" "$LOGS" || die "cannot create $FIXTURES (run as root or set HELK_CACHE)"
+
+# Parallel test workers may all call this: one build at a time, the others then find it done.
+exec 9>"$CACHE/build-fixture-images.lock"
+flock 9
+
+now() { date +%s.%N; }
+report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32s %-10s %6.1f s\n", i, w, b - a }'; }
+label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
+id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+sha() { sha256sum | cut -d' ' -f1; }
+# Names and contents of every file under a directory of the repository.
+tree_sum() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
+
+# Temporary build contexts and Maven projects, removed however the script ends.
+WORK=$(mktemp -d "$CACHE/fixture-build.XXXXXX")
+trap 'rm -rf --one-file-system "$WORK"' EXIT
+
+need_host_tools() {
+  command -v mvn >/dev/null || die "mvn is not installed on the host (apt-get install maven)"
+  command -v javac >/dev/null || die "javac is not installed on the host (apt-get install openjdk-17-jdk-headless)"
+}
+
+# mvn_run DIR LOG ARGS...: quiet, batch mode, in DIR, with the fixtures' own local repository.
+mvn_run() {
+  local dir=$1 log=$2
+  shift 2
+  (cd "$dir" && exec mvn -B -q -Dmaven.repo.local="$M2" "$@") >"$log" 2>&1 ||
+    die "mvn $* failed; last lines of $log:
+$(tail -n 25 "$log")"
+}
+
+# KAFKA_LIBS=$FIXTURES/kafka-<version>-<pom hash>/libs: the jars of $KAFKA_DIR/pom.xml (fetched once).
+kafka_libs() {
+  local dir log
+  dir=$FIXTURES/kafka-$KAFKA_VERSION-$({ echo "$KAFKA_VERSION"; cat "$KAFKA_DIR/pom.xml"; } | sha | cut -c1-12)
+  if [ ! -s "$dir/MANIFEST" ]; then
+    need_host_tools
+    log=$LOGS/kafka-libs.log
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/libs" "$WORK/kafka-pom"
+    # Maven runs on a copy, so nothing (target/) is ever written into the repository.
+    cp "$KAFKA_DIR/pom.xml" "$WORK/kafka-pom/pom.xml"
+    mvn_run "$WORK/kafka-pom" "$log" -Dkafka.version="$KAFKA_VERSION" \
+      "$DEPENDENCY_PLUGIN:copy-dependencies" -DincludeScope=runtime -DoutputDirectory="$dir.tmp/libs"
+    if [ ! -s "$dir.tmp/libs/kafka_2.13-$KAFKA_VERSION.jar" ] || [ ! -s "$dir.tmp/libs/kafka-tools-$KAFKA_VERSION.jar" ]; then
+      die "Maven did not deliver the Kafka $KAFKA_VERSION jars; see $log"
+    fi
+    (cd "$dir.tmp/libs" && sha256sum -- *.jar) >"$dir.tmp/MANIFEST"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  KAFKA_LIBS=$dir/libs
+}
+
+# ES_ZIP=$FIXTURES/elasticsearch-<version>/elasticsearch-<version>.zip: Elastic's integ-test-zip
+# (fetched once).
+es_zip() {
+  local dir=$FIXTURES/elasticsearch-$ES_VERSION log
+  if [ ! -s "$dir/SHA256" ]; then
+    need_host_tools
+    log=$LOGS/elasticsearch-zip.log
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" "$WORK/es-mvn"
+    # Run where no pom.xml is, so the goal needs no project.
+    mvn_run "$WORK/es-mvn" "$log" "$DEPENDENCY_PLUGIN:copy" -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$dir.tmp"
+    [ -s "$dir.tmp/elasticsearch-$ES_VERSION.zip" ] || die "Maven did not deliver $ES_ARTIFACT; see $log"
+    (cd "$dir.tmp" && sha256sum "elasticsearch-$ES_VERSION.zip") >"$dir.tmp/SHA256"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  ES_ZIP=$dir/elasticsearch-$ES_VERSION.zip
+}
+
+# build IMAGE HASH CONTEXT: docker build with the log kept in $LOGS; drop the image it
+# replaced so old builds do not pile up (its shared layers stay, the next build reuses them).
+build() {
+  local image=$1 hash=$2 context=$3 old log
+  old=$(id_of "$image")
+  log="$LOGS/$(echo "$image" | tr '/:' '__').log"
+  docker build --force-rm --label "org.helk.inputs=$hash" -t "$image" "$context" >"$log" 2>&1 ||
+    die "docker build of $image failed; last lines of $log:
+$(tail -n 25 "$log")"
+  if [ -n "$old" ] && [ "$old" != "$(id_of "$image")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
+}
+
+build_kafka() {
+  local t0 hash ctx
+  t0=$(now)
+  # Inputs: the fixture files, the version and the exact base. Released Maven artifacts never
+  # change, so the pom and version stand for the jars and an up-to-date check needs no Maven.
+  hash=$({ tree_sum "$KAFKA_DIR"; echo "kafka $KAFKA_VERSION"; id_of "$BASE"; } | sha)
+  if [ "$(label_of "$KAFKA_IMAGE")" = "$hash" ]; then report "$KAFKA_IMAGE" "up to date" "$t0"; return; fi
+  kafka_libs
+  ctx=$WORK/kafka-context
+  mkdir -p "$ctx"
+  cp -r "$KAFKA_DIR"/. "$ctx"/
+  cp -r "$KAFKA_LIBS" "$ctx/libs"
+  build "$KAFKA_IMAGE" "$hash" "$ctx"
+  report "$KAFKA_IMAGE" "built" "$t0"
+}
+
+build_elasticsearch() {
+  local t0 hash ctx src
+  t0=$(now)
+  hash=$({ tree_sum "$ES_DIR"; echo "$ES_ARTIFACT"; id_of "$BASE"; } | sha)
+  if [ "$(label_of "$ES_IMAGE")" = "$hash" ]; then report "$ES_IMAGE" "up to date" "$t0"; return; fi
+  es_zip
+  ctx=$WORK/es-context
+  mkdir -p "$ctx/security-analysis" "$WORK/es-classes"
+  cp "$ES_DIR"/Dockerfile "$ES_DIR"/entrypoint.sh "$ES_DIR"/elasticsearch.yml "$ctx"/
+  # Windows launchers are of no use in the image.
+  unzip -q "$ES_ZIP" -x '*.bat' '*.exe' -d "$ctx" ||
+    die "cannot unpack $ES_ZIP (delete $(dirname "$ES_ZIP") to fetch it again)"
+  mv "$ctx/elasticsearch-$ES_VERSION" "$ctx/elasticsearch"
+  # The module that lets the node create its .security index (see its source).
+  src=$ES_DIR/security-analysis
+  need_host_tools
+  javac --release 17 -nowarn -d "$WORK/es-classes" -cp "$ctx/elasticsearch/lib/*" "$src"/*.java \
+    >"$LOGS/es-security-analysis.log" 2>&1 ||
+    die "javac of $src failed; last lines of $LOGS/es-security-analysis.log:
+$(tail -n 25 "$LOGS/es-security-analysis.log")"
+  jar cf "$ctx/security-analysis/helk-security-analysis.jar" -C "$WORK/es-classes" .
+  sed "s/@ES_VERSION@/$ES_VERSION/g" "$src/plugin-descriptor.properties" >"$ctx/security-analysis/plugin-descriptor.properties"
+  build "$ES_IMAGE" "$hash" "$ctx"
+  report "$ES_IMAGE" "built" "$t0"
+}
+
+if ! docker image inspect "$BASE" >/dev/null 2>&1; then
+  bash scripts/build-test-images.sh || die "scripts/build-test-images.sh failed, so $BASE is missing"
+fi
+build_kafka
+build_elasticsearch
