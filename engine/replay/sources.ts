@@ -162,12 +162,14 @@ export async function planSources(paths: string[], stdin: Readable = process.std
         hint: "give a Mordor .zip, a .json/.jsonl file, a .tar.gz, a directory of these, or - for standard input",
       });
     }
-    const files = statSync(path).isDirectory() ? listDir(path) : [path];
+    const isDir = statSync(path).isDirectory();
+    const files = isDir ? listDir(path) : [path];
     const before = steps.length;
     for (const file of files) {
       if (ZIP.test(file)) steps.push(...(await zipMembers(file, skipped)));
       else if (TARGZ.test(file)) steps.push({ tar: file });
-      else if (JSON_FILE.test(file) || files.length === 1) steps.push(fileMember(file));
+      // A file named on the command line is read whatever its name; sniffing judges it.
+      else if (JSON_FILE.test(file) || !isDir) steps.push(fileMember(file));
       else skipped.push({ name: file, reason: "not a .zip, .json, .jsonl or .tar.gz file" });
     }
     if (steps.length === before) {
