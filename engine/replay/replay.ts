@@ -114,8 +114,12 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const totalBytes = plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined;
   const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.bootstrap, o.topic);
   const batchSize = o.batchSize ?? 2000;
+  // Kafka refuses a record batch over message.max.bytes (1 MB by default); stay well under it
+  // even when every event of a request lands on one partition.
+  const batchBytes = 512 * 1024;
   let sent = 0;
   let batch: ReplayEvent[] = [];
+  let pendingBytes = 0;
   let lastProgress = 0;
 
   const flush = async () => {
@@ -129,6 +133,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     }
     sent += batch.length;
     batch = [];
+    pendingBytes = 0;
     if (o.rate) {
       // Pace by the whole run, not per batch, so short stalls are made up.
       const due = started + (sent / o.rate) * 1000;
@@ -149,12 +154,14 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
           const event = classifyLine(line, () => `${member.name}:${lineNo}`, counts);
           if (event) {
             batch.push(event);
+            pendingBytes += event.value.length;
             if (o.limit !== undefined && counts.events >= o.limit) {
               await flush();
               stream.destroy();
               break outer;
             }
-            if (batch.length >= (o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize)) await flush();
+            const most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
+            if (batch.length >= most || pendingBytes >= batchBytes) await flush();
           }
           if (o.onProgress && clock.now() - lastProgress > 250) {
             lastProgress = clock.now();

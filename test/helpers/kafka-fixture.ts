@@ -1,0 +1,90 @@
+/**
+ * One real Kafka broker (the helk-test/kafka fixture image: Apache Kafka jars, KRaft) in a
+ * container of its own, published on a loopback port, for replay tests and benchmarks.
+ */
+import { randomUUID } from "node:crypto";
+import { execa } from "execa";
+import { Kafka, logLevel } from "kafkajs";
+
+export const KAFKA_IMAGE = "helk-test/kafka:4.1.1";
+
+export interface KafkaFixture {
+  bootstrap: string;
+  kafka: Kafka;
+  /** Create a topic with a fresh name; returns the name. */
+  freshTopic(prefix: string, partitions?: number): Promise<string>;
+  /** Messages in a topic: the sum of its partitions' high watermarks. */
+  messageCount(topic: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startKafka(port: number): Promise<KafkaFixture> {
+  const inspect = await execa("docker", ["image", "inspect", KAFKA_IMAGE], { reject: false });
+  if (inspect.exitCode !== 0) throw new Error(`${KAFKA_IMAGE} is missing: run scripts/build-fixture-images.sh (scripts/test.sh does)`);
+  const name = `helktest-kafka-${process.pid}-${port}`;
+  await execa("docker", ["rm", "-f", name], { reject: false });
+  const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  const env = {
+    CLUSTER_ID: clusterId,
+    KAFKA_NODE_ID: "1",
+    KAFKA_PROCESS_ROLES: "broker,controller",
+    KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093",
+    KAFKA_LISTENERS: "INTERNAL://:19092,EXTERNAL://:9092,CONTROLLER://:9093",
+    KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka:19092,EXTERNAL://127.0.0.1:${port}`,
+    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
+    KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+    KAFKA_LOG_DIRS: "/var/lib/kafka/data",
+    KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+    KAFKA_HEAP_OPTS: "-Xms512m -Xmx512m",
+  };
+  await execa("docker", [
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--hostname",
+    "kafka",
+    "--label",
+    "org.helk.test=true",
+    "-p",
+    `127.0.0.1:${port}:9092`,
+    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+    KAFKA_IMAGE,
+  ]);
+  const bootstrap = `127.0.0.1:${port}`;
+  const kafka = new Kafka({ clientId: "helk-test", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const admin = kafka.admin();
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      break;
+    } catch (err) {
+      await admin.disconnect().catch(() => undefined);
+      if (Date.now() > deadline) {
+        const logs = await execa("docker", ["logs", "--tail", "30", name], { reject: false, all: true });
+        throw new Error(`Kafka fixture did not come up in 90 s: ${String(err)}\n${logs.all}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  return {
+    bootstrap,
+    kafka,
+    freshTopic: async (prefix, partitions = 3) => {
+      const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      return topic;
+    },
+    messageCount: async (topic) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
+    stop: async () => {
+      await admin.disconnect().catch(() => undefined);
+      await execa("docker", ["rm", "-f", "-v", name], { reject: false });
+    },
+  };
+}
