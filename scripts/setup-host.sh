@@ -19,6 +19,8 @@ fi
 
 # --- Debian packages: only the missing ones, with one apt-get update --------------------
 want=(docker.io docker-compose openssl ca-certificates curl)
+# The test tiers also drive a pseudo-terminal (python3), unzip archives and run the replay peer.
+[ "$TEST" = 1 ] && want+=(python3 unzip zip kcat time)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -122,21 +122,35 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   let pendingBytes = 0;
   let lastProgress = 0;
 
+  // One request in flight (the idempotent producer keeps order), while the next batch is
+  // read and parsed: reading and sending overlap instead of taking turns.
+  let inFlight: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const settle = async () => {
+    await inFlight;
+  };
   const flush = async () => {
     if (batch.length === 0) return;
-    if (producer) {
-      try {
-        await producer.send(batch);
-      } catch (err) {
-        throw brokerError(o.bootstrap, o.topic, err, sent);
-      }
-    }
-    sent += batch.length;
+    const outgoing = batch;
+    queued += outgoing.length;
     batch = [];
     pendingBytes = 0;
+    await settle();
+    if (producer) {
+      inFlight = producer.send(outgoing).then(
+        () => {
+          sent += outgoing.length;
+        },
+        (err) => {
+          throw brokerError(o.bootstrap, o.topic, err, sent);
+        },
+      );
+      // Surface a failure at the next await, not as an unhandled rejection.
+      inFlight.catch(() => undefined);
+    } else sent += outgoing.length;
     if (o.rate) {
       // Pace by the whole run, not per batch, so short stalls are made up.
-      const due = started + (sent / o.rate) * 1000;
+      const due = started + (queued / o.rate) * 1000;
       const wait = due - clock.now();
       if (wait > 0) await clock.sleep(wait);
     }
@@ -183,6 +197,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       }
     }
     await flush();
+    await settle();
   } finally {
     await producer?.close().catch(() => undefined);
   }
