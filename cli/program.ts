@@ -86,7 +86,8 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
         "skip a preflight check (experts), repeatable: root, engine, memory, disk, ports, max-map-count",
         collect,
       )
-      .option("--show-credentials", "with --json: include the generated credentials in the result"),
+      .option("--show-credentials", "with --json: include the generated credentials in the result")
+      .option("--skip-provision", "do not create topics, templates and users now (run `helk provision` later)"),
   )
     .addOption(new Option("--wizard", "force the interactive wizard").hideHelp())
     .addHelpText(
@@ -103,6 +104,20 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       setExit(await runInstall(opts, printer));
     });
 
+  addConfigFlags(
+    program
+      .command("provision")
+      .description(
+        "create or update Kafka topics, Elasticsearch templates, retention and users of an install; a second run changes nothing",
+      )
+      .option("--json", "print JSON: {changes, notes}"),
+  )
+    .addHelpText("after", examples(["helk provision", "helk provision --json"]))
+    .action(async (opts) => {
+      const { runProvision } = await import("./commands/provision.js");
+      setExit(await runProvision(opts, printer));
+    });
+
   const stackCommand = (name: string, description: string, lines: string[]) =>
     addConfigFlags(program.command(name).description(description)).addHelpText("after", examples(lines));
 
@@ -112,6 +127,7 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     ["helk status", "helk status --json | jq '.services[] | select(.health != \"healthy\")'", "helk status --install-home /srv/helk"],
   )
     .option("--json", 'print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}]}')
+    .option("--no-probes", "only what Docker reports; skip each service's protocol probe (faster)")
     .action(async (opts) => {
       const { runStatus } = await import("./commands/status.js");
       setExit(await runStatus(opts, printer));

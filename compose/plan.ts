@@ -48,7 +48,8 @@ export function buildInstallPlan(input: PlanInput): InstallPlan {
       ? [`${config.hostIp}:${config.ports.https} (https)`, `${config.hostIp}:${config.ports.http} (http)`]
       : []),
     `127.0.0.1:${config.ports.elasticsearch} (elasticsearch)`,
-    `127.0.0.1:${config.ports.logstashApi} (logstash api)`,
+    ...(services.includes("logstash") ? [`127.0.0.1:${config.ports.logstashApi} (logstash api)`] : []),
+    ...(services.includes("jupyter") ? [`127.0.0.1:${config.ports.jupyter} (jupyter)`] : []),
     ...(services.includes("ksqldb-server") ? [`127.0.0.1:${config.ports.ksqldb} (ksqldb)`] : []),
     ...(services.includes("spark-master") ? [`127.0.0.1:${config.ports.sparkUi} (spark ui)`] : []),
   ];

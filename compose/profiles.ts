@@ -38,7 +38,16 @@ const CORE: ServiceName[] = ["kafka", "elasticsearch", "logstash", "kibana", "ng
 const ANALYSIS: ServiceName[] = [...CORE, "ksqldb-server", "ksqldb-cli"];
 const NOTEBOOK: ServiceName[] = [...ANALYSIS, "jupyter", "spark-master", "spark-worker"];
 
+const LAB: ServiceName[] = ["kafka", "elasticsearch", "jupyter"];
+
 export const PROFILES: readonly Profile[] = [
+  {
+    name: "lab",
+    summary: "a light hunting lab: Kafka, Elasticsearch and Jupyter (PySpark), no UI stack",
+    services: LAB,
+    minRamGiB: 4,
+    minDiskGiB: 10,
+  },
   {
     name: "core",
     summary: "Kafka (KRaft), Logstash, Elasticsearch, Kibana, nginx (TLS + auth)",

@@ -56,30 +56,39 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
     ].join("\n"),
   );
 
+  // Each service's files only when the service is part of the install.
+  const has = (name: Parameters<typeof services.has>[0]) => services.has(name);
   if (secure) {
     add("secrets/elasticsearch.env", envFile({ ELASTIC_PASSWORD: secrets.elasticPassword }), SECRET);
-    add(
-      "secrets/kibana.env",
-      envFile({
-        ELASTICSEARCH_PASSWORD: secrets.kibanaSystemPassword,
-        XPACK_SECURITY_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-        XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-        XPACK_REPORTING_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-      }),
-      SECRET,
-    );
-    add("secrets/logstash.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
+    if (has("kibana")) {
+      add(
+        "secrets/kibana.env",
+        envFile({
+          ELASTICSEARCH_PASSWORD: secrets.kibanaSystemPassword,
+          XPACK_SECURITY_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+          XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+          XPACK_REPORTING_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+        }),
+        SECRET,
+      );
+    }
+    if (has("logstash")) add("secrets/logstash.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
     // nginx's unprivileged workers read this at request time, so it cannot be 0600; it holds
     // only a salted hash, and secrets/ itself is 0700 on the host.
-    add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
-    if (services.has("elastalert")) add("secrets/elastalert.env", envFile({ ES_PASSWORD: secrets.elasticPassword }), SECRET);
+    if (has("nginx"))
+      add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
+    if (has("elastalert")) add("secrets/elastalert.env", envFile({ ES_PASSWORD: secrets.elasticPassword }), SECRET);
   }
-  if (services.has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);
-  add("secrets/tls.key", input.tls.key, SECRET);
-  add("config/nginx/tls.crt", input.tls.cert);
-  add("config/nginx/helk.conf", nginxConf(config, services.has("jupyter")));
-  add("config/logstash/pipelines.yml", logstashPipelinesYml());
-  add("config/logstash/pipeline/helk-kafka-to-es.conf", logstashKafkaToEs(config));
+  if (has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);
+  if (has("nginx")) {
+    add("secrets/tls.key", input.tls.key, SECRET);
+    add("config/nginx/tls.crt", input.tls.cert);
+    add("config/nginx/helk.conf", nginxConf(config, has("jupyter")));
+  }
+  if (has("logstash")) {
+    add("config/logstash/pipelines.yml", logstashPipelinesYml());
+    add("config/logstash/pipeline/helk-kafka-to-es.conf", logstashKafkaToEs(config));
+  }
   if (services.has("elastalert")) {
     add("config/elastalert/config.yaml", elastalertConfig(config));
     add("config/elastalert/rules/.keep", "");

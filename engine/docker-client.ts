@@ -24,6 +24,8 @@ export interface ContainerSummary {
   ports: string[];
   /** Last healthcheck output, when it failed. */
   lastHealthOutput?: string;
+  /** Address on the project network: probes reach unpublished services (Kibana, Jupyter) there. */
+  ip?: string;
 }
 
 export interface DockerClient {
@@ -112,6 +114,8 @@ export function createDockerClient(
               if (inspect.State.Running && inspect.State.StartedAt) summary.startedAt = new Date(inspect.State.StartedAt);
               if (!inspect.State.Running) summary.exitCode = inspect.State.ExitCode;
               if (failing && health?.Status !== "healthy") summary.lastHealthOutput = failing.Output.trim();
+              const ip = Object.values(inspect.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+              if (ip) summary.ip = ip;
               return summary;
             }),
           );

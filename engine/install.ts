@@ -24,6 +24,7 @@ import { detectHostIp, readHostFacts } from "./host-facts.js";
 import { InstallLog } from "./install-log.js";
 import { writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
+import { type ProvisionResult, provision } from "./provision/provision.js";
 import { type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
@@ -43,6 +44,8 @@ export interface InstallOptions {
   skipChecks?: ReadonlySet<string>;
   /** The analyst's password, when the wizard asked for one; generated otherwise. */
   analystPassword?: string;
+  /** Leave topics, templates and users alone (run `helk provision` later). */
+  skipProvision?: boolean;
   host?: HostFacts;
   docker?: DockerClient;
   clock?: Clock;
@@ -51,11 +54,12 @@ export interface InstallOptions {
 }
 
 export interface InstallSummary {
-  urls: { kibana: string; jupyter?: string; kafka: string; elasticsearch: string };
+  urls: { kibana?: string; jupyter?: string; kafka: string; elasticsearch: string };
   /** Shown once at the end of a human-readable install; omitted from --json unless asked. */
   credentials: { user: string; password: string; jupyterToken?: string; elasticPassword: string };
   healthyAfterSeconds: Record<string, number>;
   secretsFile: string;
+  provision: ProvisionResult | "skipped";
 }
 
 export interface InstallResult {
@@ -250,6 +254,18 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       (r) => `${Object.keys(r).length} healthy`,
     );
 
+    const provisioned: ProvisionResult | "skipped" = options.skipProvision
+      ? (sink({ kind: "step-skip", step: "provision", reason: "--skip-provision" }), "skipped")
+      : await step(
+          sink,
+          "provision",
+          "Provision topics, templates and users",
+          () => provision(config, services, p.state.secrets),
+          (r) => (r.changes.length ? `${r.changes.length} change${r.changes.length === 1 ? "" : "s"}` : "nothing to change"),
+        );
+    if (provisioned !== "skipped") for (const c of provisioned.changes) log.write(`[provision] ${c}`);
+    if (provisioned !== "skipped") for (const n of provisioned.notes) sink({ kind: "info", step: "provision", message: n });
+
     writeRecord(home, {
       version: VERSION,
       project: config.projectName,
@@ -267,8 +283,11 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     const https = `https://${hostIp}${config.ports.https === 443 ? "" : `:${config.ports.https}`}`;
     const summary: InstallSummary = {
       urls: {
-        kibana: `${https}/`,
-        ...(services.includes("jupyter") ? { jupyter: `${https}/jupyter/` } : {}),
+        ...(services.includes("kibana") ? { kibana: `${https}/` } : {}),
+        // Behind nginx when there is one; the lab profile publishes Jupyter on loopback.
+        ...(services.includes("jupyter")
+          ? { jupyter: services.includes("nginx") ? `${https}/jupyter/` : `http://127.0.0.1:${config.ports.jupyter}/jupyter/` }
+          : {}),
         kafka: `${hostIp}:${config.ports.kafka}`,
         elasticsearch: `http://127.0.0.1:${config.ports.elasticsearch}`,
       },
@@ -280,6 +299,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       },
       healthyAfterSeconds: healthyAfter,
       secretsFile: join(home, "secrets", "helk-state.json"),
+      provision: provisioned,
     };
     log.write(`==== install finished: ${services.length} services healthy`);
     return {

@@ -54,7 +54,8 @@ export function publishedPorts(config: HelkConfig): { host: string; port: number
     );
   }
   out.push({ host: "127.0.0.1", port: config.ports.elasticsearch, what: "elasticsearch" });
-  out.push({ host: "127.0.0.1", port: config.ports.logstashApi, what: "logstash api" });
+  if (services.includes("logstash")) out.push({ host: "127.0.0.1", port: config.ports.logstashApi, what: "logstash api" });
+  if (services.includes("jupyter")) out.push({ host: "127.0.0.1", port: config.ports.jupyter, what: "jupyter" });
   if (services.includes("ksqldb-server")) out.push({ host: "127.0.0.1", port: config.ports.ksqldb, what: "ksqldb" });
   if (services.includes("spark-master")) out.push({ host: "127.0.0.1", port: config.ports.sparkUi, what: "spark ui" });
   return out;

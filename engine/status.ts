@@ -4,6 +4,7 @@
  */
 import type { ContainerSummary, DockerClient } from "./docker-client.js";
 import type { InstallRecord } from "./install-record.js";
+import { probePlan } from "./probes/targets.js";
 
 export interface ServiceStatus {
   name: string;
@@ -13,6 +14,8 @@ export interface ServiceStatus {
   ports: string[];
   uptimeSeconds?: number;
   detail: string;
+  /** Whether the service answered its own protocol; absent where no probe applies or ran. */
+  probe?: "ok" | "failed";
 }
 
 export interface StatusResult {
@@ -30,18 +33,41 @@ function detailOf(c: ContainerSummary): string {
   return "ok";
 }
 
-/** Status by service, including expected services that have no container at all. */
-export async function status(stack: { record: InstallRecord; docker: DockerClient }, now: () => number = Date.now): Promise<StatusResult> {
+/**
+ * Status by service, including expected services that have no container at all. A running,
+ * healthy container is also probed in its own protocol; its answer becomes the detail.
+ */
+export async function status(
+  stack: { record: InstallRecord; docker: DockerClient },
+  options: { now?: () => number; probes?: boolean } = {},
+): Promise<StatusResult> {
+  const now = options.now ?? Date.now;
   const containers = await stack.docker.containers.list(stack.record.project);
   const byService = new Map(containers.map((c) => [c.service, c]));
-  const services: ServiceStatus[] = stack.record.services.map((name) => {
-    const c = byService.get(name);
-    if (!c)
-      return { name, state: "missing", health: "none", image: "-", ports: [], detail: "no container: run `helk start` or `helk install`" };
-    const s: ServiceStatus = { name, state: c.state, health: c.health, image: c.image, ports: c.ports, detail: detailOf(c) };
-    if (c.startedAt) s.uptimeSeconds = Math.max(0, Math.round((now() - c.startedAt.getTime()) / 1000));
-    return s;
-  });
-  const healthy = services.every((s) => s.state === "running" && (s.health === "healthy" || s.health === "none"));
+  const services: ServiceStatus[] = await Promise.all(
+    stack.record.services.map(async (name) => {
+      const c = byService.get(name);
+      if (!c)
+        return {
+          name,
+          state: "missing",
+          health: "none",
+          image: "-",
+          ports: [],
+          detail: "no container: run `helk start` or `helk install`",
+        };
+      const s: ServiceStatus = { name, state: c.state, health: c.health, image: c.image, ports: c.ports, detail: detailOf(c) };
+      if (c.startedAt) s.uptimeSeconds = Math.max(0, Math.round((now() - c.startedAt.getTime()) / 1000));
+      const plan =
+        options.probes === false || c.state !== "running" || c.health === "unhealthy" ? undefined : probePlan(name, stack.record.config, c);
+      if (plan) {
+        const result = await (await plan.load())(plan.target);
+        s.probe = result.ok ? "ok" : "failed";
+        s.detail = result.detail;
+      }
+      return s;
+    }),
+  );
+  const healthy = services.every((s) => s.state === "running" && (s.health === "healthy" || s.health === "none") && s.probe !== "failed");
   return { project: stack.record.project, healthy, services };
 }

@@ -16,6 +16,7 @@ export interface InstallFlags extends ConfigFlagValues {
   json?: boolean;
   skipCheck?: string[];
   showCredentials?: boolean;
+  skipProvision?: boolean;
 }
 
 const STEPS: [string, string][] = [
@@ -27,6 +28,7 @@ const STEPS: [string, string][] = [
   ["validate", "docker compose config"],
   ["images", "Images"],
   ["start", "Start services and wait until healthy"],
+  ["provision", "Provision topics, templates and users"],
 ];
 
 export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTTY = Boolean(process.stdin.isTTY)): Promise<number> {
@@ -83,6 +85,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
       ...(interactive ? { confirm: async (q: string) => (await import("../wizard.js")).askConsent(q) } : {}),
       skipChecks: new Set(opts.skipCheck ?? []),
       ...(analystPassword ? { analystPassword } : {}),
+      skipProvision: Boolean(opts.skipProvision),
       sink,
     });
 
@@ -121,7 +124,7 @@ function printSummary(printer: Printer, result: InstallResult): void {
   const lines = [
     "",
     "HELK is up.",
-    `  Kibana:         ${s.urls.kibana}`,
+    ...(s.urls.kibana ? [`  Kibana:         ${s.urls.kibana}`] : []),
     ...(s.urls.jupyter ? [`  Jupyter:        ${s.urls.jupyter}`] : []),
     `  Kafka (Winlogbeat output): ${s.urls.kafka}`,
     `  Elasticsearch:  ${s.urls.elasticsearch} (this host only)`,

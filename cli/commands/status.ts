@@ -14,9 +14,9 @@ export function formatUptime(seconds: number | undefined): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-export async function runStatus(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+export async function runStatus(opts: ConfigFlagValues & { json?: boolean; probes?: boolean }, printer: Printer): Promise<number> {
   const record = readRecord(await locateInstallHome(opts));
-  const result = await engine.status({ record, docker: createDockerClient() });
+  const result = await engine.status({ record, docker: createDockerClient() }, { probes: opts.probes !== false });
   if (opts.json) printJson(printer, result);
   else {
     printer.out(

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { DEFAULT_INSTALL_HOME, DEFAULT_LOG_FILE } from "./constants.js";
 
-export const PROFILE_NAMES = ["core", "analysis", "notebook-analysis"] as const;
+export const PROFILE_NAMES = ["lab", "core", "analysis", "notebook-analysis"] as const;
 export const ADDON_NAMES = ["alerting"] as const;
 export const SERVICE_NAMES = [
   "kafka",
@@ -80,7 +80,9 @@ export const configSchema = z
     profile: z
       .enum(PROFILE_NAMES)
       .default("analysis")
-      .describe("Build profile: core, analysis (adds ksqlDB) or notebook-analysis (adds Jupyter and Spark)"),
+      .describe(
+        "Build profile: lab (Kafka, Elasticsearch, Jupyter only), core, analysis (adds ksqlDB) or notebook-analysis (adds Jupyter and Spark)",
+      ),
     addons: z.array(z.enum(ADDON_NAMES)).default([]).describe("Add-ons on top of the profile: alerting (ElastAlert 2)"),
     hostIp: ipv4
       .default("auto")
@@ -113,6 +115,7 @@ export const configSchema = z
         logstashApi: port.default(9600).describe("Logstash monitoring API, published on 127.0.0.1"),
         ksqldb: port.default(8088).describe("ksqlDB REST API, published on 127.0.0.1"),
         sparkUi: port.default(8080).describe("Spark master web UI, published on 127.0.0.1"),
+        jupyter: port.default(8888).describe("Jupyter (token required), published on 127.0.0.1"),
       })
       .prefault({})
       .describe("Published ports"),
@@ -131,6 +134,17 @@ export const configSchema = z
       })
       .prefault({})
       .describe("Kafka settings"),
+    elasticsearch: z
+      .strictObject({
+        retentionDays: z
+          .number()
+          .int()
+          .min(1)
+          .default(30)
+          .describe("Delete HELK's indices after this many days (an ILM policy, where the node supports ILM)"),
+      })
+      .prefault({})
+      .describe("Elasticsearch settings"),
     memory: z
       .strictObject({
         elasticsearchHeap: heapSize.default("auto"),

@@ -12,9 +12,11 @@ export const jupyter: ServiceDefinition = (ctx) => ({
     HELK_ES_URL: INTERNAL.elasticsearch,
   },
   env_file: ["./secrets/jupyter.env"],
+  // Loopback only: the token guards it, and other profiles also serve it through nginx.
+  ports: [local(ctx.config.ports.jupyter, 8888)],
   volumes: ["jupyter-notebooks:/home/jovyan/work"],
   depends_on: {
-    "spark-master": { condition: "service_healthy" },
+    ...(ctx.selected.has("spark-master") ? { "spark-master": { condition: "service_healthy" as const } } : {}),
     elasticsearch: { condition: "service_healthy" },
   },
   healthcheck: shellHealth(

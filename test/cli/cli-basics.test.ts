@@ -48,9 +48,9 @@ describe("helk profiles", () => {
   it("--json lists services and minimums", async () => {
     const r = await helk(["profiles", "--json"]);
     const data = JSON.parse(r.stdout) as { profiles: { name: string; services: string[]; minRamGiB: number; minDiskGiB: number }[] };
-    expect(data.profiles.map((p) => p.name)).toEqual(["core", "analysis", "notebook-analysis"]);
-    expect(data.profiles[1]).toMatchObject({ minRamGiB: 5, minDiskGiB: 20 });
-    expect(data.profiles[2]?.services).toContain("jupyter");
+    expect(data.profiles.map((p) => p.name)).toEqual(["lab", "core", "analysis", "notebook-analysis"]);
+    expect(data.profiles[2]).toMatchObject({ minRamGiB: 5, minDiskGiB: 20 });
+    expect(data.profiles[3]?.services).toContain("jupyter");
   });
 });
 
@@ -93,7 +93,7 @@ describe("helk config", () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`error: ${file}: 3 problems`);
     expect(r.stderr).toContain("$.profile: Invalid option");
-    expect(r.stderr).toContain("hint: one of: core, analysis, notebook-analysis");
+    expect(r.stderr).toContain("hint: one of: lab, core, analysis, notebook-analysis");
     expect(r.stderr).toContain('$.addonz: unknown key "addonz"');
     expect(r.stderr).toContain('hint: did you mean "addons"?');
     expect(r.stderr).toContain("$.kafka.topics.winlogbeat.partitions: Too small");

@@ -88,7 +88,7 @@ describe("invalid configuration", () => {
     expect(r.value).toBeUndefined();
     expect(r.errors.map((e) => e.path).sort()).toEqual(["$.addonz", "$.kafka.topics.winlogbeat.partitions", "$.profile"]);
     const byPath = Object.fromEntries(r.errors.map((e) => [e.path, e]));
-    expect(byPath["$.profile"]?.hint).toBe("one of: core, analysis, notebook-analysis");
+    expect(byPath["$.profile"]?.hint).toBe("one of: lab, core, analysis, notebook-analysis");
     expect(byPath["$.addonz"]?.hint).toMatch(/^did you mean "addons"\?/);
     expect(byPath["$.kafka.topics.winlogbeat.partitions"]?.message).toMatch(/>=1/);
     for (const e of r.errors) expect(e.source).toBe(`file ${path}`);

@@ -1,0 +1,19 @@
+/** `helk provision`: topics, templates, retention and users of an installed stack. */
+import { ExitCode } from "../../engine/errors.js";
+import { readRecord } from "../../engine/install-record.js";
+import { provision } from "../../engine/provision/provision.js";
+import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { type Printer, printJson } from "../output.js";
+
+export async function runProvision(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+  const record = readRecord(await locateInstallHome(opts));
+  const result = await provision(record.config, record.services);
+  if (opts.json) printJson(printer, result);
+  else {
+    printer.out(
+      result.changes.length ? result.changes.map((c) => `changed: ${c}`).join("\n") : "nothing to change: everything is as configured",
+    );
+    for (const n of result.notes) printer.err(`note: ${n}`);
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,134 @@
+/**
+ * HELK's Elasticsearch index templates, as data: Sysmon and Windows events from Logstash,
+ * and the joined process/network documents. Field names follow the flat Mordor/NXLog format
+ * Logstash passes on. Only core field types, so every distribution (including test nodes
+ * without analysis or mapper plugins) accepts them. Pure.
+ */
+
+const keyword = { type: "keyword", ignore_above: 4096 };
+const text = { type: "text", fields: { keyword: { type: "keyword", ignore_above: 4096 } } };
+// Windows writes "-" where an address or port is absent: keep the document, drop the value.
+const ip = { type: "ip", ignore_malformed: true };
+const port = { type: "integer", ignore_malformed: true };
+const date = { type: "date", format: "strict_date_optional_time||yyyy-MM-dd HH:mm:ss.SSS||epoch_millis", ignore_malformed: true };
+
+const WINDOWS_FIELDS = {
+  "@timestamp": { type: "date" },
+  TimeCreated: date,
+  EventID: { type: "integer" },
+  Hostname: keyword,
+  Channel: keyword,
+  SourceName: keyword,
+  Message: text,
+  SubjectUserName: keyword,
+  TargetUserName: keyword,
+  IpAddress: ip,
+  IpPort: port,
+};
+
+const SYSMON_FIELDS = {
+  ...WINDOWS_FIELDS,
+  UtcTime: date,
+  ProcessGuid: keyword,
+  ProcessId: keyword,
+  ParentProcessGuid: keyword,
+  ParentProcessId: keyword,
+  Image: keyword,
+  ParentImage: keyword,
+  CommandLine: text,
+  ParentCommandLine: text,
+  User: keyword,
+  Hashes: keyword,
+  Protocol: keyword,
+  Initiated: keyword,
+  SourceIp: ip,
+  SourcePort: port,
+  SourceHostname: keyword,
+  DestinationIp: ip,
+  DestinationPort: port,
+  DestinationHostname: keyword,
+  TargetFilename: keyword,
+};
+
+const JOIN_FIELDS = {
+  "@timestamp": { type: "date" },
+  ProcessGuid: keyword,
+  Hostname: keyword,
+  process_time: date,
+  network_time: date,
+  Image: keyword,
+  CommandLine: text,
+  ParentImage: keyword,
+  ParentCommandLine: text,
+  User: keyword,
+  Hashes: keyword,
+  SourceIp: ip,
+  SourcePort: port,
+  DestinationIp: ip,
+  DestinationPort: port,
+  DestinationHostname: keyword,
+  Protocol: keyword,
+};
+
+export interface IndexTemplate {
+  name: string;
+  body: {
+    index_patterns: string[];
+    priority: number;
+    template: { settings: Record<string, unknown>; mappings: Record<string, unknown> };
+    _meta: { managed_by: string; description: string };
+  };
+}
+
+function template(
+  name: string,
+  patterns: string[],
+  priority: number,
+  properties: Record<string, unknown>,
+  description: string,
+  lifecycle?: string,
+): IndexTemplate {
+  return {
+    name,
+    body: {
+      index_patterns: patterns,
+      // Sysmon's pattern is inside the Windows one; the higher priority wins for Sysmon indices.
+      priority,
+      template: {
+        settings: {
+          number_of_shards: 1,
+          // One node: replicas could never be assigned and the cluster would stay yellow.
+          number_of_replicas: 0,
+          ...(lifecycle ? { "index.lifecycle.name": lifecycle } : {}),
+        },
+        mappings: {
+          dynamic_templates: [{ strings_as_keywords: { match_mapping_type: "string", mapping: keyword } }],
+          properties,
+        },
+      },
+      _meta: { managed_by: "helk", description },
+    },
+  };
+}
+
+/** The templates, with the retention policy attached where the node supports ILM. */
+export function indexTemplates(lifecyclePolicy?: string): IndexTemplate[] {
+  return [
+    template("helk-winevent", ["logs-endpoint-winevent-*"], 100, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy),
+    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 200, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy),
+    template(
+      "helk-sysmon-join",
+      ["sysmon-join*"],
+      200,
+      JOIN_FIELDS,
+      "Sysmon ProcessCreate x NetworkConnect joined on ProcessGuid",
+      lifecyclePolicy,
+    ),
+  ];
+}
+
+export const RETENTION_POLICY = "helk-retention";
+
+export function retentionPolicy(days: number): Record<string, unknown> {
+  return { phases: { hot: { actions: {} }, delete: { min_age: `${days}d`, actions: { delete: {} } } }, _meta: { managed_by: "helk" } };
+}

@@ -1,0 +1,29 @@
+/** Kafka: cluster metadata through kafkajs admin: brokers, controller, topics. */
+import { Kafka, logLevel } from "kafkajs";
+import { failed, type Probe } from "./probe.js";
+
+export const kafkaProbe: Probe = async (t) => {
+  const kafka = new Kafka({
+    clientId: "helk-probe",
+    brokers: [t.address],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: t.timeoutMs ?? 3000,
+    requestTimeout: t.timeoutMs ?? 5000,
+    retry: { retries: 1, initialRetryTime: 100 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const topics = (await admin.listTopics()).filter((name) => !name.startsWith("__"));
+    const n = cluster.brokers.length;
+    return {
+      ok: n > 0 && cluster.controller !== null,
+      detail: `${n} broker${n === 1 ? "" : "s"}, controller ${cluster.controller ?? "none"}, ${topics.length} topic${topics.length === 1 ? "" : "s"}`,
+    };
+  } catch (err) {
+    return failed(err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+};

@@ -1,0 +1,32 @@
+/**
+ * Protocol probes: beyond "the container says healthy", does the service answer its own
+ * protocol? Each probe returns a one-line detail for `helk status`.
+ */
+export interface ProbeTarget {
+  /** host:port or URL the probe should use, resolved by the caller. */
+  address: string;
+  /** Credentials where the service needs them (Elasticsearch `elastic`, the Jupyter token). */
+  username?: string;
+  password?: string;
+  token?: string;
+  timeoutMs?: number;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+}
+
+export type Probe = (target: ProbeTarget) => Promise<ProbeResult>;
+
+export const failed = (err: unknown): ProbeResult => ({
+  ok: false,
+  detail: `probe failed: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]?.slice(0, 160)}`,
+});
+
+/** GET a JSON document with a timeout; throws with the status on a non-2xx answer. */
+export async function getJson(url: string, init: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<unknown> {
+  const res = await fetch(url, { headers: init.headers ?? {}, signal: AbortSignal.timeout(init.timeoutMs ?? 5000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status} from ${url.replace(/token=[^&]+/, "token=...")}`);
+  return res.json();
+}

@@ -1,0 +1,71 @@
+/**
+ * Which probe runs for which service, and where it reaches the service from this host:
+ * published ports for Kafka (hostIp) and the admin APIs (127.0.0.1), the container's address
+ * on the project network for services nginx fronts (Kibana, Jupyter).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import type { ContainerSummary } from "../docker-client.js";
+import type { Probe, ProbeTarget } from "./probe.js";
+
+export interface ProbePlan {
+  load: () => Promise<Probe>;
+  target: ProbeTarget;
+}
+
+/** Secrets the probes need, read from the install home when this user may read them. */
+function readSecrets(home: string): { elasticPassword?: string; jupyterToken?: string } {
+  const file = join(home, "secrets", "helk-state.json");
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { secrets: Record<string, string> }).secrets : {};
+  } catch {
+    return {};
+  }
+}
+
+export function probePlan(service: string, config: HelkConfig, container: ContainerSummary): ProbePlan | undefined {
+  const secrets = () => readSecrets(config.installHome);
+  switch (service) {
+    case "kafka":
+      return {
+        load: async () => (await import("./kafka-probe.js")).kafkaProbe,
+        target: { address: `${config.hostIp}:${config.ports.kafka}` },
+      };
+    case "elasticsearch": {
+      const s = config.security.enabled ? secrets() : {};
+      return {
+        load: async () => (await import("./elasticsearch-probe.js")).elasticsearchProbe,
+        target: {
+          address: `http://127.0.0.1:${config.ports.elasticsearch}`,
+          ...(s.elasticPassword ? { username: "elastic", password: s.elasticPassword } : {}),
+        },
+      };
+    }
+    case "logstash":
+      return {
+        load: async () => (await import("./http-probes.js")).logstashProbe,
+        target: { address: `http://127.0.0.1:${config.ports.logstashApi}` },
+      };
+    case "ksqldb-server":
+      return {
+        load: async () => (await import("./http-probes.js")).ksqldbProbe,
+        target: { address: `http://127.0.0.1:${config.ports.ksqldb}` },
+      };
+    case "kibana":
+      return container.ip
+        ? { load: async () => (await import("./http-probes.js")).kibanaProbe, target: { address: `http://${container.ip}:5601` } }
+        : undefined;
+    case "jupyter": {
+      const token = secrets().jupyterToken;
+      return container.ip
+        ? {
+            load: async () => (await import("./http-probes.js")).jupyterProbe,
+            target: { address: `http://${container.ip}:8888`, ...(token ? { token } : {}) },
+          }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

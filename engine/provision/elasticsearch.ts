@@ -1,0 +1,136 @@
+/**
+ * Elasticsearch: HELK's index templates, the retention policy where the node has ILM, and
+ * with security on the built-in kibana_system password and a least-privilege Logstash writer.
+ * Each change is made only when what is there differs; a second run changes nothing.
+ */
+import type { Client } from "@elastic/elasticsearch";
+import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import { esClient } from "../probes/elasticsearch-probe.js";
+
+/** Deep equality on JSON, ignoring key order (Elasticsearch echoes settings as strings). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(norm);
+    if (v && typeof v === "object")
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
+      );
+    return typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+  };
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+async function hasIlm(client: Client): Promise<boolean> {
+  try {
+    await client.ilm.getStatus();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const LOGSTASH_ROLE = {
+  cluster: ["monitor", "manage_index_templates"],
+  indices: [
+    { names: ["logs-*", "sysmon-join*"], privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"] },
+  ],
+};
+
+async function canAuthenticate(address: string, username: string, password: string): Promise<boolean> {
+  const c = esClient(address, username, password);
+  try {
+    await c.security.authenticate();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+export async function provisionElasticsearch(o: {
+  address: string;
+  security: boolean;
+  secrets: HelkSecrets;
+  retentionDays: number;
+}): Promise<{ changes: string[]; notes: string[] }> {
+  const client = esClient(o.address, o.security ? "elastic" : undefined, o.security ? o.secrets.elasticPassword : undefined, 30_000);
+  const changes: string[] = [];
+  const notes: string[] = [];
+  try {
+    const ilm = await hasIlm(client);
+    if (ilm) {
+      const wanted = retentionPolicy(o.retentionDays);
+      const current = await client.ilm.getLifecycle({ name: RETENTION_POLICY }).catch(() => undefined);
+      if (!current || !sameJson(current[RETENTION_POLICY]?.policy?.phases, wanted.phases)) {
+        await client.ilm.putLifecycle({ name: RETENTION_POLICY, policy: wanted as never });
+        changes.push(`retention policy ${RETENTION_POLICY}: delete after ${o.retentionDays} days`);
+      }
+    } else notes.push("retention policy not applied: this Elasticsearch node has no ILM");
+
+    for (const t of indexTemplates(ilm ? RETENTION_POLICY : undefined)) {
+      const existing = await client.indices.getIndexTemplate({ name: t.name }).catch(() => undefined);
+      const current = existing?.index_templates[0]?.index_template;
+      const same =
+        current &&
+        sameJson(current.index_patterns, t.body.index_patterns) &&
+        sameJson(current.priority, t.body.priority) &&
+        sameJson(current.template?.mappings, t.body.template.mappings) &&
+        sameJson(
+          (current.template?.settings as { index?: unknown } | undefined)?.index ?? current.template?.settings,
+          flattenIndexSettings(t.body.template.settings),
+        );
+      if (!same) {
+        await client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) });
+        changes.push(`index template ${t.name} (${t.body.index_patterns.join(", ")})`);
+      }
+    }
+
+    if (o.security) {
+      if (!(await canAuthenticate(o.address, "kibana_system", o.secrets.kibanaSystemPassword))) {
+        await client.security.changePassword({ username: "kibana_system", password: o.secrets.kibanaSystemPassword });
+        changes.push("user kibana_system: password set");
+      }
+      const role = await client.security.getRole({ name: "helk_logstash_writer" }).catch(() => undefined);
+      const r = role?.helk_logstash_writer;
+      if (
+        !r ||
+        !sameJson(r.cluster, LOGSTASH_ROLE.cluster) ||
+        !sameJson(
+          r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
+          LOGSTASH_ROLE.indices,
+        )
+      ) {
+        await client.security.putRole({ name: "helk_logstash_writer", ...LOGSTASH_ROLE });
+        changes.push("role helk_logstash_writer");
+      }
+      if (!(await canAuthenticate(o.address, "helk_logstash_writer", o.secrets.logstashWriterPassword))) {
+        await client.security.putUser({
+          username: "helk_logstash_writer",
+          password: o.secrets.logstashWriterPassword,
+          roles: ["helk_logstash_writer"],
+        });
+        changes.push("user helk_logstash_writer");
+      }
+    }
+    return { changes, notes };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Elasticsearch returns template settings nested under "index" with string values. */
+function flattenIndexSettings(settings: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(settings)) {
+    const key = k.startsWith("index.") ? k.slice(6) : k;
+    if (key.includes(".")) {
+      const [head, ...rest] = key.split(".");
+      out[head as string] = { ...((out[head as string] as Record<string, unknown>) ?? {}), [rest.join(".")]: v };
+    } else out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * The provision verb: what HELK puts into its services once they are healthy. Kibana saved
+ * objects and ksqlDB statements come with the hunt data path; here: Kafka and Elasticsearch.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import { ExitCode, HelkError } from "../errors.js";
+import { provisionElasticsearch } from "./elasticsearch.js";
+import { provisionTopics } from "./kafka-topics.js";
+
+export interface ProvisionResult {
+  /** What was changed; empty when everything was already as configured. */
+  changes: string[];
+  /** What could not be applied here and why (no error). */
+  notes: string[];
+}
+
+export async function provision(config: HelkConfig, services: readonly string[], secrets?: HelkSecrets): Promise<ProvisionResult> {
+  const s =
+    secrets ??
+    (JSON.parse(readFileSync(join(config.installHome, "secrets", "helk-state.json"), "utf8")) as { secrets: HelkSecrets }).secrets;
+  const result: ProvisionResult = { changes: [], notes: [] };
+  if (services.includes("kafka")) {
+    const bootstrap = `${config.hostIp}:${config.ports.kafka}`;
+    const kafka = new Kafka({ clientId: "helk-provision", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    try {
+      result.changes.push(...(await provisionTopics(kafka, config.kafka.topics)));
+    } catch (cause) {
+      throw new HelkError(`provisioning Kafka topics at ${bootstrap} failed: ${(cause as Error).message}`, {
+        exitCode: ExitCode.failure,
+        hint: "check `helk status`; then run `helk provision` (or `helk install`) again",
+        cause,
+      });
+    }
+  }
+  if (services.includes("elasticsearch")) {
+    const address = `http://127.0.0.1:${config.ports.elasticsearch}`;
+    try {
+      const es = await provisionElasticsearch({
+        address,
+        security: config.security.enabled,
+        secrets: s,
+        retentionDays: config.elasticsearch.retentionDays,
+      });
+      result.changes.push(...es.changes);
+      result.notes.push(...es.notes);
+    } catch (cause) {
+      throw new HelkError(`provisioning Elasticsearch at ${address} failed: ${(cause as Error).message}`, {
+        exitCode: ExitCode.failure,
+        hint: "check `helk status`; then run `helk provision` (or `helk install`) again",
+        cause,
+      });
+    }
+  }
+  if (services.includes("kibana")) result.notes.push("Kibana saved objects: not provisioned by this version");
+  if (services.includes("ksqldb-server")) result.notes.push("ksqlDB statements: not provisioned by this version");
+  return result;
+}
