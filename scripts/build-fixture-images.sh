@@ -12,6 +12,7 @@
 # Env: HELK_CACHE (default /var/cache/helk). Needs docker, mvn and a JDK 17 (javac) on the host.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+SELF=scripts/build-fixture-images.sh
 
 CACHE=${HELK_CACHE:-/var/cache/helk}
 FIXTURES=$CACHE/fixtures
@@ -46,8 +47,9 @@ report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32
 label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
 id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 sha() { sha256sum | cut -d' ' -f1; }
-# Names and contents of every file under a directory of the repository.
-tree_sum() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
+# Names and contents of every file under a directory of the repository, and of this script
+# (it assembles the build contexts, so editing it must rebuild).
+tree_sum() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); sha256sum "$SELF"; }
 
 # Temporary build contexts and Maven projects, removed however the script ends.
 WORK=$(mktemp -d "$CACHE/fixture-build.XXXXXX")
@@ -62,7 +64,7 @@ need_host_tools() {
 mvn_run() {
   local dir=$1 log=$2
   shift 2
-  (cd "$dir" && exec mvn -B -q -Dmaven.repo.local="$M2" "$@") >"$log" 2>&1 ||
+  (cd "$dir" && exec mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$M2" "$@") >"$log" 2>&1 ||
     die "mvn $* failed; last lines of $log:
 $(tail -n 25 "$log")"
 }
@@ -83,7 +85,9 @@ kafka_libs() {
       die "Maven did not deliver the Kafka $KAFKA_VERSION jars; see $log"
     fi
     (cd "$dir.tmp/libs" && sha256sum -- *.jar) >"$dir.tmp/MANIFEST"
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    # Jars of an earlier pom or version are of no further use (Maven's repository keeps them).
+    find "$FIXTURES" -maxdepth 1 -name 'kafka-*' ! -name "$(basename "$dir").tmp" -exec rm -rf {} +
+    mv "$dir.tmp" "$dir"
   fi
   KAFKA_LIBS=$dir/libs
 }

@@ -5,8 +5,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-host.sh --test || { echo "0 passed, 1 failed"; exit 1; }
-# Stand-in images for the lifecycle tests (no registry is reachable; cached between runs).
+# Images the engine tier runs (no registry is reachable; each is cached by a hash of its inputs):
+# stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
 bash scripts/build-test-images.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build-fixture-images.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

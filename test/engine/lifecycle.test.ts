@@ -5,7 +5,9 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack, volumeNames } from "../helpers/test-stack.js";
@@ -14,14 +16,48 @@ const SERVICES = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
 let stack: TestStack;
 let firstInstall: { stdout: string; stderr: string };
 
-async function esMarker(project: string, action: "write" | "read"): Promise<string> {
-  const ids = await containerIds(project);
-  const id = ids.elasticsearch as string;
-  const cmd =
-    action === "write"
-      ? "date +%s%N > /usr/share/elasticsearch/data/marker && cat /usr/share/elasticsearch/data/marker"
-      : "cat /usr/share/elasticsearch/data/marker";
-  return (await execa("docker", ["exec", id, "sh", "-c", cmd])).stdout.trim();
+/** Real data in both stores: a document in Elasticsearch and a message in Kafka's winlogbeat topic. */
+async function writeData(stack: TestStack): Promise<string> {
+  const marker = `marker-${Date.now()}`;
+  const es = new Client({
+    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+    auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+  });
+  await es.index({
+    index: "logs-endpoint-winevent-sysmon-test",
+    id: marker,
+    document: { "@timestamp": new Date().toISOString(), ProcessGuid: marker },
+    refresh: true,
+  });
+  await es.close();
+  const producer = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  await producer.send({ topic: "winlogbeat", messages: [{ key: "WS1", value: JSON.stringify({ marker }) }] });
+  await producer.disconnect();
+  return marker;
+}
+
+async function readData(stack: TestStack, marker: string): Promise<{ doc: unknown; kafkaMessages: number }> {
+  const es = new Client({
+    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+    auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+  });
+  const doc = (await es.get({ index: "logs-endpoint-winevent-sysmon-test", id: marker }))._source;
+  await es.close();
+  const admin = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets("winlogbeat");
+  await admin.disconnect();
+  return { doc, kafkaMessages: offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0) };
+}
+
+/** `helk start` returns when containers run; the data checks wait for the services too. */
+async function waitHealthy(stack: TestStack): Promise<void> {
+  for (let i = 0; i < 90; i++) {
+    if ((await helk(["status", ...stack.flags])).exitCode === 0) return;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  throw new Error("stack did not become healthy again within 180 s");
 }
 
 describe.sequential("install and operate a stack (stand-in services)", () => {
@@ -96,14 +132,24 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     expect(s.healthy).toBe(true);
     expect(s.services.map((x) => x.name)).toEqual(SERVICES);
     for (const x of s.services)
-      expect(x).toMatchObject({ state: "running", health: "healthy", image: "helk-test/standin:1", detail: "ok" });
+      expect(x).toMatchObject({ state: "running", health: "healthy", probe: x.name === "nginx" ? undefined : "ok" });
+    const detail = Object.fromEntries(s.services.map((x) => [x.name, x.detail]));
+    // Real protocol answers: Kafka metadata and Elasticsearch health from the real fixtures.
+    expect(detail.kafka).toBe("1 broker, controller 1, 5 topics");
+    expect(detail.elasticsearch).toMatch(/^green, 1 node, \d+ shards?, Elasticsearch 8\.19\.5$/);
+    expect(detail.logstash).toBe("1 pipeline (helk-kafka-to-es)");
+    expect(detail.kibana).toBe("available");
+    expect(detail.nginx).toBe("ok");
     expect(s.services.find((x) => x.name === "elasticsearch")?.ports).toEqual([`127.0.0.1:${stack.ports.elasticsearch}->9200/tcp`]);
   });
 
   it("status prints a table", async () => {
     const r = await helk(["status", ...stack.flags]);
     expect(r.stdout).toMatch(/^SERVICE\s+STATE\s+HEALTH\s+UPTIME\s+IMAGE\s+PORTS\s+DETAIL$/m);
-    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+s\s+helk-test\/standin:1\s+-\s+ok$/m);
+    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+s\s+helk-test\/standin:1\s+-\s+available$/m);
+    expect(r.stdout).toMatch(
+      /^kafka\s+running\s+healthy\s+\d+s\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
+    );
     expect(r.stdout).toContain("all 5 services healthy");
   });
 
@@ -122,17 +168,22 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
   });
 
   it("stop keeps data; status then exits non-zero; start brings it back", async () => {
-    const marker = await esMarker(stack.project, "write");
+    const marker = await writeData(stack);
+    const before = await readData(stack, marker);
+    expect(before.kafkaMessages).toBe(1);
     expect((await helk(["stop", ...stack.flags])).exitCode).toBe(0);
     const down = await helk(["status", "--json", ...stack.flags]);
     expect(down.exitCode).toBe(6);
     expect((JSON.parse(down.stdout) as { healthy: boolean }).healthy).toBe(false);
     expect((await helk(["start", ...stack.flags])).exitCode).toBe(0);
-    expect(await esMarker(stack.project, "read")).toBe(marker);
+    await waitHealthy(stack);
+    expect(await readData(stack, marker)).toEqual(before);
   });
 
   it("down keeps the volumes; install again brings the same data back", async () => {
-    const marker = await esMarker(stack.project, "read");
+    const marker = await writeData(stack);
+    const before = await readData(stack, marker);
+    expect(before.kafkaMessages).toBe(2);
     const volumes = await volumeNames(stack.project);
     const r = await helk(["down", ...stack.flags]);
     expect(r.exitCode).toBe(0);
@@ -141,7 +192,9 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     expect(await volumeNames(stack.project)).toEqual(volumes);
     const again = await helk(["install", "--non-interactive", "--yes", "--profile", "core", ...stack.flags]);
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(await esMarker(stack.project, "read")).toBe(marker);
+    expect(await readData(stack, marker)).toEqual(before);
+    // Provisioning on the re-run found everything in place.
+    expect(again.stderr).toMatch(/provision: done \(nothing to change\)/);
   });
 
   it("down --volumes without a terminal or --force refuses and deletes nothing", async () => {

@@ -11,6 +11,9 @@ import { SERVICE_NAMES } from "../../compose/config/schema.js";
 
 export const STANDIN = "helk-test/standin:1";
 export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
+/** Real services built from package registries (scripts/build-fixture-images.sh). */
+export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
+export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
 
 let nextPortBlock = 0;
 
@@ -45,7 +48,9 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     ksqldb: base + 5,
     sparkUi: base + 6,
   };
-  const images = Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN]));
+  // Kafka and Elasticsearch are real (probes and provisioning need them); the services that
+  // cannot be obtained here (Logstash, Kibana, ksqlDB...) and nginx's upstream are stand-ins.
+  const images = { ...Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN])), kafka: KAFKA_FIXTURE, elasticsearch: ES_FIXTURE };
   const baseConfig = {
     profile,
     projectName: project,
@@ -129,8 +134,9 @@ export async function volumeNames(project: string): Promise<string[]> {
 }
 
 export async function requireStandinImages(): Promise<void> {
-  for (const image of [STANDIN, STANDIN_UNHEALTHY]) {
+  for (const image of [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE]) {
     const r = await execa("docker", ["image", "inspect", image], { reject: false });
-    if (r.exitCode !== 0) throw new Error(`${image} is missing: run scripts/build-test-images.sh (scripts/test.sh does)`);
+    if (r.exitCode !== 0)
+      throw new Error(`${image} is missing: run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)`);
   }
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Build helk-test/jupyter:pyspark: real JupyterLab with PySpark and Debian's Java 17, a drop-in
+# for quay.io/jupyter/pyspark-notebook as the generated compose file runs it. No container
+# registry is reachable, so it builds on helk-test/debian:bookworm (made by
+# scripts/build-test-images.sh, run first when missing); the wheels of
+# test/fixtures/images/jupyter/requirements.txt are fetched on the host with pip into
+# $HELK_CACHE/fixtures/notebook-wheels and copied into a temporary build context.
+# Idempotent and fast when nothing changed: the image carries org.helk.inputs=<sha256 of its
+# inputs> and is rebuilt only when that hash differs. One line: built / up to date.
+#   bash scripts/build-notebook-image.sh
+# Env: HELK_CACHE (default /var/cache/helk), HELK_PYTHON (default python3: any Python 3 with
+# pip on the host; the wheels are chosen for the image's CPython 3.11, not the host's).
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${HELK_CACHE:-/var/cache/helk}
+FIXTURES=$CACHE/fixtures
+LOGS=$CACHE/logs
+WHEELS_ROOT=$FIXTURES/notebook-wheels
+BASE=helk-test/debian:bookworm
+IMAGE=helk-test/jupyter:pyspark
+DIR=test/fixtures/images/jupyter
+PY=${HELK_PYTHON:-python3}
+# Debian 12's python3, which runs the image's venv: the exact version, since some wheels need a
+# later 3.11.x (pip refuses them in the image, so they must not be chosen here either).
+PY_VERSION=3.11.2
+PY_ABI=cp311
+
+die() { echo "build-notebook-image: $*" >&2; exit 1; }
+trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
+
+docker info >/dev/null 2>&1 || die "the Docker engine does not answer (run scripts/setup-host.sh first)"
+mkdir -p "$FIXTURES" "$LOGS" || die "cannot create $FIXTURES (run as root or set HELK_CACHE)"
+
+# Parallel test workers may all call this: one build at a time, the others then find it done.
+exec 9>"$CACHE/build-notebook-image.lock"
+flock 9
+
+now() { date +%s.%N; }
+report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32s %-10s %6.1f s\n", i, w, b - a }'; }
+label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
+id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+sha() { sha256sum | cut -d' ' -f1; }
+# Names and contents of every file under a directory of the repository.
+tree_sum() { (cd "$1" && find . -type f ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum); }
+
+# The engine's CPU, which is the image's: the wheels with compiled code are chosen for it.
+case $(docker info -f '{{.Architecture}}') in
+  x86_64 | amd64) ARCH=x86_64 ;;
+  aarch64 | arm64) ARCH=aarch64 ;;
+  *) die "unsupported Docker engine architecture: $(docker info -f '{{.Architecture}}')" ;;
+esac
+
+# Temporary build context, removed however the script ends.
+WORK=$(mktemp -d "$CACHE/notebook-build.XXXXXX")
+trap 'rm -rf --one-file-system "$WORK"' EXIT
+
+# WHEELS=$WHEELS_ROOT/<arch>-<requirements hash>: a wheel for every line of requirements.txt
+# (fetched once; a set for older requirements is deleted when a new one is complete).
+notebook_wheels() {
+  local req=$DIR/requirements.txt dir log pyspark glibc platforms
+  dir=$WHEELS_ROOT/$ARCH-$({ echo "$ARCH $PY_ABI"; cat "$req"; } | sha | cut -c1-12)
+  if [ ! -s "$dir/MANIFEST" ]; then
+    "$PY" -m pip --version >/dev/null 2>&1 ||
+      die "$PY has no pip on the host (apt-get install python3-pip, or set HELK_PYTHON)"
+    log=$LOGS/notebook-wheels.log
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    # Binary wheels for the image's Python and CPU, whichever Python runs pip here. Every
+    # version is pinned, so pip only checks that the set is complete and consistent.
+    # Older pips do not widen --platform to the older manylinux tags that glibc 2.36 also runs,
+    # so all of them are listed (manylinux2014 = 2_17, 2010 = 2_12, 1 = 2_5).
+    platforms=()
+    for glibc in $(seq 36 -1 5); do platforms+=(--platform "manylinux_2_${glibc}_$ARCH"); done
+    platforms+=(--platform "manylinux2014_$ARCH")
+    if [ "$ARCH" = x86_64 ]; then platforms+=(--platform manylinux2010_x86_64 --platform manylinux1_x86_64); fi
+    grep -v '^pyspark==' "$req" >"$WORK/binary-requirements.txt"
+    "$PY" -m pip download --disable-pip-version-check --no-cache-dir --progress-bar off \
+      --only-binary=:all: --python-version "$PY_VERSION" --implementation cp \
+      --abi "$PY_ABI" --abi abi3 --abi none "${platforms[@]}" \
+      -d "$dir.tmp" -r "$WORK/binary-requirements.txt" >"$log" 2>&1 ||
+      die "pip download of the notebook wheels failed; last lines of $log:
+$(tail -n 25 "$log")"
+    # PySpark is published as a source archive only (Python plus Spark's jars, pure Python):
+    # pip makes it a wheel here, once, rather than in every image build.
+    pyspark=$(grep -m1 '^pyspark==' "$req") || die "$req has no pyspark== line"
+    "$PY" -m pip wheel --disable-pip-version-check --no-cache-dir --progress-bar off --no-deps \
+      -w "$dir.tmp" "$pyspark" >>"$log" 2>&1 ||
+      die "pip wheel $pyspark failed; last lines of $log:
+$(tail -n 25 "$log")"
+    ls "$dir.tmp"/pyspark-*.whl >/dev/null 2>&1 || die "pip did not deliver a $pyspark wheel; see $log"
+    (cd "$dir.tmp" && sha256sum -- *.whl) >"$dir.tmp/MANIFEST"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    find "$WHEELS_ROOT" -mindepth 1 -maxdepth 1 ! -name "$(basename "$dir")" -exec rm -rf --one-file-system {} +
+  fi
+  WHEELS=$dir
+}
+
+build_notebook() {
+  local t0 hash ctx old log venv
+  t0=$(now)
+  # Inputs: the fixture files (requirements.txt pins every wheel), the CPU and the exact base.
+  hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; } | sha)
+  if [ "$(label_of "$IMAGE")" = "$hash" ]; then report "$IMAGE" "up to date" "$t0"; return; fi
+  notebook_wheels
+  ctx=$WORK/context
+  mkdir -p "$ctx"
+  cp "$DIR"/Dockerfile "$DIR"/requirements.txt "$DIR"/*.py "$ctx"/
+  # Hard links when the cache and the context share a file system: no 500 MB copy.
+  cp -al "$WHEELS" "$ctx/wheels" 2>/dev/null || { rm -rf "$ctx/wheels" && cp -r "$WHEELS" "$ctx/wheels"; }
+  old=$(id_of "$IMAGE")
+  log="$LOGS/$(echo "$IMAGE" | tr '/:' '__').log"
+  # The classic builder, whose log this parses below (and the engine here has no BuildKit).
+  DOCKER_BUILDKIT=0 docker build --force-rm --label "org.helk.inputs=$hash" -t "$IMAGE" "$ctx" >"$log" 2>&1 ||
+    die "docker build of $IMAGE failed; last lines of $log:
+$(tail -n 25 "$log")"
+  # The venv stage stays behind as an untagged image holding the wheels (about 1 GB): drop
+  # it, the image only copied /opt/venv out of it. It is the last " ---> <id>" before the
+  # second FROM.
+  venv=$(awk '/^ ---> [0-9a-f]+$/ { id = $2 } /^Step [0-9]+\/[0-9]+ : FROM / { if (++n == 2) { print id; exit } }' "$log")
+  if [ -n "$venv" ]; then docker image rm "$venv" >/dev/null 2>&1 || true; fi
+  if [ -n "$old" ] && [ "$old" != "$(id_of "$IMAGE")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
+  report "$IMAGE" "built" "$t0"
+}
+
+if ! docker image inspect "$BASE" >/dev/null 2>&1; then
+  bash scripts/build-test-images.sh || die "scripts/build-test-images.sh failed, so $BASE is missing"
+fi
+build_notebook
