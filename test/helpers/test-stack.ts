@@ -14,6 +14,7 @@ export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
 /** Real services built from package registries (scripts/build-fixture-images.sh). */
 export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
 export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
+export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
 
 let nextPortBlock = 0;
 
