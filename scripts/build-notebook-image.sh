@@ -96,7 +96,7 @@ $(tail -n 25 "$log")"
 }
 
 build_notebook() {
-  local t0 hash ctx old log venv
+  local t0 hash ctx old log
   t0=$(now)
   # Inputs: the fixture files (requirements.txt pins every wheel), the CPU and the exact base.
   hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; } | sha)
@@ -110,16 +110,30 @@ build_notebook() {
   old=$(id_of "$IMAGE")
   log="$LOGS/$(echo "$IMAGE" | tr '/:' '__').log"
   # The classic builder, whose log this parses below (and the engine here has no BuildKit).
-  DOCKER_BUILDKIT=0 docker build --force-rm --label "org.helk.inputs=$hash" -t "$IMAGE" "$ctx" >"$log" 2>&1 ||
+  if ! DOCKER_BUILDKIT=0 docker build --force-rm --label "org.helk.inputs=$hash" -t "$IMAGE" "$ctx" >"$log" 2>&1; then
+    drop_leftovers "$log" failed
     die "docker build of $IMAGE failed; last lines of $log:
 $(tail -n 25 "$log")"
-  # The venv stage stays behind as an untagged image holding the wheels (about 1 GB): drop
-  # it, the image only copied /opt/venv out of it. It is the last " ---> <id>" before the
-  # second FROM.
-  venv=$(awk '/^ ---> [0-9a-f]+$/ { id = $2 } /^Step [0-9]+\/[0-9]+ : FROM / { if (++n == 2) { print id; exit } }' "$log")
-  if [ -n "$venv" ]; then docker image rm "$venv" >/dev/null 2>&1 || true; fi
+  fi
+  drop_leftovers "$log"
   if [ -n "$old" ] && [ "$old" != "$(id_of "$IMAGE")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
   report "$IMAGE" "built" "$t0"
+}
+
+# drop_leftovers LOG [failed]: the untagged images a classic multi-stage build leaves behind.
+# The venv stage ends in one holding the wheels and the venv (about 1.3 GB) that the image only
+# copied /opt/venv out of: the last " ---> <id>" before the second FROM. After a failure, also
+# the last step that succeeded. Removing an image removes its untagged parents with it, and
+# never one that another image still builds on.
+drop_leftovers() {
+  local log=$1 id keep
+  keep=" $(id_of "$IMAGE" | sed 's/^sha256://' | cut -c1-12) $(id_of "$BASE" | sed 's/^sha256://' | cut -c1-12) "
+  for id in \
+    "$(awk '/^ ---> [0-9a-f]+$/ { id = $2 } /^Step [0-9]+\/[0-9]+ : FROM / { if (++n == 2) { print id; exit } }' "$log")" \
+    "$([ "${2:-}" = failed ] && awk '/^ ---> [0-9a-f]+$/ { id = $2 } END { print id }' "$log")"; do
+    [ -n "$id" ] && [[ $keep != *" $id "* ]] || continue
+    docker image rm "$id" >/dev/null 2>&1 || true
+  done
 }
 
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then

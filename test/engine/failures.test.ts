@@ -15,7 +15,8 @@ beforeAll(requireStandinImages);
 describe.sequential("a service that never becomes healthy, then a re-run that resumes", () => {
   let stack: TestStack;
   beforeAll(() => {
-    stack = createTestStack("unhealthy", "core", { images: { logstash: STANDIN_UNHEALTHY }, timeouts: { healthSeconds: 25 } });
+    // Real Elasticsearch can take a minute on a busy 2-core machine; the deadline must only catch logstash.
+    stack = createTestStack("unhealthy", "core", { images: { logstash: STANDIN_UNHEALTHY }, timeouts: { healthSeconds: 90 } });
   });
   afterAll(() => stack.cleanup());
 

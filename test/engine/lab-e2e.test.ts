@@ -54,8 +54,17 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
     await admin.connect();
     try {
       const meta = await admin.fetchTopicMetadata({ topics: ["winlogbeat", "SYSMON_JOIN", "winevent", "filebeat", "zeek"] });
-      expect(Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]))).toEqual({ winlogbeat: 3, SYSMON_JOIN: 1, winevent: 1, filebeat: 1, zeek: 1 });
-      const cfg = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: "winlogbeat", configNames: ["retention.ms"] }] });
+      expect(Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]))).toEqual({
+        winlogbeat: 3,
+        SYSMON_JOIN: 1,
+        winevent: 1,
+        filebeat: 1,
+        zeek: 1,
+      });
+      const cfg = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: "winlogbeat", configNames: ["retention.ms"] }],
+      });
       expect(cfg.resources[0]?.configEntries[0]?.configValue).toBe(String(168 * 3600 * 1000));
     } finally {
       await admin.disconnect();
@@ -63,21 +72,42 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
   });
 
   it("templates map ProcessGuid as keyword, IPs as ip, ports as integers, and Elasticsearch applies them", async () => {
-    const es = new Client({ node: `http://127.0.0.1:${stack.ports.elasticsearch}`, auth: { username: "elastic", password: stack.secrets().elasticPassword as string } });
+    const es = new Client({
+      node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+      auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+    });
     try {
       const t = await es.indices.getIndexTemplate({ name: "helk-sysmon" });
       const props = t.index_templates[0]?.index_template.template?.mappings?.properties as Record<string, { type: string }>;
-      expect([props.ProcessGuid?.type, props.DestinationIp?.type, props.DestinationPort?.type, props.Hashes?.type, props.UtcTime?.type]).toEqual(["keyword", "ip", "integer", "keyword", "date"]);
+      expect([
+        props.ProcessGuid?.type,
+        props.DestinationIp?.type,
+        props.DestinationPort?.type,
+        props.Hashes?.type,
+        props.UtcTime?.type,
+      ]).toEqual(["keyword", "ip", "integer", "keyword", "date"]);
       // A real Sysmon event indexed into a HELK index takes the template's types.
       await es.index({
         index: "logs-endpoint-winevent-sysmon-2020.10.23",
         refresh: true,
-        document: { "@timestamp": "2020-10-23T02:36:43.542Z", EventID: 3, ProcessGuid: "{39e4a257-4178-5f92-9d01-000000000400}", DestinationIp: "10.0.1.5", DestinationPort: "443" },
+        document: {
+          "@timestamp": "2020-10-23T02:36:43.542Z",
+          EventID: 3,
+          ProcessGuid: "{39e4a257-4178-5f92-9d01-000000000400}",
+          DestinationIp: "10.0.1.5",
+          DestinationPort: "443",
+        },
       });
-      const hits = await es.search({ index: "logs-endpoint-winevent-sysmon-*", query: { bool: { filter: [{ term: { DestinationIp: "10.0.0.0/16" } }, { range: { DestinationPort: { gte: 400 } } }] } } });
+      const hits = await es.search({
+        index: "logs-endpoint-winevent-sysmon-*",
+        query: { bool: { filter: [{ term: { DestinationIp: "10.0.0.0/16" } }, { range: { DestinationPort: { gte: 400 } } }] } },
+      });
       expect((hits.hits.total as { value: number }).value).toBe(1);
       // The least-privilege writer can write HELK's indices and nothing else.
-      const writer = new Client({ node: `http://127.0.0.1:${stack.ports.elasticsearch}`, auth: { username: "helk_logstash_writer", password: stack.secrets().logstashWriterPassword as string } });
+      const writer = new Client({
+        node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+        auth: { username: "helk_logstash_writer", password: stack.secrets().logstashWriterPassword as string },
+      });
       await writer.index({ index: "logs-endpoint-winevent-2020.10.23", document: { EventID: 4688 } });
       await expect(writer.index({ index: "not-helk", document: { a: 1 } })).rejects.toThrow(/security_exception|unauthorized/);
       await writer.close();
@@ -100,7 +130,10 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
     expect([401, 403]).toContain((await fetch(`${base}?token=wrong`)).status);
     const id = (await containerIds(stack.project)).jupyter as string;
     const spark = await execa("docker", [
-      "exec", id, "python3", "-c",
+      "exec",
+      id,
+      "python3",
+      "-c",
       "from pyspark.sql import SparkSession; s=SparkSession.builder.master('local[1]').getOrCreate(); print(s.range(5).count()); s.stop()",
     ]);
     expect(spark.stdout.trim().split("\n").at(-1)).toBe("5");
