@@ -126,7 +126,7 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     const s = JSON.parse(r.stdout) as {
       project: string;
       healthy: boolean;
-      services: { name: string; state: string; health: string; image: string; ports: string[]; detail: string }[];
+      services: { name: string; state: string; health: string; image: string; ports: string[]; detail: string; probe?: string }[];
     };
     expect(s.project).toBe(stack.project);
     expect(s.healthy).toBe(true);
