@@ -32,21 +32,9 @@ ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERS
 # Pinned so a fresh Maven repository resolves the same goals everywhere.
 DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
-die() { echo "build-fixture-images: $*" >&2; exit 1; }
-trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
-
-docker info >/dev/null 2>&1 || die "the Docker engine does not answer (run scripts/setup-host.sh first)"
-mkdir -p "$FIXTURES" "$LOGS" || die "cannot create $FIXTURES (run as root or set HELK_CACHE)"
-
-# Parallel test workers may all call this: one build at a time, the others then find it done.
-exec 9>"$CACHE/build-fixture-images.lock"
-flock 9
-
-now() { date +%s.%N; }
-report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32s %-10s %6.1f s\n", i, w, b - a }'; }
-label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
-id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
-sha() { sha256sum | cut -d' ' -f1; }
+# shellcheck source=lib/image-build.sh
+. scripts/lib/image-build.sh
+image_build_init build-fixture-images "$CACHE/build-fixture-images.lock" "$FIXTURES" "$LOGS"
 # Names and contents of every file under a directory of the repository, and of this script
 # (it assembles the build contexts, so editing it must rebuild).
 tree_sum() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); sha256sum "$SELF"; }

@@ -26,21 +26,9 @@ PY=${HELK_PYTHON:-python3}
 PY_VERSION=3.11.2
 PY_ABI=cp311
 
-die() { echo "build-notebook-image: $*" >&2; exit 1; }
-trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
-
-docker info >/dev/null 2>&1 || die "the Docker engine does not answer (run scripts/setup-host.sh first)"
-mkdir -p "$FIXTURES" "$LOGS" || die "cannot create $FIXTURES (run as root or set HELK_CACHE)"
-
-# Parallel test workers may all call this: one build at a time, the others then find it done.
-exec 9>"$CACHE/build-notebook-image.lock"
-flock 9
-
-now() { date +%s.%N; }
-report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32s %-10s %6.1f s\n", i, w, b - a }'; }
-label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
-id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
-sha() { sha256sum | cut -d' ' -f1; }
+# shellcheck source=lib/image-build.sh
+. scripts/lib/image-build.sh
+image_build_init build-notebook-image "$CACHE/build-notebook-image.lock" "$FIXTURES" "$LOGS"
 # Names and contents of every file under a directory of the repository.
 tree_sum() { (cd "$1" && find . -type f ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum); }
 
@@ -131,7 +119,7 @@ drop_leftovers() {
   for id in \
     "$(awk '/^ ---> [0-9a-f]+$/ { id = $2 } /^Step [0-9]+\/[0-9]+ : FROM / { if (++n == 2) { print id; exit } }' "$log")" \
     "$([ "${2:-}" = failed ] && awk '/^ ---> [0-9a-f]+$/ { id = $2 } END { print id }' "$log")"; do
-    [ -n "$id" ] && [[ $keep != *" $id "* ]] || continue
+    if [ -z "$id" ] || [[ $keep == *" $id "* ]]; then continue; fi
     docker image rm "$id" >/dev/null 2>&1 || true
   done
 }

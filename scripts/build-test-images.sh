@@ -17,21 +17,9 @@ CONTEXT=test/fixtures/images/standin
 TARBALL=$CACHE/debian-$SUITE-minbase.tar
 LOGS=$CACHE/logs
 
-die() { echo "build-test-images: $*" >&2; exit 1; }
-trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
-
-docker info >/dev/null 2>&1 || die "the Docker engine does not answer (run scripts/setup-host.sh first)"
-mkdir -p "$CACHE" "$LOGS" || die "cannot create $CACHE (run as root or set HELK_CACHE)"
-
-# Parallel test workers may all call this: one build at a time, the others then find it done.
-exec 9>"$CACHE/build-test-images.lock"
-flock 9
-
-now() { date +%s.%N; }
-report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32s %-10s %6.1f s\n", i, w, b - a }'; }
-label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
-id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
-sha() { sha256sum | cut -d' ' -f1; }
+# shellcheck source=lib/image-build.sh
+. scripts/lib/image-build.sh
+image_build_init build-test-images "$CACHE/build-test-images.lock" "$CACHE" "$LOGS"
 
 # The Debian mirror the host's apt already uses (one-line or deb822 sources), so the base image
 # fetches from wherever this machine is allowed to; nothing is hard-coded in the repository.

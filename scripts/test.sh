@@ -9,6 +9,7 @@ bash scripts/setup-host.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 # stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
 bash scripts/build-test-images.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/build-fixture-images.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build-notebook-image.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
