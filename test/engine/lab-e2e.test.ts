@@ -34,7 +34,7 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
         "user helk_logstash_writer",
       ]),
     );
-    expect(result.summary.urls.jupyter).toBe(`http://127.0.0.1:${stack.ports.jupyter ?? 0}/jupyter/`);
+    expect(result.summary.urls.jupyter).toBe(`http://127.0.0.1:${stack.ports.jupyter}/jupyter/`);
     expect(Object.keys(await containerIds(stack.project)).sort()).toEqual(["elasticsearch", "jupyter", "kafka"]);
   });
 

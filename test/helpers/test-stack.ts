@@ -48,6 +48,7 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     logstashApi: base + 4,
     ksqldb: base + 5,
     sparkUi: base + 6,
+    jupyter: base + 7,
   };
   // Kafka and Elasticsearch are real (probes and provisioning need them); the services that
   // cannot be obtained here (Logstash, Kibana, ksqlDB...) and nginx's upstream are stand-ins.
