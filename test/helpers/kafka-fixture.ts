@@ -5,6 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { execa } from "execa";
 import { Kafka, logLevel } from "kafkajs";
+import { defaultConfig } from "../../compose/config/schema.js";
+import { kafka as kafkaService } from "../../compose/services/kafka.js";
+import { generateClusterId } from "../../engine/secrets.js";
 
 export const KAFKA_IMAGE = "helk-test/kafka:4.1.1";
 
@@ -23,24 +26,16 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
   if (inspect.exitCode !== 0) throw new Error(`${KAFKA_IMAGE} is missing: run scripts/build-fixture-images.sh (scripts/test.sh does)`);
   const name = `helktest-kafka-${process.pid}-${port}`;
   await execa("docker", ["rm", "-f", name], { reject: false });
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
-  const env = {
-    CLUSTER_ID: clusterId,
-    KAFKA_NODE_ID: "1",
-    KAFKA_PROCESS_ROLES: "broker,controller",
-    KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093",
-    KAFKA_LISTENERS: "INTERNAL://:19092,EXTERNAL://:9092,CONTROLLER://:9093",
-    KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka:19092,EXTERNAL://127.0.0.1:${port}`,
-    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
-    KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
-    KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-    KAFKA_LOG_DIRS: "/var/lib/kafka/data",
-    KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
-    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
-    KAFKA_HEAP_OPTS: "-Xms512m -Xmx512m",
-  };
+  // The broker runs with exactly the environment HELK's compose model gives Kafka.
+  const config = { ...defaultConfig(), hostIp: "127.0.0.1", ports: { ...defaultConfig().ports, kafka: port } };
+  const env = kafkaService({
+    config,
+    hostIp: "127.0.0.1",
+    memory: { limitMiB: 1024, heapMiB: 512 },
+    selected: new Set(["kafka"]),
+    kafkaClusterId: generateClusterId(),
+    maxOpenFiles: 65535,
+  }).environment as Record<string, string>;
   await execa("docker", [
     "run",
     "-d",
