@@ -113,10 +113,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const counts = emptyCounts();
   const totalBytes = plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined;
   const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.bootstrap, o.topic);
-  const batchSize = o.batchSize ?? 2000;
+  const batchSize = o.batchSize ?? 5000;
   // Kafka refuses a record batch over message.max.bytes (1 MB by default); stay well under it
   // even when every event of a request lands on one partition.
-  const batchBytes = 512 * 1024;
+  const batchBytes = 900 * 1024;
   let sent = 0;
   let batch: ReplayEvent[] = [];
   let pendingBytes = 0;
