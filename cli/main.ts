@@ -13,6 +13,13 @@ function onSignal(): void {
   process.stderr.write("\ninterrupted; run the same command again to resume\n");
   process.exit(ExitCode.interrupted);
 }
+// `helk status | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 process.once("SIGINT", onSignal);
 process.once("SIGTERM", onSignal);
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { helk } from "../helpers/run-cli.js";
+import { HELK_BIN, helk } from "../helpers/run-cli.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -123,5 +124,13 @@ describe("helk config", () => {
     const r = await helk(["config", "--set", "profile"]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("--set expects KEY=VALUE");
+  });
+});
+
+describe("output to a closed pipe", () => {
+  it("exits quietly when the reader is gone (helk profiles | true)", async () => {
+    const r = await execa("bash", ["-c", `set -o pipefail; node ${HELK_BIN} profiles | true`], { reject: false });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
   });
 });
