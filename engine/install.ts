@@ -254,15 +254,17 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       (r) => `${Object.keys(r).length} healthy`,
     );
 
-    const provisioned: ProvisionResult | "skipped" = options.skipProvision
-      ? (sink({ kind: "step-skip", step: "provision", reason: "--skip-provision" }), "skipped")
-      : await step(
-          sink,
-          "provision",
-          "Provision topics, templates and users",
-          () => provision(config, services, p.state.secrets),
-          (r) => (r.changes.length ? `${r.changes.length} change${r.changes.length === 1 ? "" : "s"}` : "nothing to change"),
-        );
+    let provisioned: ProvisionResult | "skipped" = "skipped";
+    if (options.skipProvision) sink({ kind: "step-skip", step: "provision", reason: "--skip-provision" });
+    else {
+      provisioned = await step(
+        sink,
+        "provision",
+        "Provision topics, templates and users",
+        () => provision(config, services, p.state.secrets),
+        (r) => (r.changes.length ? `${r.changes.length} change${r.changes.length === 1 ? "" : "s"}` : "nothing to change"),
+      );
+    }
     if (provisioned !== "skipped") for (const c of provisioned.changes) log.write(`[provision] ${c}`);
     if (provisioned !== "skipped") for (const n of provisioned.notes) sink({ kind: "info", step: "provision", message: n });
 
