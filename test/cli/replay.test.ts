@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ReplayCounts } from "../../engine/replay/lines.js";
 import { helk } from "../helpers/run-cli.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
@@ -16,15 +17,8 @@ const EXPECTED = [
   ["schtask_modification.zip", 2657, 1],
 ] as const;
 
-interface Summary {
-  events: number;
-  blankLines: number;
-  unparsableLines: number;
-  unparsableExamples: string[];
-  nonObjectValues: number;
-  skippedMembers: number;
-  seconds: number;
-}
+/** What `helk replay --json` prints: the counts plus timing. */
+type Summary = ReplayCounts & { seconds: number };
 
 let dir: string;
 beforeAll(() => {
