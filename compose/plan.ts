@@ -5,6 +5,7 @@
 import type { HelkConfig } from "./config/schema.js";
 import type { HostFacts } from "./model.js";
 import { imageKeyOf, ON_DEMAND, requirements, type ServiceName, selectServices } from "./profiles.js";
+import { publishedPorts } from "./published-ports.js";
 import { sizeServices } from "./sizing.js";
 
 export interface FileChange {
@@ -42,17 +43,7 @@ export function buildInstallPlan(input: PlanInput): InstallPlan {
   const running = services.filter((s) => !ON_DEMAND.has(s));
   const need = requirements(config.profile, config.addons);
   const memory = sizeServices(host.memoryMiB, services, config.memory);
-  const ports = [
-    `${config.hostIp}:${config.ports.kafka} (kafka)`,
-    ...(services.includes("nginx")
-      ? [`${config.hostIp}:${config.ports.https} (https)`, `${config.hostIp}:${config.ports.http} (http)`]
-      : []),
-    `127.0.0.1:${config.ports.elasticsearch} (elasticsearch)`,
-    ...(services.includes("logstash") ? [`127.0.0.1:${config.ports.logstashApi} (logstash api)`] : []),
-    ...(services.includes("jupyter") ? [`127.0.0.1:${config.ports.jupyter} (jupyter)`] : []),
-    ...(services.includes("ksqldb-server") ? [`127.0.0.1:${config.ports.ksqldb} (ksqldb)`] : []),
-    ...(services.includes("spark-master") ? [`127.0.0.1:${config.ports.sparkUi} (spark ui)`] : []),
-  ];
+  const ports = publishedPorts(config).map((p) => `${p.host}:${p.port} (${p.what})`);
   const topics = Object.entries(config.kafka.topics).map(
     ([name, t]) => `kafka topic ${name}: ${t.partitions} partition${t.partitions === 1 ? "" : "s"}, retention ${t.retentionHours} h`,
   );

@@ -52,10 +52,3 @@ export function composeArgs(cli: ComposeCli, project: string, file: string, args
   const [bin, ...rest] = cli.command as [string, ...string[]];
   return [bin, [...rest, "--project-name", project, "--file", file, ...args]];
 }
-
-/** `compose config -q`: does Compose accept the file? Returns its complaint when not. */
-export async function validateComposeFile(cli: ComposeCli, project: string, file: string): Promise<{ ok: boolean; output: string }> {
-  const [bin, args] = composeArgs(cli, project, file, ["config", "-q"]);
-  const result = await execa(bin, args, { reject: false, all: true });
-  return { ok: result.exitCode === 0, output: (result.all ?? "").trim() };
-}

@@ -49,3 +49,9 @@ export async function runCompose(
   }
   return { exitCode: result.exitCode ?? -1, output };
 }
+
+/** `compose config -q`: does Compose accept the file? Returns its complaint when not. */
+export async function validateComposeFile(target: ComposeTarget, log?: InstallLog): Promise<{ ok: boolean; output: string }> {
+  const r = await runCompose(target, ["config", "-q"], { check: false, ...(log ? { log } : {}) });
+  return { ok: r.exitCode === 0, output: r.output.trim() };
+}

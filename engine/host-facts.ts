@@ -55,3 +55,8 @@ export function detectHostIp(): string {
   }
   return "127.0.0.1";
 }
+
+/** A configured hostIp, with "auto" replaced by the detected address. */
+export function resolveHostIp(hostIp: string): string {
+  return hostIp === "auto" ? detectHostIp() : hostIp;
+}

@@ -14,13 +14,13 @@ import { imageKeyOf, ON_DEMAND, type ServiceName, selectServices } from "../comp
 import { renderInstallFiles } from "../compose/render.js";
 import type { HelkSecrets } from "../compose/secrets.js";
 import { type Clock, systemClock } from "./clock.js";
-import { type ComposeCli, detectCompose, validateComposeFile } from "./compose-cli.js";
-import { type ComposeTarget, runCompose } from "./compose-runner.js";
+import { type ComposeCli, detectCompose } from "./compose-cli.js";
+import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type ProgressSink, step } from "./events.js";
 import { waitForHealthy } from "./health-wait.js";
-import { detectHostIp, readHostFacts } from "./host-facts.js";
+import { readHostFacts, resolveHostIp } from "./host-facts.js";
 import { InstallLog } from "./install-log.js";
 import { writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
@@ -84,10 +84,22 @@ interface Prepared {
   files: ReturnType<typeof renderInstallFiles>;
 }
 
-async function prepare(options: InstallOptions, home: string, persist: boolean, sink: ProgressSink, log?: InstallLog): Promise<Prepared> {
+/** The config with its hostIp resolved ("auto" becomes this host's address). */
+function resolved(config: HelkConfig): HelkConfig {
+  return { ...config, hostIp: resolveHostIp(config.hostIp) };
+}
+
+/** Secrets, TLS and every rendered file, for a config whose hostIp is resolved. */
+async function prepare(
+  options: InstallOptions,
+  config: HelkConfig,
+  home: string,
+  persist: boolean,
+  sink: ProgressSink,
+  log?: InstallLog,
+): Promise<Prepared> {
   const host = options.host ?? readHostFacts();
-  const hostIp = options.config.hostIp === "auto" ? detectHostIp() : options.config.hostIp;
-  const config: HelkConfig = { ...options.config, hostIp };
+  const { hostIp } = config;
   const overrides: Partial<HelkSecrets> = options.analystPassword ? { analystPassword: options.analystPassword } : {};
   const { state, created } = await step(
     sink,
@@ -117,7 +129,7 @@ async function dryRun(options: InstallOptions): Promise<InstallResult> {
   const { sink } = options;
   // The plan compares against where files would go: the --output folder, else the install home.
   const home = options.output ? resolve(options.output) : options.config.installHome;
-  const p = await prepare(options, home, Boolean(options.output), sink);
+  const p = await prepare(options, resolved(options.config), home, Boolean(options.output), sink);
   const changes = diffFiles(home, p.files);
   // Without --output nothing is left behind: Compose checks a scratch copy.
   const target = options.output ? home : mkdtempSync(join(tmpdir(), "helk-dry-run-"));
@@ -155,8 +167,8 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
   const home = options.config.installHome;
   log.write(`==== helk ${VERSION} install: profile ${options.config.profile}, home ${home}`);
   try {
-    const hostIp = options.config.hostIp === "auto" ? detectHostIp() : options.config.hostIp;
-    const config: HelkConfig = { ...options.config, hostIp };
+    const config = resolved(options.config);
+    const { hostIp } = config;
     const host = options.host ?? readHostFacts();
 
     const { outcomes, compose } = await step(
@@ -204,7 +216,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       (a) => (a.length ? a.join("; ") : "nothing to change"),
     );
 
-    const p = await prepare({ ...options, config, host }, home, true, sink, log);
+    const p = await prepare({ ...options, host }, config, home, true, sink, log);
     const changes = await step(
       sink,
       "render",
@@ -355,7 +367,7 @@ async function checkWithCompose(project: string, file: string): Promise<InstallR
   } catch (err) {
     return { checked: false, reason: err instanceof Error ? err.message : String(err) };
   }
-  const verdict = await validateComposeFile(cli, project, file);
+  const verdict = await validateComposeFile({ cli, project, file });
   if (!verdict.ok) {
     throw new HelkError(`Docker Compose rejected the generated ${file}; this is a bug in helk`, {
       exitCode: ExitCode.bug,

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
 import type { HostFacts } from "../compose/model.js";
-import { requirements, selectServices } from "../compose/profiles.js";
+import { requirements } from "../compose/profiles.js";
+import { publishedPorts } from "../compose/published-ports.js";
 import { type ComposeCli, detectCompose } from "./compose-cli.js";
 import type { DockerClient } from "./docker-client.js";
 import { ExitCode, type ExitCodeValue, HelkError } from "./errors.js";
@@ -43,23 +44,6 @@ export const SYSCTL_FILE = "/etc/sysctl.d/99-helk.conf";
 const MIN_API = [1, 41];
 /** Hosts report a little less than their nominal memory; 5% slack accepts a "5 GB" machine. */
 const RAM_SLACK = 0.95;
-
-export function publishedPorts(config: HelkConfig): { host: string; port: number; what: string }[] {
-  const services = selectServices(config.profile, config.addons);
-  const out = [{ host: config.hostIp, port: config.ports.kafka, what: "kafka" }];
-  if (services.includes("nginx")) {
-    out.push(
-      { host: config.hostIp, port: config.ports.https, what: "https" },
-      { host: config.hostIp, port: config.ports.http, what: "http" },
-    );
-  }
-  out.push({ host: "127.0.0.1", port: config.ports.elasticsearch, what: "elasticsearch" });
-  if (services.includes("logstash")) out.push({ host: "127.0.0.1", port: config.ports.logstashApi, what: "logstash api" });
-  if (services.includes("jupyter")) out.push({ host: "127.0.0.1", port: config.ports.jupyter, what: "jupyter" });
-  if (services.includes("ksqldb-server")) out.push({ host: "127.0.0.1", port: config.ports.ksqldb, what: "ksqldb" });
-  if (services.includes("spark-master")) out.push({ host: "127.0.0.1", port: config.ports.sparkUi, what: "spark ui" });
-  return out;
-}
 
 function nearestExisting(path: string): string {
   let p = path;
@@ -152,7 +136,8 @@ const CHECKS: Record<CheckName, Check> = {
   },
   ports: async (ctx) => {
     const taken: string[] = [];
-    for (const { host, port, what } of publishedPorts(ctx.config)) {
+    const wanted = publishedPorts(ctx.config);
+    for (const { host, port, what } of wanted) {
       if (ctx.ownPorts.has(port)) continue;
       const r = await canBind(host, port);
       if (r.ok) continue;
@@ -166,7 +151,7 @@ const CHECKS: Record<CheckName, Check> = {
       );
     }
     return taken.length === 0
-      ? { name: "ports", ok: true, message: `${publishedPorts(ctx.config).length} ports free` }
+      ? { name: "ports", ok: true, message: `${wanted.length} ports free` }
       : {
           name: "ports",
           ok: false,

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { type ComposeCli, composeArgs, detectCompose } from "./compose-cli.js";
-import { type ComposeTarget, runCompose } from "./compose-runner.js";
+import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type InstallRecord, readRecord } from "./install-record.js";
@@ -52,11 +52,11 @@ function checkServices(stack: Stack, services: string[]): void {
 /** A compose.yaml edited into something Compose cannot read: say how to get a good one back. */
 async function requireValidComposeFile(stack: Stack): Promise<void> {
   const target = await stack.compose();
-  const r = await runCompose(target, ["config", "-q"], { check: false });
-  if (r.exitCode !== 0) {
+  const r = await validateComposeFile(target);
+  if (!r.ok) {
     throw new HelkError(`${target.file} is not a valid compose file (edited by hand?)`, {
       exitCode: ExitCode.failure,
-      details: r.output.trim().split("\n").slice(-5),
+      details: r.output.split("\n").slice(-5),
       hint: "run `helk install` again to regenerate it from the configuration; containers and data are kept",
     });
   }

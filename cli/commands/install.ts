@@ -3,7 +3,7 @@ import type { HelkConfig } from "../../compose/config/schema.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { type ProgressSink, silentSink } from "../../engine/events.js";
-import { detectHostIp, readHostFacts } from "../../engine/host-facts.js";
+import { readHostFacts, resolveHostIp } from "../../engine/host-facts.js";
 import { type InstallResult, install } from "../../engine/install.js";
 import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
@@ -49,7 +49,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
     const { runWizard } = await import("../wizard.js");
     const answers = await runWizard({
       config,
-      hostIp: config.hostIp === "auto" ? detectHostIp() : config.hostIp,
+      hostIp: resolveHostIp(config.hostIp),
       hostRamGiB: readHostFacts().memoryMiB / 1024,
     });
     if (!answers) {

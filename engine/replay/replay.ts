@@ -47,22 +47,25 @@ export interface ReplayResult extends ReplayCounts {
   skipped: { name: string; reason: string }[];
 }
 
+/** Read chunks until a sniff sample is full or the stream ends; the iterator can go on. */
+async function readHead(it: AsyncIterator<Buffer | string>): Promise<{ head: Buffer[]; done: boolean }> {
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size < SAMPLE_BYTES) {
+    const next = await it.next();
+    if (next.done) return { head, done: true };
+    const buf = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+    head.push(buf);
+    size += buf.length;
+  }
+  return { head, done: false };
+}
+
 async function readSample(member: Member): Promise<{ sample: Buffer; whole: boolean }> {
   const stream = await member.open();
-  const parts: Buffer[] = [];
-  let size = 0;
-  let whole = true;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    parts.push(buf);
-    size += buf.length;
-    if (size >= SAMPLE_BYTES) {
-      whole = false;
-      break;
-    }
-  }
+  const { head, done } = await readHead(stream[Symbol.asyncIterator]());
   stream.destroy();
-  return { sample: Buffer.concat(parts).subarray(0, SAMPLE_BYTES), whole };
+  return { sample: Buffer.concat(head).subarray(0, SAMPLE_BYTES), whole: done };
 }
 
 function refuse(name: string, reason: string, sent: number): HelkError {
@@ -74,20 +77,8 @@ function refuse(name: string, reason: string, sent: number): HelkError {
 
 /** Peek at the first bytes of a one-shot stream and give back a stream that still has them. */
 async function* withSniff(name: string, stream: Readable, sent: () => number): AsyncGenerator<Buffer> {
-  const head: Buffer[] = [];
-  let size = 0;
   const it = stream[Symbol.asyncIterator]();
-  let done = false;
-  while (size < SAMPLE_BYTES) {
-    const next = await it.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    const buf = typeof next.value === "string" ? Buffer.from(next.value) : (next.value as Buffer);
-    head.push(buf);
-    size += buf.length;
-  }
+  const { head, done } = await readHead(it);
   const verdict = sniff(Buffer.concat(head).subarray(0, SAMPLE_BYTES), done);
   if (!verdict.ok) {
     stream.destroy();

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { deepMerge } from "../../compose/config/resolve.js";
 import { SERVICE_NAMES } from "../../compose/config/schema.js";
 
 export const STANDIN = "helk-test/standin:1";
@@ -98,18 +99,6 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
   };
   stack.writeConfig(patch);
   return stack;
-}
-
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] =
-      prev && typeof prev === "object" && !Array.isArray(prev) && v && typeof v === "object" && !Array.isArray(v)
-        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
 }
 
 /** Containers of a project, by service, straight from the engine. */
