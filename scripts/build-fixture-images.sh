@@ -97,17 +97,6 @@ es_zip() {
   ES_ZIP=$dir/elasticsearch-$ES_VERSION.zip
 }
 
-# build IMAGE HASH CONTEXT: docker build with the log kept in $LOGS; drop the image it
-# replaced so old builds do not pile up (its shared layers stay, the next build reuses them).
-build() {
-  local image=$1 hash=$2 context=$3 old log
-  old=$(id_of "$image")
-  log="$LOGS/$(echo "$image" | tr '/:' '__').log"
-  docker build --force-rm --label "org.helk.inputs=$hash" -t "$image" "$context" >"$log" 2>&1 ||
-    die "docker build of $image failed; last lines of $log:
-$(tail -n 25 "$log")"
-  if [ -n "$old" ] && [ "$old" != "$(id_of "$image")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
-}
 
 build_kafka() {
   local t0 hash ctx
@@ -121,7 +110,7 @@ build_kafka() {
   mkdir -p "$ctx"
   cp -r "$KAFKA_DIR"/. "$ctx"/
   cp -r "$KAFKA_LIBS" "$ctx/libs"
-  build "$KAFKA_IMAGE" "$hash" "$ctx"
+  labelled_build "$KAFKA_IMAGE" "$hash" "$ctx"
   report "$KAFKA_IMAGE" "built" "$t0"
 }
 
@@ -147,7 +136,7 @@ build_elasticsearch() {
 $(tail -n 25 "$LOGS/es-security-analysis.log")"
   jar cf "$ctx/security-analysis/helk-security-analysis.jar" -C "$WORK/es-classes" .
   sed "s/@ES_VERSION@/$ES_VERSION/g" "$src/plugin-descriptor.properties" >"$ctx/security-analysis/plugin-descriptor.properties"
-  build "$ES_IMAGE" "$hash" "$ctx"
+  labelled_build "$ES_IMAGE" "$hash" "$ctx"
   report "$ES_IMAGE" "built" "$t0"
 }
 

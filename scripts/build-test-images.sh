@@ -88,16 +88,11 @@ $(tail -n 15 "$LOGS/debootstrap.log")"
 # build IMAGE HASH DOCKER-BUILD-ARGS...: skip when the label matches; else build with the log
 # kept in $LOGS, and drop the image it replaced so old builds do not pile up.
 build() {
-  local image=$1 hash=$2 t0 old log
+  local image=$1 hash=$2 t0
   shift 2
   t0=$(now)
   if [ "$(label_of "$image")" = "$hash" ]; then report "$image" "up to date" "$t0"; return; fi
-  old=$(id_of "$image")
-  log="$LOGS/$(echo "$image" | tr '/:' '__').log"
-  docker build --force-rm --label "org.helk.inputs=$hash" -t "$image" "$@" >"$log" 2>&1 ||
-    die "docker build of $image failed; last lines of $log:
-$(tail -n 25 "$log")"
-  if [ -n "$old" ] && [ "$old" != "$(id_of "$image")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
+  labelled_build "$image" "$hash" "$@"
   report "$image" "built" "$t0"
 }
 

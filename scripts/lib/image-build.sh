@@ -21,3 +21,16 @@ report() { awk -v i="$1" -v w="$2" -v a="$3" -v b="$(now)" 'BEGIN { printf "%-32
 label_of() { docker image inspect -f '{{index .Config.Labels "org.helk.inputs"}}' "$1" 2>/dev/null || true; }
 id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 sha() { sha256sum | cut -d' ' -f1; }
+
+# labelled_build IMAGE HASH DOCKER-BUILD-ARGS...: build with the input hash as a label and the
+# log in $LOGS; drop the image it replaced so old builds do not pile up (shared layers stay).
+labelled_build() {
+  local image=$1 hash=$2 old log
+  shift 2
+  old=$(id_of "$image")
+  log="$LOGS/$(echo "$image" | tr '/:' '__').log"
+  docker build --force-rm --label "org.helk.inputs=$hash" -t "$image" "$@" >"$log" 2>&1 ||
+    die "docker build of $image failed; last lines of $log:
+$(tail -n 25 "$log")"
+  if [ -n "$old" ] && [ "$old" != "$(id_of "$image")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
+}
