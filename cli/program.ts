@@ -133,6 +133,25 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       setExit(await runStatus(opts, printer));
     });
 
+  stackCommand(
+    "verify",
+    "self-test the data path: a synthetic Sysmon EID 1 + EID 3 pair through Kafka, Logstash and the join, hop by hop",
+    ["sudo helk verify", "helk verify --json | jq .failedHop", "helk verify --timeout 180"],
+  )
+    .option("--timeout <seconds>", "how long each hop may take", "60")
+    .option(
+      "--json",
+      'print JSON: {"ok", "processGuid", "hops": [{"hop", "path", "outcome", "latencyMs", "detail"}], "failedHop", "cleanup"}',
+    )
+    .addHelpText(
+      "after",
+      "\nHops: kafka (publish, acks=all) → normalised (Logstash → logs-endpoint-winevent-sysmon-*) →\njoined (the stream join → sysmon-join). A hop whose services are not in the profile is\nskipped. The documents verify created are deleted; its two Kafka messages age out with the\ntopic's retention. Exit 0 when every hop that applies passed, 1 naming the first that failed.\n",
+    )
+    .action(async (opts) => {
+      const { runVerify } = await import("./commands/verify.js");
+      setExit(await runVerify(opts, printer));
+    });
+
   stackCommand("logs", "show service logs, merged with service prefixes", [
     "helk logs logstash -f",
     "helk logs --tail 50 kafka elasticsearch",

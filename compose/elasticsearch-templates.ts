@@ -70,6 +70,18 @@ const JOIN_FIELDS = {
   Protocol: keyword,
 };
 
+/** The join job's progress document (one per streaming query), read by `helk status` and `verify`. */
+const STREAM_STATUS_FIELDS = {
+  "@timestamp": { type: "date" },
+  started: { type: "date" },
+  watermark: { type: "date" },
+  query: keyword,
+  active: { type: "boolean" },
+  // Opaque to searches; kept whole for readers.
+  source_end_offsets: { type: "keyword", index: false, doc_values: false },
+  source_latest_offsets: { type: "keyword", index: false, doc_values: false },
+};
+
 export interface IndexTemplate {
   name: string;
   body: {
@@ -124,6 +136,8 @@ export function indexTemplates(lifecyclePolicy?: string): IndexTemplate[] {
       "Sysmon ProcessCreate x NetworkConnect joined on ProcessGuid",
       lifecyclePolicy,
     ),
+    // No retention: one small document per query, overwritten in place.
+    template("helk-stream-status", ["helk-stream-status"], 200, STREAM_STATUS_FIELDS, "Progress of HELK's streaming jobs"),
   ];
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ComposeService, ComposeSpec } from "./compose-spec.js";
 import type { HelkConfig } from "./config/schema.js";
+import { helkImageOf, helkImageTag } from "./helk-images.js";
 import { ON_DEMAND, type ServiceName, selectServices } from "./profiles.js";
 import type { ServiceDefinition } from "./services/context.js";
 import { elastalert } from "./services/elastalert.js";
@@ -14,6 +15,7 @@ import { ksqldbCli, ksqldbServer } from "./services/ksqldb.js";
 import { logstash } from "./services/logstash.js";
 import { nginx } from "./services/nginx.js";
 import { jupyter, sparkMaster, sparkWorker } from "./services/notebook.js";
+import { streamJoin } from "./services/stream-join.js";
 import { sizeServices } from "./sizing.js";
 
 export interface HostFacts {
@@ -44,11 +46,21 @@ const DEFINITIONS: Record<ServiceName, ServiceDefinition> = {
   jupyter,
   "spark-master": sparkMaster,
   "spark-worker": sparkWorker,
+  "stream-join": streamJoin,
   elastalert,
 };
 
 /** Named volumes holding data that `helk down` must keep. */
-const DATA_VOLUMES = ["kafka-data", "es-data", "logstash-data", "kibana-data", "ksqldb-data", "jupyter-notebooks", "spark-work"];
+const DATA_VOLUMES = [
+  "kafka-data",
+  "es-data",
+  "logstash-data",
+  "kibana-data",
+  "ksqldb-data",
+  "jupyter-notebooks",
+  "spark-work",
+  "stream-join-checkpoints",
+];
 
 export function buildComposeModel(input: ModelInput): ComposeSpec {
   const { config } = input;
@@ -68,8 +80,11 @@ export function buildComposeModel(input: ModelInput): ComposeSpec {
       kafkaClusterId: input.kafkaClusterId,
       maxOpenFiles: input.host.maxOpenFiles ?? 65535,
     });
+    // A service with HELK content runs the image HELK builds on top of the configured one.
+    const built = helkImageOf(name);
     services[name] = {
       ...def,
+      ...(built ? { image: helkImageTag(config, built, input.version) } : {}),
       restart: ON_DEMAND.has(name) ? "no" : "unless-stopped",
       mem_limit: `${mem.limitMiB}m`,
       labels: {

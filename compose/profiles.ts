@@ -13,6 +13,7 @@ export type ServiceName =
   | "jupyter"
   | "spark-master"
   | "spark-worker"
+  | "stream-join"
   | "elastalert";
 
 export interface Profile {
@@ -36,14 +37,14 @@ export interface Addon {
 
 const CORE: ServiceName[] = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
 const ANALYSIS: ServiceName[] = [...CORE, "ksqldb-server", "ksqldb-cli"];
-const NOTEBOOK: ServiceName[] = [...ANALYSIS, "jupyter", "spark-master", "spark-worker"];
+const NOTEBOOK: ServiceName[] = [...ANALYSIS, "jupyter", "spark-master", "spark-worker", "stream-join"];
 
-const LAB: ServiceName[] = ["kafka", "elasticsearch", "jupyter"];
+const LAB: ServiceName[] = ["kafka", "elasticsearch", "jupyter", "stream-join"];
 
 export const PROFILES: readonly Profile[] = [
   {
     name: "lab",
-    summary: "a light hunting lab: Kafka, Elasticsearch and Jupyter (PySpark), no UI stack",
+    summary: "a light hunting lab: Kafka, Elasticsearch, Jupyter (PySpark) and the Spark Sysmon join, no UI stack",
     services: LAB,
     minRamGiB: 4,
     minDiskGiB: 10,
@@ -66,7 +67,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "notebook-analysis",
     helkOption: 3,
-    summary: "analysis + Jupyter (PySpark, GraphFrames) + Spark master/worker",
+    summary: "analysis + Jupyter (PySpark, GraphFrames) + Spark master/worker + the Spark Sysmon join",
     services: NOTEBOOK,
     minRamGiB: 8,
     minDiskGiB: 25,
@@ -116,6 +117,8 @@ export function imageKeyOf(service: ServiceName): ImageKey {
     "ksqldb-cli": "ksqldbCli",
     "spark-master": "spark",
     "spark-worker": "spark",
+    // The streaming join runs HELK's notebook image (PySpark plus the job).
+    "stream-join": "jupyter",
   };
   return special[service] ?? (service as ImageKey);
 }

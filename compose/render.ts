@@ -77,6 +77,8 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
     // only a salted hash, and secrets/ itself is 0700 on the host.
     if (has("nginx"))
       add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
+    // The streaming join writes its documents as the least-privilege writer.
+    if (has("stream-join")) add("secrets/stream-join.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
     if (has("elastalert")) add("secrets/elastalert.env", envFile({ ES_PASSWORD: secrets.elasticPassword }), SECRET);
   }
   if (has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);

@@ -32,6 +32,8 @@ const RULES: Record<ServiceName, Rule> = {
   "spark-worker": { weight: 2, heapFraction: 0.75, minHeapMiB: 512, maxHeapMiB: 32 * 1024, heapKey: "sparkWorkerMemory" },
   kibana: { weight: 1 },
   jupyter: { weight: 1.5 },
+  // A Spark driver in local mode; its heap is set from the limit in services/stream-join.ts.
+  "stream-join": { weight: 1.5 },
   "spark-master": { weight: 0, fixedMiB: 1024 },
   nginx: { weight: 0, fixedMiB: 128 },
   "ksqldb-cli": { weight: 0, fixedMiB: 512 },

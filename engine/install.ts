@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
@@ -20,6 +21,7 @@ import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type ProgressSink, step } from "./events.js";
 import { waitForHealthy } from "./health-wait.js";
+import { buildHelkImages } from "./helk-images.js";
 import { readHostFacts, resolveHostIp } from "./host-facts.js";
 import { InstallLog } from "./install-log.js";
 import { writeRecord } from "./install-record.js";
@@ -235,8 +237,8 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       sink,
       "images",
       "Images",
-      () => ensureImages(docker, target, config, services, log),
-      (n) => (n ? `pulled ${n}` : "all present"),
+      () => ensureImages(docker, config, services, log),
+      (n) => (n.pulled || n.built ? `pulled ${n.pulled}, built ${n.built}` : "all present"),
     );
 
     const healthyAfter = await step(
@@ -334,30 +336,38 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
   }
 }
 
-/** Pull only what is missing locally; air-gapped sites point images.* at loaded images. */
+/**
+ * Pull only the upstream images missing locally (air-gapped sites point images.* at loaded
+ * ones), then build HELK's own layers on top of them (engine/helk-images.ts).
+ */
 async function ensureImages(
   docker: DockerClient,
-  target: ComposeTarget,
   config: HelkConfig,
   services: ServiceName[],
   log: InstallLog,
-): Promise<number> {
-  const missing: ServiceName[] = [];
-  for (const s of services) {
-    const ref = config.images[imageKeyOf(s)];
-    if (!(await docker.images.exists(ref))) missing.push(s);
-  }
-  if (missing.length === 0) return 0;
-  const r = await runCompose(target, ["pull", ...missing], { log, check: false, timeoutMs: config.timeouts.pullSeconds * 1000 });
-  if (r.exitCode !== 0) {
-    const refs = missing.map((s) => config.images[imageKeyOf(s)]);
-    throw new HelkError(`could not pull ${refs.join(", ")}`, {
-      exitCode: ExitCode.failure,
-      details: r.output.trim().split("\n").slice(-10),
-      hint: "check the registry is reachable, or load the images (docker load) and point images.<service> at them",
+): Promise<{ pulled: number; built: number }> {
+  const refs = [...new Set(services.map((s) => config.images[imageKeyOf(s)]))];
+  const missing: string[] = [];
+  for (const ref of refs) if (!(await docker.images.exists(ref))) missing.push(ref);
+  for (const ref of missing) {
+    const started = Date.now();
+    const r = await execa("docker", ["pull", ref], {
+      reject: false,
+      all: true,
+      stdin: "ignore",
+      timeout: config.timeouts.pullSeconds * 1000,
     });
+    log.command(["docker", "pull", ref], { exitCode: r.exitCode, output: r.all ?? "", durationMs: Date.now() - started });
+    if (r.exitCode !== 0) {
+      throw new HelkError(`could not pull ${ref}`, {
+        exitCode: ExitCode.failure,
+        details: (r.all ?? "").trim().split("\n").slice(-10),
+        hint: "check the registry is reachable, or load the images (docker load) and point images.<service> at them",
+      });
+    }
   }
-  return missing.length;
+  const built = await buildHelkImages(config, services, VERSION, log);
+  return { pulled: missing.length, built: built.filter((b) => b.built).length };
 }
 
 async function checkWithCompose(project: string, file: string): Promise<InstallResult["compose"]> {

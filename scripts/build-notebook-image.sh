@@ -83,6 +83,26 @@ $(tail -n 25 "$log")"
   WHEELS=$dir
 }
 
+# JARS=$FIXTURES/spark-kafka-<pom hash>: Spark's Kafka connector and the three artifacts it
+# adds to PySpark's own jars, fetched once with Maven.
+SPARK_KAFKA_ARTIFACTS=spark-sql-kafka-0-10_2.13,spark-token-provider-kafka-0-10_2.13,kafka-clients,commons-pool2
+spark_kafka_jars() {
+  local pom=$DIR/spark-kafka.pom.xml dir log
+  dir=$FIXTURES/spark-kafka-$(sha <"$pom" | cut -c1-12)
+  if [ ! -s "$dir/MANIFEST" ]; then
+    log=$LOGS/notebook-spark-kafka.log
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+      -DincludeArtifactIds="$SPARK_KAFKA_ARTIFACTS" -DoutputDirectory="$dir.tmp" >"$log" 2>&1 ||
+      die "mvn could not fetch Spark's Kafka connector; last lines of $log:
+$(tail -n 25 "$log")"
+    [ "$(find "$dir.tmp" -name '*.jar' | wc -l)" -eq 4 ] || die "expected 4 jars from $pom, got: $(ls "$dir.tmp")"
+    (cd "$dir.tmp" && sha256sum -- *.jar) >"$dir.tmp/MANIFEST"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  JARS=$dir
+}
+
 build_notebook() {
   local t0 hash ctx old log
   t0=$(now)
@@ -90,8 +110,10 @@ build_notebook() {
   hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; } | sha)
   if [ "$(label_of "$IMAGE")" = "$hash" ]; then report "$IMAGE" "up to date" "$t0"; return; fi
   notebook_wheels
+  spark_kafka_jars
   ctx=$WORK/context
-  mkdir -p "$ctx"
+  mkdir -p "$ctx/spark-jars"
+  cp "$JARS"/*.jar "$ctx/spark-jars/"
   cp "$DIR"/Dockerfile "$DIR"/requirements.txt "$DIR"/*.py "$ctx"/
   # Hard links when the cache and the context share a file system: no 500 MB copy.
   cp -al "$WHEELS" "$ctx/wheels" 2>/dev/null || { rm -rf "$ctx/wheels" && cp -r "$WHEELS" "$ctx/wheels"; }

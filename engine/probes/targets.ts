@@ -32,10 +32,15 @@ export function probePlan(service: string, config: HelkConfig, container: Contai
         load: async () => (await import("./kafka-probe.js")).kafkaProbe,
         target: { address: `${config.hostIp}:${config.ports.kafka}` },
       };
-    case "elasticsearch": {
+    case "elasticsearch":
+    case "stream-join": {
+      // The join reports its progress into Elasticsearch, so both read it there.
       const s = config.security.enabled ? secrets() : {};
       return {
-        load: async () => (await import("./elasticsearch-probe.js")).elasticsearchProbe,
+        load: async () =>
+          service === "elasticsearch"
+            ? (await import("./elasticsearch-probe.js")).elasticsearchProbe
+            : (await import("./stream-join-probe.js")).streamJoinProbe,
         target: {
           address: `http://127.0.0.1:${config.ports.elasticsearch}`,
           ...(s.elasticPassword ? { username: "elastic", password: s.elasticPassword } : {}),

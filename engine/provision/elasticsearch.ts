@@ -35,7 +35,10 @@ async function hasIlm(client: Client): Promise<boolean> {
 const LOGSTASH_ROLE = {
   cluster: ["monitor", "manage_index_templates"],
   indices: [
-    { names: ["logs-*", "sysmon-join*"], privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"] },
+    {
+      names: ["logs-*", "sysmon-join*", "helk-stream-status"],
+      privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"],
+    },
   ],
 };
 

@@ -8,7 +8,15 @@ import { execa } from "execa";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
-import { containerIds, createTestStack, ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, type TestStack } from "../helpers/test-stack.js";
+import {
+  containerIds,
+  createTestStack,
+  ES_FIXTURE,
+  JUPYTER_FIXTURE,
+  KAFKA_FIXTURE,
+  statusWhenReady,
+  type TestStack,
+} from "../helpers/test-stack.js";
 
 let stack: TestStack;
 
@@ -35,17 +43,17 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
       ]),
     );
     expect(result.summary.urls.jupyter).toBe(`http://127.0.0.1:${stack.ports.jupyter}/jupyter/`);
-    expect(Object.keys(await containerIds(stack.project)).sort()).toEqual(["elasticsearch", "jupyter", "kafka"]);
+    expect(Object.keys(await containerIds(stack.project)).sort()).toEqual(["elasticsearch", "jupyter", "kafka", "stream-join"]);
   });
 
   it("status: all healthy, with each service's own answer", async () => {
-    const r = await helk(["status", "--json", ...stack.flags]);
-    expect(r.exitCode, r.stdout).toBe(0);
-    const s = JSON.parse(r.stdout) as { services: { name: string; detail: string; probe?: string }[] };
+    const { exitCode, status: s } = await statusWhenReady(stack);
+    expect(exitCode, JSON.stringify(s)).toBe(0);
     const detail = Object.fromEntries(s.services.map((x) => [x.name, x.detail]));
     expect(detail.kafka).toBe("1 broker, controller 1, 5 topics");
     expect(detail.elasticsearch).toMatch(/^green, 1 node, \d+ shards?, Elasticsearch 8\.19\.5$/);
     expect(detail.jupyter).toMatch(/^\d+ kernels?, \d+ connections?$/);
+    expect(detail["stream-join"]).toMatch(/^running, (no batch yet|batch \d+), 0 joined documents$/);
     expect(s.services.every((x) => x.probe === "ok")).toBe(true);
   });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { deepMerge } from "../../compose/config/resolve.js";
 import { SERVICE_NAMES } from "../../compose/config/schema.js";
+import { helk } from "./run-cli.js";
 
 export const STANDIN = "helk-test/standin:1";
 export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
@@ -94,6 +95,10 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
         .split("\n")
         .filter(Boolean);
       if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
+      const built = (await execa("docker", ["images", "-q", "--filter", `reference=helk-${project}/*`], { reject: false })).stdout
+        .split("\n")
+        .filter(Boolean);
+      if (built.length) await execa("docker", ["image", "rm", "-f", ...new Set(built)], { reject: false });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -129,5 +134,23 @@ export async function requireStandinImages(): Promise<void> {
     const r = await execa("docker", ["image", "inspect", image], { reject: false });
     if (r.exitCode !== 0)
       throw new Error(`${image} is missing: run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)`);
+  }
+}
+
+export interface StatusJson {
+  services: { name: string; state?: string; detail: string; probe?: string }[];
+}
+
+/**
+ * `helk status --json` once every probe answers ok, or the last answer after the deadline.
+ * The join job reports its first progress a few seconds after provisioning creates its user.
+ */
+export async function statusWhenReady(stack: TestStack, deadlineMs = 60_000): Promise<{ exitCode: number; status: StatusJson }> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await helk(["status", "--json", ...stack.flags]);
+    const status = JSON.parse(r.stdout) as StatusJson;
+    if ((r.exitCode === 0 && status.services.every((s) => s.probe === "ok")) || Date.now() > until) return { exitCode: r.exitCode, status };
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }

@@ -1,0 +1,52 @@
+/** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair through the live install. */
+import { systemClock } from "../../engine/clock.js";
+import { ExitCode, HelkError } from "../../engine/errors.js";
+import { readRecord } from "../../engine/install-record.js";
+import { loadOrCreateState } from "../../engine/secrets.js";
+import { type HopResult, verify } from "../../engine/verify.js";
+import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { type Printer, printJson } from "../output.js";
+
+export function hopLine(h: HopResult): string {
+  const latency = h.latencyMs === undefined ? "-" : `${(h.latencyMs / 1000).toFixed(2)} s`;
+  return `${h.hop.padEnd(11)} ${h.outcome.padEnd(8)} ${latency.padStart(8)}  ${h.path}: ${h.detail}`;
+}
+
+export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeout?: string }, printer: Printer): Promise<number> {
+  const timeoutSeconds = Number(opts.timeout ?? 60);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+    throw new HelkError(`--timeout must be a whole number of seconds, got ${opts.timeout}`, {
+      exitCode: ExitCode.usage,
+      hint: "for example: helk verify --timeout 120",
+    });
+  }
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  let elasticPassword: string | undefined;
+  if (record.config.security.enabled) {
+    try {
+      elasticPassword = loadOrCreateState(home, { persist: false }).state.secrets.elasticPassword;
+    } catch (cause) {
+      throw new HelkError(`cannot read the install's secrets in ${home}/secrets`, {
+        exitCode: ExitCode.preflight,
+        hint: "run as root (sudo helk verify): verify reads and cleans up with the elastic user",
+        cause,
+      });
+    }
+  }
+  if (!opts.json)
+    printer.err(`verify: following a synthetic Sysmon EID 1 + EID 3 pair through ${record.project} (each hop up to ${timeoutSeconds} s)`);
+  const result = await verify({
+    record,
+    ...(elasticPassword ? { elasticPassword } : {}),
+    timeoutSeconds,
+    clock: systemClock,
+    ...(opts.json ? {} : { onHop: (h: HopResult) => printer.out(hopLine(h)) }),
+  });
+  if (opts.json) printJson(printer, result);
+  else {
+    for (const c of result.cleanup) printer.out(`cleanup: ${c}`);
+    printer.out(result.ok ? `verify: passed (ProcessGuid ${result.processGuid})` : `verify: FAILED at hop ${result.failedHop}`);
+  }
+  return result.ok ? ExitCode.ok : ExitCode.failure;
+}

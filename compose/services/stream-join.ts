@@ -1,0 +1,43 @@
+/**
+ * The Spark Structured Streaming Sysmon join (images/jupyter/jobs/sysmon_join.py): Kafka
+ * `winlogbeat` → EID 1 × EID 3 on ProcessGuid → Elasticsearch `sysmon-join`. Spark runs in
+ * local mode inside this container, so the lab profile needs no Spark cluster; its checkpoint
+ * lives in a data volume, so a restart resumes where it stopped.
+ */
+import { shellHealth } from "../compose-spec.js";
+import { INTERNAL, type ServiceDefinition } from "./context.js";
+
+/** The job touches its heartbeat file every few seconds while its query runs. */
+const HEARTBEAT = "/tmp/helk-stream-join.heartbeat";
+
+export const streamJoin: ServiceDefinition = (ctx) => {
+  const secure = ctx.config.security.enabled;
+  // Spark's driver is the whole job here: most of the limit, leaving room for Python workers.
+  const driverMiB = Math.max(512, Math.floor((ctx.memory.limitMiB * 0.6) / 64) * 64);
+  return {
+    image: ctx.config.images.jupyter,
+    hostname: "stream-join",
+    entrypoint: ["tini", "-g", "--"],
+    command: ["spark-submit", "--driver-memory", `${driverMiB}m`, "/opt/helk/jobs/sysmon_join.py"],
+    environment: {
+      HELK_KAFKA_BOOTSTRAP: INTERNAL.kafka,
+      HELK_ES_URL: INTERNAL.elasticsearch,
+      HELK_ES_USER: secure ? "helk_logstash_writer" : "",
+      HELK_JOIN_SOURCE_TOPIC: "winlogbeat",
+      HELK_JOIN_INDEX: "sysmon-join",
+      HELK_JOIN_CHECKPOINT: "/var/lib/helk/checkpoints/sysmon-join",
+      HELK_JOIN_HEARTBEAT: HEARTBEAT,
+    },
+    ...(secure ? { env_file: ["./secrets/stream-join.env"] } : {}),
+    volumes: ["stream-join-checkpoints:/var/lib/helk/checkpoints"],
+    depends_on: {
+      kafka: { condition: "service_healthy" },
+      elasticsearch: { condition: "service_healthy" },
+    },
+    // Healthy while the query runs: the heartbeat is younger than 30 s.
+    healthcheck: shellHealth(
+      `python3 -c "import os,sys,time;sys.exit(0 if time.time()-os.path.getmtime('${HEARTBEAT}')<30 else 1)" || exit 1`,
+      "120s",
+    ),
+  };
+};

@@ -1,0 +1,93 @@
+/**
+ * Build the images HELK layers on top of the upstream ones (compose/helk-images.ts):
+ * `docker build` of images/<folder> with BASE_IMAGE = the configured image. Each build is
+ * labelled with a hash of its inputs (the folder's files and the base image's id), so an
+ * install that changed nothing builds nothing, and a changed job or base rebuilds.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { execa } from "execa";
+import type { HelkConfig } from "../compose/config/schema.js";
+import { helkImagesFor } from "../compose/helk-images.js";
+import type { ServiceName } from "../compose/profiles.js";
+import { ExitCode, HelkError } from "./errors.js";
+import type { InstallLog } from "./install-log.js";
+import { imagesDir } from "./package-root.js";
+
+const INPUTS_LABEL = "org.helk.inputs";
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && !e.name.endsWith(".pyc"))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** sha256 over every file's relative path and bytes, and the base image's id. */
+export function inputsHash(dir: string, baseImageId: string): string {
+  const h = createHash("sha256").update(`base ${baseImageId}\n`);
+  for (const file of filesUnder(dir)) h.update(`${relative(dir, file)}\n`).update(readFileSync(file));
+  return h.digest("hex");
+}
+
+async function inspect(ref: string, format: string): Promise<string | undefined> {
+  const r = await execa("docker", ["image", "inspect", "-f", format, ref], { reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+export interface BuiltImage {
+  tag: string;
+  base: string;
+  services: ServiceName[];
+  built: boolean;
+}
+
+/** Build what is missing or stale; returns each image and whether it was (re)built. */
+export async function buildHelkImages(
+  config: HelkConfig,
+  services: readonly ServiceName[],
+  version: string,
+  log: InstallLog,
+): Promise<BuiltImage[]> {
+  const out: BuiltImage[] = [];
+  for (const image of helkImagesFor(config, services, version)) {
+    const dir = imagesDir(image.folder);
+    const baseId = await inspect(image.base, "{{.Id}}");
+    if (!baseId) {
+      throw new HelkError(`the base image ${image.base} is not on this engine`, {
+        exitCode: ExitCode.failure,
+        hint: `pull or load it (docker pull ${image.base}), or point images.* at an image this engine has`,
+      });
+    }
+    const hash = inputsHash(dir, baseId);
+    if ((await inspect(image.tag, `{{index .Config.Labels "${INPUTS_LABEL}"}}`)) === hash) {
+      out.push({ tag: image.tag, base: image.base, services: image.services, built: false });
+      continue;
+    }
+    const argv = [
+      "build",
+      "--build-arg",
+      `BASE_IMAGE=${image.base}`,
+      "--label",
+      `${INPUTS_LABEL}=${hash}`,
+      "--label",
+      `org.helk.version=${version}`,
+      "--tag",
+      image.tag,
+      dir,
+    ];
+    const started = Date.now();
+    const r = await execa("docker", argv, { reject: false, all: true, stdin: "ignore", env: { BUILDKIT_PROGRESS: "plain" } });
+    log.command(["docker", ...argv], { exitCode: r.exitCode, output: r.all ?? "", durationMs: Date.now() - started });
+    if (r.exitCode !== 0) {
+      throw new HelkError(`could not build ${image.tag} from ${dir}`, {
+        exitCode: ExitCode.failure,
+        details: (r.all ?? "").trim().split("\n").slice(-15),
+        hint: `full output in ${log.path}`,
+      });
+    }
+    out.push({ tag: image.tag, base: image.base, services: image.services, built: true });
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+"""HELK's Sysmon join as a Spark Structured Streaming job.
+
+Reads the `winlogbeat` Kafka topic, keeps Sysmon ProcessCreate (EID 1) and NetworkConnect
+(EID 3) events, joins each network connection to the process that made it on ProcessGuid,
+and writes one enriched document per joined connection to the Elasticsearch index
+`sysmon-join`.
+
+Why it is shaped like this:
+- Event time (`@timestamp`), not arrival time, drives the watermark, so a replay of recorded
+  data joins as it did when it was recorded.
+- The join is bounded in time (an EID 3 between JOIN_BEFORE_SECONDS before and
+  JOIN_AFTER_SECONDS after its EID 1), so Spark can drop old state instead of keeping every
+  process forever. The shared Mordor sets put each joinable EID 3 1.2 s to 37.3 s after its
+  EID 1; the default bound (5 minutes) leaves room for slower hosts.
+- The document id is a hash of the EID 3 event's raw Kafka value: replaying the same file
+  again, or restarting from the checkpoint after a crash (at-least-once), overwrites the same
+  documents instead of adding copies.
+- Spark 4 has no Elasticsearch connector (ES-Hadoop stops at Spark 3), so each micro-batch is
+  written with the Python client's bulk helper, partition by partition on the executors.
+- Progress goes to the index `helk-stream-status` (one document per query), which notebooks,
+  `helk status` and `helk verify` read; the container's health check reads a local heartbeat.
+
+Settings come from the environment (compose/services/stream-join.ts sets them).
+"""
+
+import glob
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from datetime import datetime, timezone
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+# PySpark hands timestamps to Python as naive datetimes in the process's local zone: make that
+# UTC, whatever the image's default, so documents carry the events' true instants.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+ENV = os.environ
+KAFKA = ENV.get("HELK_KAFKA_BOOTSTRAP", "kafka:19092")
+TOPIC = ENV.get("HELK_JOIN_SOURCE_TOPIC", "winlogbeat")
+ES_URL = ENV.get("HELK_ES_URL", "http://elasticsearch:9200")
+ES_USER = ENV.get("HELK_ES_USER", "")
+ES_PASSWORD = ENV.get("HELK_ES_PASSWORD", "")
+INDEX = ENV.get("HELK_JOIN_INDEX", "sysmon-join")
+STATUS_INDEX = ENV.get("HELK_STATUS_INDEX", "helk-stream-status")
+CHECKPOINT = ENV.get("HELK_JOIN_CHECKPOINT", "/var/lib/helk/checkpoints/sysmon-join")
+WATERMARK = ENV.get("HELK_JOIN_WATERMARK", "10 minutes")
+BEFORE = int(ENV.get("HELK_JOIN_BEFORE_SECONDS", "60"))
+AFTER = int(ENV.get("HELK_JOIN_AFTER_SECONDS", "300"))
+TRIGGER = ENV.get("HELK_JOIN_TRIGGER", "2 seconds")
+HEARTBEAT = ENV.get("HELK_JOIN_HEARTBEAT", "/tmp/helk-stream-join.heartbeat")
+QUERY_NAME = "sysmon-join"
+
+SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
+SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
+
+# Flat (Mordor/NXLog) field names, the shape HELK's replay and Logstash pass on. Winlogbeat's
+# own nested shape (winlog.event_data.*) is read too, so raw Winlogbeat output joins as well.
+FIELDS = [
+    "EventID", "SourceName", "Channel", "Hostname", "@timestamp", "UtcTime",
+    "ProcessGuid", "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine",
+    "ParentProcessGuid", "User", "Hashes", "Protocol", "SourceIp", "SourcePort",
+    "DestinationIp", "DestinationPort", "DestinationHostname",
+]
+
+
+def log(message):
+    print(f"{datetime.now(timezone.utc).isoformat()} helk-sysmon-join {message}", flush=True)
+
+
+def spark_session():
+    builder = (
+        SparkSession.builder.appName("helk-sysmon-join")
+        .master(ENV.get("HELK_SPARK_MASTER", "local[2]"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", ENV.get("HELK_JOIN_PARTITIONS", "4"))
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    # The Kafka connector: baked into the image's Spark jars where the image has it, otherwise
+    # fetched by Spark's own resolver for the Spark version this job runs on.
+    import pyspark
+
+    spark_home = os.path.dirname(pyspark.__file__)
+    if not glob.glob(os.path.join(spark_home, "jars", "spark-sql-kafka-0-10_*.jar")):
+        scala = "2.13" if pyspark.__version__.startswith("4") else "2.12"
+        package = f"org.apache.spark:spark-sql-kafka-0-10_{scala}:{pyspark.__version__}"
+        log(f"fetching {package}")
+        builder = builder.config("spark.jars.packages", package)
+    return builder.getOrCreate()
+
+
+def read_events(spark):
+    raw = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", KAFKA)
+        .option("subscribe", TOPIC)
+        .option("startingOffsets", "earliest")
+        .option("failOnDataLoss", "false")
+        .load()
+        .select(F.col("value").cast("string").alias("raw"))
+    )
+    flat = raw.select("raw", F.json_tuple("raw", *FIELDS, "winlog").alias(*FIELDS, "winlog"))
+    nested = flat.select(
+        "*",
+        F.json_tuple("winlog", "event_id", "provider_name", "channel", "computer_name", "event_data").alias(
+            "w_event_id", "w_provider", "w_channel", "w_computer", "w_event_data"
+        ),
+    )
+    data = nested.select("*", F.json_tuple("w_event_data", *FIELDS[6:]).alias(*[f"d_{f}" for f in FIELDS[6:]]))
+    pick = {f: F.coalesce(F.col(f"`{f}`"), F.col(f"d_{f}")) if f in FIELDS[6:] else F.col(f"`{f}`") for f in FIELDS}
+    events = data.select(
+        "raw",
+        F.coalesce(pick["EventID"], F.col("w_event_id")).cast("int").alias("EventID"),
+        F.coalesce(pick["SourceName"], F.col("w_provider")).alias("SourceName"),
+        F.coalesce(pick["Channel"], F.col("w_channel")).alias("Channel"),
+        F.coalesce(pick["Hostname"], F.col("w_computer")).alias("Hostname"),
+        F.to_timestamp(pick["@timestamp"]).alias("ts"),
+        *[pick[f].alias(f) for f in FIELDS[6:]],
+    )
+    # The shared data sets' definition of a Sysmon event.
+    return events.where(
+        ((F.col("SourceName") == SYSMON_PROVIDER) | (F.col("Channel") == SYSMON_CHANNEL))
+        & F.col("EventID").isin(1, 3)
+        & F.col("ProcessGuid").isNotNull()
+        & F.col("ts").isNotNull()
+    )
+
+
+def joined(events):
+    process = events.where("EventID = 1").select(
+        F.col("ProcessGuid").alias("p_guid"),
+        F.col("ts").alias("p_ts"),
+        F.col("Hostname").alias("p_host"),
+        "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine", "ParentProcessGuid", "User", "Hashes",
+    ).withWatermark("p_ts", WATERMARK)
+    network = events.where("EventID = 3").select(
+        F.col("ProcessGuid").alias("n_guid"),
+        F.col("ts").alias("n_ts"),
+        F.col("Hostname").alias("n_host"),
+        F.col("Image").alias("n_image"),
+        "Protocol", "SourceIp", "SourcePort", "DestinationIp", "DestinationPort", "DestinationHostname",
+        F.sha2(F.col("raw"), 256).alias("doc_id"),
+    ).withWatermark("n_ts", WATERMARK)
+    condition = F.expr(
+        f"p_guid = n_guid AND n_ts >= p_ts - INTERVAL {BEFORE} SECONDS AND n_ts <= p_ts + INTERVAL {AFTER} SECONDS"
+    )
+    return process.join(network, condition, "inner")
+
+
+def iso(ts):
+    return ts.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if ts else None
+
+
+def es_client():
+    from elasticsearch import Elasticsearch
+
+    auth = (ES_USER, ES_PASSWORD) if ES_USER else None
+    return Elasticsearch(ES_URL, basic_auth=auth, request_timeout=60, retry_on_timeout=True, max_retries=5)
+
+
+def document(row):
+    return {
+        "@timestamp": iso(row.n_ts),
+        "ProcessGuid": row.p_guid,
+        "Hostname": row.n_host or row.p_host,
+        "process_time": iso(row.p_ts),
+        "network_time": iso(row.n_ts),
+        "ProcessId": row.ProcessId,
+        "Image": row.Image or row.n_image,
+        "CommandLine": row.CommandLine,
+        "ParentImage": row.ParentImage,
+        "ParentCommandLine": row.ParentCommandLine,
+        "ParentProcessGuid": row.ParentProcessGuid,
+        "User": row.User,
+        "Hashes": row.Hashes,
+        "Protocol": row.Protocol,
+        "SourceIp": row.SourceIp,
+        "SourcePort": row.SourcePort,
+        "DestinationIp": row.DestinationIp,
+        "DestinationPort": row.DestinationPort,
+        "DestinationHostname": row.DestinationHostname,
+    }
+
+
+def write_partition(rows):
+    from elasticsearch import helpers
+
+    actions = ({"_op_type": "index", "_index": INDEX, "_id": row.doc_id, "_source": document(row)} for row in rows)
+    client = es_client()
+    try:
+        # raise_on_error: a rejected document fails the batch, so Spark retries it rather than
+        # committing an offset past data that never arrived.
+        helpers.bulk(client, actions, chunk_size=500, raise_on_error=True, refresh=False)
+    finally:
+        client.close()
+
+
+def write_batch(batch, batch_id):  # noqa: ARG001 - foreachBatch's signature
+    # Searchable after Elasticsearch's next refresh (1 s by default): the writer role has no
+    # privilege to force one, and needs none.
+    batch.foreachPartition(write_partition)
+
+
+def as_json(offsets):
+    """Kafka offsets as one JSON string: Spark already reports them as one, but not everywhere."""
+    return offsets if isinstance(offsets, str) or offsets is None else json.dumps(offsets)
+
+
+def report(query, started):
+    """Heartbeat for the health check; progress to Elasticsearch for users and `helk verify`."""
+    now = datetime.now(timezone.utc)
+    with open(HEARTBEAT, "w", encoding="utf-8") as f:
+        f.write(now.isoformat())
+    progress = query.lastProgress or {}
+    sources = progress.get("sources") or [{}]
+    doc = {
+        "@timestamp": now.isoformat(),
+        "query": QUERY_NAME,
+        "started": started,
+        "active": query.isActive,
+        "batch_id": progress.get("batchId"),
+        "input_rows": progress.get("numInputRows"),
+        "input_rows_per_second": progress.get("inputRowsPerSecond"),
+        "processed_rows_per_second": progress.get("processedRowsPerSecond"),
+        "batch_duration_ms": (progress.get("durationMs") or {}).get("triggerExecution"),
+        "watermark": (progress.get("eventTime") or {}).get("watermark"),
+        "state_rows": sum(op.get("numRowsTotal", 0) for op in progress.get("stateOperators") or []),
+        "source_end_offsets": as_json(sources[0].get("endOffset")),
+        "source_latest_offsets": as_json(sources[0].get("latestOffset")),
+        "source_topic": TOPIC,
+        "index": INDEX,
+    }
+    client = es_client()
+    try:
+        client.index(index=STATUS_INDEX, id=QUERY_NAME, document=doc)
+    except Exception as error:  # noqa: BLE001 - status is best effort; the join itself must go on
+        log(f"could not write status to {STATUS_INDEX}: {error}")
+    finally:
+        client.close()
+
+
+def main():
+    spark = spark_session()
+    spark.sparkContext.setLogLevel(ENV.get("HELK_SPARK_LOG_LEVEL", "WARN"))
+    query = (
+        joined(read_events(spark))
+        .writeStream.queryName(QUERY_NAME)
+        .foreachBatch(write_batch)
+        .option("checkpointLocation", CHECKPOINT)
+        .trigger(processingTime=TRIGGER)
+        .start()
+    )
+    started = datetime.now(timezone.utc).isoformat()
+    log(f"started: {TOPIC} -> {INDEX}, watermark {WATERMARK}, join window -{BEFORE}s/+{AFTER}s, checkpoint {CHECKPOINT}")
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        log("stopping (signal)")
+        query.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    while query.isActive:
+        report(query, started)
+        query.awaitTermination(5)
+    error = query.exception()
+    if error:
+        log(f"query failed: {error}")
+        sys.exit(1)
+    log("stopped")
+
+
+if __name__ == "__main__":
+    main()
