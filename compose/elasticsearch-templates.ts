@@ -56,6 +56,8 @@ const JOIN_FIELDS = {
   Hostname: keyword,
   process_time: date,
   network_time: date,
+  ProcessId: keyword,
+  ParentProcessGuid: keyword,
   Image: keyword,
   CommandLine: text,
   ParentImage: keyword,

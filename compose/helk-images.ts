@@ -15,6 +15,9 @@ export interface HelkImage {
 
 /** Services whose container runs a HELK-built image. */
 const BUILT: Partial<Record<ServiceName, HelkImage>> = {
+  logstash: { folder: "logstash", baseKey: "logstash" },
+  kibana: { folder: "kibana", baseKey: "kibana" },
+  "ksqldb-server": { folder: "ksqldb", baseKey: "ksqldb" },
   jupyter: { folder: "jupyter", baseKey: "jupyter" },
   "stream-join": { folder: "jupyter", baseKey: "jupyter" },
 };
@@ -24,11 +27,11 @@ export function helkImageOf(service: ServiceName): HelkImage | undefined {
 }
 
 /**
- * Per install project, so that two installs with different base images on one engine (the
+ * Per install project (`helk/jupyter:0.2.0` for the default one), so that two installs with different base images on one engine (the
  * tests do this) never overwrite each other's build.
  */
 export function helkImageTag(config: HelkConfig, image: HelkImage, version: string): string {
-  return `helk-${config.projectName}/${image.folder}:${version}`;
+  return `${config.projectName}/${image.folder}:${version}`;
 }
 
 /** The distinct images an install of these services builds, with their base and tag. */

@@ -4,7 +4,6 @@
  */
 
 import { elastalertConfig } from "./files/elastalert-config.js";
-import { logstashKafkaToEs, logstashPipelinesYml } from "./files/logstash-pipeline.js";
 import { nginxConf } from "./files/nginx-conf.js";
 import { buildComposeModel, type ModelInput } from "./model.js";
 import { selectServices } from "./profiles.js";
@@ -86,10 +85,6 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
     add("secrets/tls.key", input.tls.key, SECRET);
     add("config/nginx/tls.crt", input.tls.cert);
     add("config/nginx/helk.conf", nginxConf(config, has("jupyter")));
-  }
-  if (has("logstash")) {
-    add("config/logstash/pipelines.yml", logstashPipelinesYml());
-    add("config/logstash/pipeline/helk-kafka-to-es.conf", logstashKafkaToEs(config));
   }
   if (services.has("elastalert")) {
     add("config/elastalert/config.yaml", elastalertConfig(config));

@@ -1,4 +1,7 @@
-/** Logstash: Kafka topics in, normalised documents out to Elasticsearch. Pipelines come from config/logstash. */
+/**
+ * Logstash: Kafka topics in, normalised documents out to Elasticsearch. Its pipelines are part
+ * of HELK's Logstash image (images/logstash), so nothing is mounted but its data.
+ */
 import { shellHealth } from "../compose-spec.js";
 import { heapOpts, INTERNAL, local, type ServiceDefinition } from "./context.js";
 
@@ -13,14 +16,12 @@ export const logstash: ServiceDefinition = (ctx) => ({
     HELK_KAFKA_BOOTSTRAP: INTERNAL.kafka,
     HELK_ES_URL: INTERNAL.elasticsearch,
     HELK_ES_USER: ctx.config.security.enabled ? "helk_logstash_writer" : "",
+    // The pipeline names both variables; with security on the password comes from the env file.
+    ...(ctx.config.security.enabled ? {} : { HELK_ES_PASSWORD: "" }),
   },
   ...(ctx.config.security.enabled ? { env_file: ["./secrets/logstash.env"] } : {}),
   ports: [local(ctx.config.ports.logstashApi, 9600)],
-  volumes: [
-    "./config/logstash/pipelines.yml:/usr/share/logstash/config/pipelines.yml:ro",
-    "./config/logstash/pipeline:/usr/share/logstash/pipeline:ro",
-    "logstash-data:/usr/share/logstash/data",
-  ],
+  volumes: ["logstash-data:/usr/share/logstash/data"],
   depends_on: {
     kafka: { condition: "service_healthy" },
     elasticsearch: { condition: "service_healthy" },

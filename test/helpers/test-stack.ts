@@ -95,7 +95,7 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
         .split("\n")
         .filter(Boolean);
       if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
-      const built = (await execa("docker", ["images", "-q", "--filter", `reference=helk-${project}/*`], { reject: false })).stdout
+      const built = (await execa("docker", ["images", "-q", "--filter", `reference=${project}/*`], { reject: false })).stdout
         .split("\n")
         .filter(Boolean);
       if (built.length) await execa("docker", ["image", "rm", "-f", ...new Set(built)], { reject: false });

@@ -21,6 +21,7 @@ describe("profile catalogue", () => {
         "jupyter",
         "spark-master",
         "spark-worker",
+        "stream-join",
         "elastalert",
       ],
     ],

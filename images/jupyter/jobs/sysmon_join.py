@@ -235,9 +235,13 @@ def report(query, started):
         "source_topic": TOPIC,
         "index": INDEX,
     }
+    # Before its first micro-batch a restarted query knows no progress yet: leave the last
+    # report's values (above all its watermark, which `helk verify` times its events by) as
+    # they are rather than overwrite them with nothing.
+    doc = {k: v for k, v in doc.items() if v is not None}
     client = es_client()
     try:
-        client.index(index=STATUS_INDEX, id=QUERY_NAME, document=doc)
+        client.update(index=STATUS_INDEX, id=QUERY_NAME, doc=doc, doc_as_upsert=True)
     except Exception as error:  # noqa: BLE001 - status is best effort; the join itself must go on
         log(f"could not write status to {STATUS_INDEX}: {error}")
     finally:

@@ -1,0 +1,269 @@
+/**
+ * HELK's own content in images/: checked as far as it can be without the servers that are not
+ * available here (Logstash, Kibana, ksqlDB). Logstash pipelines against Logstash's config
+ * grammar, ksqlDB statements against the grammar they use (every name defined before use),
+ * Kibana saved objects as NDJSON whose references resolve, the Elasticsearch templates against
+ * the code provisioning applies, and the Dockerfiles' build inputs. The Spark job and the
+ * notebooks run for real in test/engine/hunt-join.test.ts.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultConfig, TOPIC_NAMES } from "../../compose/config/schema.js";
+import { indexTemplates, RETENTION_POLICY } from "../../compose/elasticsearch-templates.js";
+import { helkImagesFor } from "../../compose/helk-images.js";
+import { buildComposeModel } from "../../compose/model.js";
+import { selectServices } from "../../compose/profiles.js";
+import { configFor, HOST } from "../helpers/fixtures.js";
+import { identifier, parseStatement, references, type StreamStatement, splitStatements } from "../helpers/ksql-statements.js";
+import { parseLogstashConfig, plugins, strings } from "../helpers/logstash-config.js";
+
+const IMAGES = new URL("../../images/", import.meta.url).pathname;
+const read = (path: string) => readFileSync(join(IMAGES, path), "utf8");
+
+/** Would an Elasticsearch index template pattern (with * wildcards) take this index? */
+const matches = (pattern: string, index: string) =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(index);
+const templateFor = (index: string) =>
+  indexTemplates()
+    .filter((t) => t.body.index_patterns.some((p) => matches(p, index)))
+    .sort((a, b) => b.body.priority - a.body.priority)[0]?.name;
+
+describe("Logstash pipelines (images/logstash)", () => {
+  const files = readdirSync(join(IMAGES, "logstash/pipeline")).sort();
+  const sections = files.flatMap((f) => parseLogstashConfig(read(`logstash/pipeline/${f}`)));
+  const all = sections.flatMap((s) => plugins(s.body));
+
+  it("every file parses with Logstash's grammar; inputs, filters and an output, in file order", () => {
+    expect(files).toEqual([
+      "10-input-kafka.conf",
+      "20-route.conf",
+      "30-windows-normalise.conf",
+      "31-sysmon-normalise.conf",
+      "90-output.conf",
+    ]);
+    expect(sections.map((s) => s.type)).toEqual(["input", "filter", "filter", "filter", "output"]);
+    expect(read("logstash/pipelines.yml")).toContain('path.config: "/usr/share/logstash/pipeline/*.conf"');
+  });
+
+  it("the parser is a real check: it rejects broken configuration, naming the line", () => {
+    expect(() => parseLogstashConfig('filter {\n  mutate { add_field => { "a" => "b" }\n}\n')).toThrow(/line 4: expected/);
+    expect(() => parseLogstashConfig('output {\n  elasticsearch { hosts "x" }\n}')).toThrow(/line 2: expected => after hosts/);
+    expect(() => parseLogstashConfig("filter { if [a] == { } }")).toThrow(/expected a field reference, string, number or list/);
+    expect(() => parseLogstashConfig("filters { }")).toThrow(/expected input, filter or output/);
+  });
+
+  it("uses only plugins Logstash's default distribution ships", () => {
+    const shipped = new Set(["kafka", "mutate", "ruby", "date", "kv", "fingerprint", "elasticsearch"]);
+    expect(all.map((p) => p.name).filter((n) => !shipped.has(n))).toEqual([]);
+  });
+
+  it("reads HELK's topics and only variables the compose file gives the container", () => {
+    const kafka = all.find((p) => p.name === "kafka");
+    const topics = kafka?.attributes.find(([k]) => k === "topics")?.[1] as string[];
+    expect(topics.filter((t) => !(TOPIC_NAMES as readonly string[]).includes(t))).toEqual([]);
+    for (const security of [true, false]) {
+      const config = configFor("core", [], { security: { ...defaultConfig().security, enabled: security } });
+      const logstash = buildComposeModel({ config, host: HOST, kafkaClusterId: "x", version: "1" }).services.logstash;
+      const given = new Set([...Object.keys(logstash?.environment ?? {}), ...(security ? ["HELK_ES_PASSWORD"] : [])]);
+      const used = [
+        ...new Set(
+          all
+            .flatMap((p) => p.attributes.flatMap(([, v]) => strings(v)))
+            .flatMap((s) => [...s.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] as string)),
+        ),
+      ];
+      expect(used.sort()).toEqual(["HELK_ES_PASSWORD", "HELK_ES_URL", "HELK_ES_USER", "HELK_KAFKA_BOOTSTRAP"]);
+      expect(
+        used.filter((v) => !given.has(v)),
+        `security ${security}`,
+      ).toEqual([]);
+    }
+  });
+
+  it("routes every event to an index family that one of HELK's templates maps", () => {
+    const routed = all
+      .filter((p) => p.name === "mutate")
+      .flatMap((p) => p.attributes.filter(([k]) => k === "add_field").map(([, v]) => (v as Record<string, string>)["[@metadata][index]"]))
+      .filter((v): v is string => v !== undefined && !v.includes("%{"));
+    expect(routed.sort()).toEqual(["logs-endpoint-winevent", "logs-endpoint-winevent-sysmon", "sysmon-join"]);
+    expect(routed.map((i) => templateFor(`${i}-2020.10.23`)).sort()).toEqual(["helk-sysmon", "helk-sysmon-join", "helk-winevent"]);
+  });
+});
+
+describe("ksqlDB statements (images/ksqldb)", () => {
+  const statements = splitStatements(read("ksqldb/statements/sysmon-join.sql")).map(parseStatement);
+  const byName = new Map<string, StreamStatement>(statements.map((s) => [s.name, s]));
+  /** The columns a stream has: its definition's, or its SELECT's output names. */
+  const columnsOf = (s: StreamStatement) => new Set(s.columns ? s.columns.map((c) => c.name) : (s.select?.items.map((i) => i.name) ?? []));
+
+  it("four idempotent statements: the source stream, EID 1 and EID 3 keyed by ProcessGuid, the windowed join", () => {
+    expect(statements.map((s) => [s.name, s.ifNotExists])).toEqual([
+      ["WINLOGBEAT_STREAM", true],
+      ["SYSMON_PROCESS_CREATE", true],
+      ["SYSMON_NETWORK_CONNECT", true],
+      ["SYSMON_JOIN", true],
+    ]);
+    expect(byName.get("WINLOGBEAT_STREAM")?.properties).toMatchObject({
+      KAFKA_TOPIC: "winlogbeat",
+      VALUE_FORMAT: "JSON",
+      TIMESTAMP: "`@timestamp`",
+    });
+    expect(byName.get("SYSMON_PROCESS_CREATE")?.select?.where).toMatch(/^EventID = 1 AND /);
+    expect(byName.get("SYSMON_NETWORK_CONNECT")?.select?.where).toMatch(/^EventID = 3 AND /);
+    for (const s of ["SYSMON_PROCESS_CREATE", "SYSMON_NETWORK_CONNECT"]) expect(byName.get(s)?.select?.partitionBy).toBe("PROCESSGUID");
+    expect(byName.get("SYSMON_JOIN")?.properties.KAFKA_TOPIC).toBe("SYSMON_JOIN");
+  });
+
+  it("the reader is a real check: it rejects what ksqlDB would", () => {
+    expect(() => parseStatement("CREATE STREAM X (a VARCHR) WITH (KAFKA_TOPIC = 't')")).toThrow(/not a column definition/);
+    expect(() => parseStatement("CREATE STREAM X WITH (KAFKA_TOPIC = 't') AS SELECT a FROM Y")).toThrow(/EMIT CHANGES/);
+    expect(() => splitStatements("CREATE STREAM X (a INT) WITH (KAFKA_TOPIC = 't')")).toThrow(/closing semicolon/);
+  });
+
+  it("every stream and column a statement uses is defined before it, with the case HELK's documents use", () => {
+    const defined = new Map<string, Set<string>>();
+    for (const s of statements) {
+      if (s.select) {
+        const scope = new Map<string, Set<string>>();
+        const add = (stream: string, alias?: string) => {
+          const cols = defined.get(stream);
+          expect(cols, `${s.name} uses ${stream} before it is defined`).toBeDefined();
+          scope.set(alias ?? stream, cols as Set<string>);
+        };
+        add(s.select.from.stream, s.select.from.alias);
+        if (s.select.join) add(s.select.join.stream, s.select.join.alias);
+        const expressions = [
+          ...s.select.items.map((i) => i.expression),
+          s.select.where ?? "",
+          s.select.join?.on ?? "",
+          s.select.partitionBy ?? "",
+        ];
+        for (const ref of expressions.flatMap(references)) {
+          const candidates = ref.alias ? [scope.get(ref.alias)] : [...scope.values()];
+          expect(
+            candidates.some((c) => c?.has(ref.column)),
+            `${s.name}: ${ref.alias ? `${ref.alias}.` : ""}${ref.column}`,
+          ).toBe(true);
+        }
+      }
+      defined.set(s.name, columnsOf(s));
+    }
+    // The joined stream's value carries the sysmon-join template's field names, case and all.
+    const join = byName.get("SYSMON_JOIN") as StreamStatement;
+    const props = indexTemplates().find((t) => t.name === "helk-sysmon-join")?.body.template.mappings.properties as Record<string, unknown>;
+    const valueColumns = join.select?.items.filter((i) => i.name !== "JOIN_KEY").map((i) => i.name) ?? [];
+    expect(valueColumns.filter((c) => !(c in props))).toEqual([]);
+    expect(valueColumns).toContain("ProcessGuid");
+    expect(identifier("`User`")).toBe("User");
+  });
+
+  it("the join window holds every joinable pair of the shared data sets (EID 3 1.2-37.3 s after its EID 1)", () => {
+    const join = byName.get("SYSMON_JOIN")?.select?.join;
+    expect(join?.type).toBe("INNER");
+    // N (EID 3) is the left side: its EID 1 may be up to `before` earlier.
+    expect(join?.within.beforeSeconds).toBeGreaterThanOrEqual(37.3);
+    expect(join?.graceSeconds).toBeGreaterThanOrEqual(60);
+    expect(join?.on.replace(/\s/g, "")).toBe("N.ProcessGuid=P.ProcessGuid");
+  });
+});
+
+describe("Kibana saved objects (images/kibana)", () => {
+  const lines = read("kibana/saved-objects/helk.ndjson").split("\n").filter(Boolean);
+  const objects = lines.map(
+    (l) =>
+      JSON.parse(l) as {
+        type: string;
+        id: string;
+        attributes: Record<string, unknown>;
+        references: { type: string; id: string; name: string }[];
+      },
+  );
+
+  it("is NDJSON: one object per line, unique ids per type", () => {
+    expect(objects.map((o) => `${o.type}:${o.id}`)).toHaveLength(new Set(objects.map((o) => `${o.type}:${o.id}`)).size);
+    expect(objects.map((o) => o.type).sort()).toEqual([
+      "dashboard",
+      "index-pattern",
+      "index-pattern",
+      "index-pattern",
+      "search",
+      "search",
+      "search",
+    ]);
+  });
+
+  it("every reference resolves to an object in the file, and every ref name is used", () => {
+    const ids = new Set(objects.map((o) => `${o.type}:${o.id}`));
+    for (const o of objects) {
+      for (const r of o.references) expect(ids.has(`${r.type}:${r.id}`), `${o.id} → ${r.type}:${r.id}`).toBe(true);
+      const used: string[] = [];
+      const meta = o.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string } | undefined;
+      const source = meta ? (JSON.parse(meta.searchSourceJSON) as { indexRefName?: string }) : {};
+      if (source.indexRefName) used.push(source.indexRefName);
+      if (typeof o.attributes.panelsJSON === "string")
+        used.push(...(JSON.parse(o.attributes.panelsJSON) as { panelRefName: string }[]).map((p) => p.panelRefName));
+      expect(used.sort(), o.id).toEqual(o.references.map((r) => r.name).sort());
+    }
+  });
+
+  it("data views cover HELK's indices, each one mapped by a HELK template", () => {
+    const views = objects.filter((o) => o.type === "index-pattern").map((o) => o.attributes.title as string);
+    expect(views.sort()).toEqual(["logs-endpoint-winevent-*", "logs-endpoint-winevent-sysmon-*", "sysmon-join*"]);
+    expect(views.map((v) => templateFor(v.replace("*", "-2020.10.23").replace("--", "-"))).sort()).toEqual([
+      "helk-sysmon",
+      "helk-sysmon-join",
+      "helk-winevent",
+    ]);
+  });
+});
+
+describe("Elasticsearch templates (images/elasticsearch)", () => {
+  it("the JSON files are exactly what provisioning applies (npm run gen:templates)", () => {
+    const files = readdirSync(join(IMAGES, "elasticsearch/templates")).sort();
+    const templates = indexTemplates(RETENTION_POLICY);
+    expect(files).toEqual(templates.map((t) => `${t.name}.json`).sort());
+    for (const t of templates) expect(JSON.parse(read(`elasticsearch/templates/${t.name}.json`)), t.name).toEqual(t.body);
+  });
+});
+
+describe("Dockerfiles of the images HELK builds", () => {
+  const config = configFor("notebook-analysis");
+  const built = helkImagesFor(config, selectServices("notebook-analysis", []), "1.0.0");
+
+  it("logstash, kibana, ksqldb and the notebook image (jupyter and stream-join share it)", () => {
+    expect(built.map((b) => [b.folder, b.services])).toEqual([
+      ["logstash", ["logstash"]],
+      ["kibana", ["kibana"]],
+      ["ksqldb", ["ksqldb-server"]],
+      ["jupyter", ["jupyter", "stream-join"]],
+    ]);
+    expect(built.map((b) => b.tag)).toContain(`${config.projectName}/jupyter:1.0.0`);
+  });
+
+  it.each(["logstash", "kibana", "ksqldb", "jupyter"])(
+    "images/%s/Dockerfile builds FROM the configured image and copies files that exist",
+    (folder) => {
+      const dockerfile = read(`${folder}/Dockerfile`);
+      expect(dockerfile).toMatch(/^ARG BASE_IMAGE=\S+$/m);
+      expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
+      const sources = [...dockerfile.matchAll(/^COPY (?:--\S+ )*(\S+) \S+$/gm)].map((m) => m[1] as string);
+      expect(sources.length).toBeGreaterThan(0);
+      for (const s of sources) expect(existsSync(join(IMAGES, folder, s)), `${folder}/${s}`).toBe(true);
+    },
+  );
+});
+
+describe("notebooks (images/jupyter/notebooks)", () => {
+  it.each(readdirSync(join(IMAGES, "jupyter/notebooks")))("%s is an nbformat 4 notebook with code", (name) => {
+    const nb = JSON.parse(read(`jupyter/notebooks/${name}`)) as { nbformat: number; cells: { cell_type: string; source: string[] }[] };
+    expect(nb.nbformat).toBe(4);
+    expect(nb.cells.filter((c) => c.cell_type === "code").length).toBeGreaterThan(1);
+    expect(nb.cells.every((c) => Array.isArray(c.source) && c.source.length > 0)).toBe(true);
+  });
+});
