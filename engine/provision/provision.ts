@@ -1,6 +1,6 @@
 /**
- * The provision verb: what HELK puts into its services once they are healthy. Kibana saved
- * objects and ksqlDB statements come with the hunt data path; here: Kafka and Elasticsearch.
+ * The provision verb: what HELK puts into its services once they are healthy: Kafka topics,
+ * Elasticsearch templates, retention and users, and the ksqlDB Sysmon join.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,8 +8,10 @@ import { Kafka, logLevel } from "kafkajs";
 import type { HelkConfig } from "../../compose/config/schema.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { ExitCode, HelkError } from "../errors.js";
+import { imagesDir } from "../package-root.js";
 import { provisionElasticsearch } from "./elasticsearch.js";
 import { provisionTopics } from "./kafka-topics.js";
+import { provisionKsqldb, readStatements } from "./ksqldb.js";
 
 export interface ProvisionResult {
   /** What was changed; empty when everything was already as configured. */
@@ -56,6 +58,23 @@ export async function provision(config: HelkConfig, services: readonly string[],
     }
   }
   if (services.includes("kibana")) result.notes.push("Kibana saved objects: not provisioned by this version");
-  if (services.includes("ksqldb-server")) result.notes.push("ksqlDB statements: not provisioned by this version");
+  if (services.includes("ksqldb-server")) {
+    // One join engine per install: where the Spark job runs, it writes sysmon-join, and a
+    // second engine would index every joined connection twice.
+    if (services.includes("stream-join")) {
+      result.notes.push("ksqlDB join not applied: the Spark job (stream-join) is this profile's Sysmon join");
+    } else {
+      const address = `http://127.0.0.1:${config.ports.ksqldb}`;
+      try {
+        result.changes.push(...(await provisionKsqldb(address, readStatements(join(imagesDir("ksqldb"), "statements")))));
+      } catch (cause) {
+        throw new HelkError(`provisioning ksqlDB at ${address} failed: ${(cause as Error).message}`, {
+          exitCode: ExitCode.failure,
+          hint: "check `helk status ksqldb-server` and `helk logs ksqldb-server`; then run `helk provision` again",
+          cause,
+        });
+      }
+    }
+  }
   return result;
 }

@@ -40,38 +40,10 @@ export interface StreamStatement {
   };
 }
 
+export { splitStatements } from "../../compose/ksql.js";
+
 const TYPES = /^(VARCHAR|STRING|INT|INTEGER|BIGINT|DOUBLE|BOOLEAN|TIMESTAMP|DATE|TIME|BYTES)$/i;
 const UNITS: Record<string, number> = { MILLISECOND: 0.001, SECOND: 1, MINUTE: 60, HOUR: 3600, DAY: 86400 };
-
-/** Statements without comments, split on semicolons outside quotes. */
-export function splitStatements(text: string): string[] {
-  const out: string[] = [];
-  let current = "";
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (!quote && c === "-" && text[i + 1] === "-") {
-      while (i < text.length && text[i] !== "\n") i++;
-      current += "\n";
-      continue;
-    }
-    if (quote) {
-      // A doubled quote inside a quoted string is the quote character itself.
-      if (c === quote && text[i + 1] === quote) {
-        current += c;
-        i++;
-      } else if (c === quote) quote = undefined;
-    } else if (c === "'" || c === "`") quote = c;
-    else if (c === ";") {
-      out.push(current.trim());
-      current = "";
-      continue;
-    }
-    current += c;
-  }
-  if (current.trim()) throw new Error(`statement without a closing semicolon: ${current.trim().slice(0, 60)}`);
-  return out;
-}
 
 /** Splits on commas at parenthesis depth 0, outside quotes. */
 function splitTop(text: string): string[] {
