@@ -19,7 +19,7 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 export function addConfigFlags(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "configuration file (JSON; see helk.config.json) [env: HELK_CONFIG]")
-    .option("-p, --profile <name>", "build profile: core, analysis, notebook-analysis [env: HELK_PROFILE]")
+    .option("-p, --profile <name>", "build profile: lab, core, analysis, notebook-analysis [env: HELK_PROFILE]")
     .option("--addon <name>", "add-on on top of the profile, repeatable: alerting [env: HELK_ADDONS]", collect)
     .option("--host-ip <ip>", "address Winlogbeat and browsers use to reach this host (default: detected) [env: HELK_HOST_IP]")
     .option("--install-home <dir>", "where the stack's files live (default /opt/helk) [env: HELK_HOME]")

@@ -72,7 +72,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
     // Unattended runs choose the stack on purpose: a default would silently size a box wrongly.
     throw new HelkError("no profile chosen for an unattended install", {
       exitCode: ExitCode.usage,
-      hint: "pass --profile NAME (core, analysis, notebook-analysis), set HELK_PROFILE or profile in --config, or --yes to accept the default (analysis)",
+      hint: "pass --profile NAME (lab, core, analysis, notebook-analysis), set HELK_PROFILE or profile in --config, or --yes to accept the default (analysis)",
     });
   }
 

@@ -72,6 +72,7 @@ describe("the foundation's acceptance run: notebook-analysis + alerting", () => 
         "nginx",
         "spark-master",
         "spark-worker",
+        "stream-join",
       ].sort(),
     );
     for (const [name, s] of Object.entries(model.services)) expect(s.healthcheck?.test?.length, name).toBeGreaterThan(1);
