@@ -27,6 +27,7 @@ import { InstallLog } from "./install-log.js";
 import { writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
 import { type ProvisionResult, provision } from "./provision/provision.js";
+import { provisionTargets } from "./provision/targets.js";
 import { type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
@@ -275,7 +276,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
         sink,
         "provision",
         "Provision topics, templates and users",
-        () => provision(config, services, p.state.secrets),
+        async () => provision(config, services, p.state.secrets, await provisionTargets(docker, config.projectName)),
         (r) => (r.changes.length ? `${r.changes.length} change${r.changes.length === 1 ? "" : "s"}` : "nothing to change"),
       );
     }

@@ -1,13 +1,16 @@
 /** `helk provision`: topics, templates, retention and users of an installed stack. */
+
+import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
 import { provision } from "../../engine/provision/provision.js";
+import { provisionTargets } from "../../engine/provision/targets.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
 export async function runProvision(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
   const record = readRecord(await locateInstallHome(opts));
-  const result = await provision(record.config, record.services);
+  const result = await provision(record.config, record.services, undefined, await provisionTargets(createDockerClient(), record.project));
   if (opts.json) printJson(printer, result);
   else {
     printer.out(

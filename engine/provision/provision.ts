@@ -1,6 +1,7 @@
 /**
  * The provision verb: what HELK puts into its services once they are healthy: Kafka topics,
- * Elasticsearch templates, retention and users, and the ksqlDB Sysmon join.
+ * Elasticsearch templates, retention and users, Kibana's saved objects and the ksqlDB
+ * Sysmon join.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { ExitCode, HelkError } from "../errors.js";
 import { imagesDir } from "../package-root.js";
 import { provisionElasticsearch } from "./elasticsearch.js";
 import { provisionTopics } from "./kafka-topics.js";
+import { provisionKibana, readSavedObjects } from "./kibana.js";
 import { provisionKsqldb, readStatements } from "./ksqldb.js";
 
 export interface ProvisionResult {
@@ -20,7 +22,18 @@ export interface ProvisionResult {
   notes: string[];
 }
 
-export async function provision(config: HelkConfig, services: readonly string[], secrets?: HelkSecrets): Promise<ProvisionResult> {
+/** Where services that are not published on the host are reached (their project-network address). */
+export interface ProvisionTargets {
+  /** Kibana's container address, e.g. 172.18.0.5; nginx fronts Kibana, so no host port exists. */
+  kibanaIp?: string;
+}
+
+export async function provision(
+  config: HelkConfig,
+  services: readonly string[],
+  secrets?: HelkSecrets,
+  targets: ProvisionTargets = {},
+): Promise<ProvisionResult> {
   const s =
     secrets ??
     (JSON.parse(readFileSync(join(config.installHome, "secrets", "helk-state.json"), "utf8")) as { secrets: HelkSecrets }).secrets;
@@ -57,7 +70,33 @@ export async function provision(config: HelkConfig, services: readonly string[],
       });
     }
   }
-  if (services.includes("kibana")) result.notes.push("Kibana saved objects: not provisioned by this version");
+  if (services.includes("kibana")) {
+    if (!targets.kibanaIp) {
+      throw new HelkError("Kibana has no address on the project network, so its saved objects cannot be imported", {
+        exitCode: ExitCode.failure,
+        hint: "check `helk status kibana`; then run `helk provision` again",
+      });
+    }
+    const address = `http://${targets.kibanaIp}:5601`;
+    try {
+      result.changes.push(
+        ...(await provisionKibana(
+          {
+            address,
+            ...(config.security.enabled ? { username: "elastic", password: s.elasticPassword } : {}),
+            stateFile: join(config.installHome, "state", "kibana-saved-objects.json"),
+          },
+          readSavedObjects(join(imagesDir("kibana"), "saved-objects")),
+        )),
+      );
+    } catch (cause) {
+      throw new HelkError(`provisioning Kibana at ${address} failed: ${(cause as Error).message}`, {
+        exitCode: ExitCode.failure,
+        hint: "check `helk status kibana` and `helk logs kibana`; then run `helk provision` again",
+        cause,
+      });
+    }
+  }
   if (services.includes("ksqldb-server")) {
     // One join engine per install: where the Spark job runs, it writes sysmon-join, and a
     // second engine would index every joined connection twice.
