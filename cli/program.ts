@@ -87,7 +87,8 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
         collect,
       )
       .option("--show-credentials", "with --json: include the generated credentials in the result")
-      .option("--skip-provision", "do not create topics, templates and users now (run `helk provision` later)"),
+      .option("--skip-provision", "do not create topics, templates and users now (run `helk provision` later)")
+      .option("--images-from <file>", "verify and load an archive from `helk images save` first (air-gapped sites)"),
   )
     .addOption(new Option("--wizard", "force the interactive wizard").hideHelp())
     .addHelpText(
@@ -201,6 +202,47 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     .action(async (opts) => {
       const { runUninstall } = await import("./commands/stack.js");
       setExit(await runUninstall(opts, printer));
+    });
+
+  const images = program
+    .command("images")
+    .description("the images a profile runs, and archives of them for air-gapped sites (save on a connected machine, load on the target)");
+  addConfigFlags(
+    images.command("list").description("the configured upstream images and HELK's layers of a profile").option("--json", "print JSON"),
+  )
+    .addHelpText("after", examples(["helk images list --profile notebook-analysis"]))
+    .action(async (opts) => {
+      const { runImagesList } = await import("./commands/images.js");
+      setExit(await runImagesList(opts, printer));
+    });
+  addConfigFlags(
+    images
+      .command("save")
+      .description("write exactly the profile's images into one archive with sha256 checksums")
+      .argument("<file>", "archive to write (a .tar)")
+      .option("--json", "print the archive's manifest"),
+  )
+    .addHelpText(
+      "after",
+      examples(["helk images save helk-images.tar --profile analysis", "helk images save /media/usb/helk.tar --config site.json"]),
+    )
+    .action(async (file: string, opts) => {
+      const { runImagesSave } = await import("./commands/images.js");
+      setExit(await runImagesSave(file, opts, printer));
+    });
+  images
+    .command("load")
+    .description("verify every image of an archive (sha256 and id), then docker load them; a damaged archive loads nothing")
+    .argument("<file>", "archive written by `helk images save`")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      examples(["sudo helk images load helk-images.tar", "sudo helk install --images-from helk-images.tar"]) +
+        "\nExit 9 when the archive is truncated or altered.\n",
+    )
+    .action(async (file: string, opts) => {
+      const { runImagesLoad } = await import("./commands/images.js");
+      setExit(await runImagesLoad(file, opts, printer));
     });
 
   addConfigFlags(

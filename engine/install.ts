@@ -23,6 +23,7 @@ import { type ProgressSink, step } from "./events.js";
 import { waitForHealthy } from "./health-wait.js";
 import { buildHelkImages } from "./helk-images.js";
 import { readHostFacts, resolveHostIp } from "./host-facts.js";
+import { loadImages } from "./image-archive.js";
 import { InstallLog } from "./install-log.js";
 import { writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
@@ -49,6 +50,8 @@ export interface InstallOptions {
   analystPassword?: string;
   /** Leave topics, templates and users alone (run `helk provision` later). */
   skipProvision?: boolean;
+  /** An archive from `helk images save` to verify and load before the images step (air-gapped). */
+  imagesFrom?: string;
   host?: HostFacts;
   docker?: DockerClient;
   clock?: Clock;
@@ -238,7 +241,13 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       sink,
       "images",
       "Images",
-      () => ensureImages(docker, config, services, log),
+      async () => {
+        if (options.imagesFrom) {
+          const loaded = await loadImages(options.imagesFrom, (m) => log.write(`[images] ${m}`));
+          log.write(`[images] ${loaded.loaded.length} images verified from ${options.imagesFrom}`);
+        }
+        return ensureImages(docker, config, services, log);
+      },
       (n) => (n.pulled || n.built ? `pulled ${n.pulled}, built ${n.built}` : "all present"),
     );
 

@@ -17,6 +17,7 @@ export interface InstallFlags extends ConfigFlagValues {
   skipCheck?: string[];
   showCredentials?: boolean;
   skipProvision?: boolean;
+  imagesFrom?: string;
 }
 
 const STEPS: [string, string][] = [
@@ -86,6 +87,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
       skipChecks: new Set(opts.skipCheck ?? []),
       ...(analystPassword ? { analystPassword } : {}),
       skipProvision: Boolean(opts.skipProvision),
+      ...(opts.imagesFrom ? { imagesFrom: opts.imagesFrom } : {}),
       sink,
     });
 

@@ -61,7 +61,7 @@ async function kibanaPeer(refuse = false) {
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
   dir = mkdtempSync(join(tmpdir(), "helk-kibana-"));
   return {
-    address: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`,
+    address: `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}`,
     requests,
     stored,
     stateFile: join(dir, "state", "kibana.json"),

@@ -77,7 +77,7 @@ async function ksqlPeer(streams: Set<string>, refuse?: string) {
     });
   });
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-  return { address: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, requests };
+  return { address: `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}`, requests };
 }
 
 describe("ksqlDB provisioning", () => {
