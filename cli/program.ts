@@ -134,6 +134,22 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       setExit(await runStatus(opts, printer));
     });
 
+  stackCommand("doctor", "find what is wrong with an install (host, engine, containers, known log signatures) and how to fix each", [
+    "sudo helk doctor",
+    "helk doctor --json | jq '.findings[] | select(.severity == \"error\")'",
+    "sudo helk doctor --bundle helk-support.tar.gz",
+  ])
+    .option("--json", 'print JSON: {"project", "ok", "findings": [{"id", "severity", "subject", "message", "fix"}]}')
+    .option("--bundle <file>", "also write a support archive (.tar.gz): findings, versions, compose files, logs; secrets redacted")
+    .addHelpText(
+      "after",
+      "\nLooks at: memory pressure, disk space, vm.max_map_count, ports held by other processes, the\nDocker engine, each container (missing, exited, OOM-killed, exit 137, restart loops, unhealthy),\nKafka's advertised address against this host's, and the last 300 log lines of each service\n(Java heap out of memory, disk watermarks, authentication failures, unreachable brokers).\nExit 0 when nothing is an error, 1 otherwise.\n",
+    )
+    .action(async (opts) => {
+      const { runDoctor } = await import("./commands/doctor.js");
+      setExit(await runDoctor(opts, printer));
+    });
+
   stackCommand(
     "verify",
     "self-test the data path: a synthetic Sysmon EID 1 + EID 3 pair through Kafka, Logstash and the join, hop by hop",

@@ -34,6 +34,8 @@ export interface DockerClient {
   containers: {
     list(project: string, options?: { all?: boolean }): Promise<ContainerSummary[]>;
     logsTail(id: string, lines: number): Promise<string[]>;
+    /** One environment variable of a container's configuration (never the whole env: it holds secrets). */
+    envVar(id: string, name: string): Promise<string | undefined>;
   };
   images: { exists(ref: string): Promise<boolean> };
   volumes: { list(project: string): Promise<string[]> };
@@ -119,6 +121,11 @@ export function createDockerClient(
               return summary;
             }),
           );
+        }),
+      envVar: (id, name) =>
+        guard(async () => {
+          const env = (await docker.getContainer(id).inspect()).Config.Env ?? [];
+          return env.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
         }),
       logsTail: (id, lines) =>
         guard(async () => {

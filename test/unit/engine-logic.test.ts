@@ -45,6 +45,7 @@ function scriptedDocker(snapshots: ContainerSummary[][], logs: string[] = []): D
     containers: {
       list: async () => snapshots[Math.min(i++, snapshots.length - 1)] ?? [],
       logsTail: async () => logs,
+      envVar: async () => undefined,
     },
     images: { exists: async () => true },
     volumes: { list: async () => [] },

@@ -1,0 +1,118 @@
+/**
+ * `helk doctor` on the real engine, against problems this test causes: a clean install first
+ * (no errors), then a port another process holds, a host address that no longer matches what
+ * Kafka advertises, and a service that is OOM-killed at its memory limit in a restart loop;
+ * and the support bundle, searched for every secret of the install.
+ */
+import { createServer, type Server } from "node:net";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helk } from "../helpers/run-cli.js";
+import { createTestStack, requireStandinImages, STANDIN, type TestStack } from "../helpers/test-stack.js";
+
+interface DoctorJson {
+  ok: boolean;
+  findings: { id: string; severity: string; subject: string; message: string; fix: string }[];
+  bundle?: { file: string; entries: string[] };
+}
+const HOG = `helktest-doctor-hog-${process.pid}:1`;
+let stack: TestStack;
+let holder: Server | undefined;
+
+const doctor = async (...args: string[]) => {
+  const r = await helk(["doctor", "--json", ...args, ...stack.flags]);
+  return { exitCode: r.exitCode, report: JSON.parse(r.stdout) as DoctorJson, stderr: r.stderr };
+};
+const ids = (d: DoctorJson) => d.findings.map((f) => `${f.id} ${f.subject}`);
+
+describe.sequential("helk doctor finds what this test breaks", () => {
+  beforeAll(async () => {
+    await requireStandinImages();
+    // Grows until the kernel kills it at the container's memory limit.
+    await execa("docker", ["build", "-q", "-t", HOG, "-"], {
+      input: `FROM ${STANDIN}\nENTRYPOINT ["python3", "-c", "import time\\nheap = []\\nwhile True:\\n    heap.append(bytearray(64 * 1024 * 1024))\\n    time.sleep(0.05)"]\n`,
+    });
+    stack = createTestStack("doctor", "core");
+    const r = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);
+    if (r.exitCode !== 0) throw new Error(`install failed (${r.exitCode}): ${r.stderr}`);
+  });
+  afterAll(async () => {
+    holder?.close();
+    await stack?.cleanup();
+    await execa("docker", ["image", "rm", "-f", HOG], { reject: false });
+  });
+
+  it("a healthy install: exit 0, no errors", async () => {
+    const d = await doctor();
+    expect(d.exitCode, JSON.stringify(d.report.findings)).toBe(0);
+    expect(d.report.findings.filter((f) => f.severity === "error")).toEqual([]);
+    const text = await helk(["doctor", ...stack.flags]);
+    expect(text.stdout).toMatch(/no problems found|0 errors/);
+  });
+
+  it("a changed host address: Kafka's advertised listener no longer matches, with the fix", async () => {
+    const d = await doctor("--host-ip", "127.0.0.2");
+    expect(d.exitCode).toBe(1);
+    const f = d.report.findings.find((x) => x.id === "kafka.advertised-listener");
+    expect(f?.message).toBe(
+      `Kafka advertises 127.0.0.1:${stack.ports.kafka} to clients, but this host is now reached at 127.0.0.2:${stack.ports.kafka}: Winlogbeat connects, then fails to produce`,
+    );
+    expect(f?.fix).toMatch(/^sudo helk install --host-ip 127\.0\.0\.2 /);
+  });
+
+  it("a port another process holds while its service is down", async () => {
+    expect((await helk(["stop", "logstash", ...stack.flags])).exitCode).toBe(0);
+    holder = createServer();
+    await new Promise<void>((resolve) => holder?.listen(stack.ports.logstashApi, "127.0.0.1", resolve));
+    const d = await doctor();
+    expect(d.exitCode).toBe(1);
+    expect(ids(d.report)).toEqual(expect.arrayContaining(["host.port-taken logstash api", "container.exited logstash"]));
+    const f = d.report.findings.find((x) => x.id === "host.port-taken");
+    expect(f?.message).toBe(
+      `port ${stack.ports.logstashApi} on 127.0.0.1 (logstash api) is held by pid ${process.pid} (node), not by HELK`,
+    );
+    await new Promise<void>((resolve) => holder?.close(() => resolve()));
+    holder = undefined;
+    expect((await helk(["start", "logstash", ...stack.flags])).exitCode).toBe(0);
+  });
+
+  it("a service OOM-killed at its limit and restarting: named, with the memory fix", async () => {
+    // ElastAlert (a fixed 512 MiB limit) running an image that only grows.
+    stack.writeConfig({ addons: ["alerting"], images: { elastalert: HOG }, timeouts: { healthSeconds: 20 } });
+    const install = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);
+    expect(install.exitCode).toBe(5);
+    // The OOM flag is visible while the container waits to be restarted: most of the time.
+    let d = await doctor();
+    for (let i = 0; i < 30 && !ids(d.report).includes("container.oom-killed elastalert"); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      d = await doctor();
+    }
+    expect(ids(d.report)).toEqual(expect.arrayContaining(["container.oom-killed elastalert", "container.restart-loop elastalert"]));
+    const f = d.report.findings.find((x) => x.id === "container.oom-killed");
+    expect(f?.message).toMatch(/^elastalert was killed for lack of memory \(OOM-killed at its container limit\), restarted \d+x$/);
+    expect(f?.fix).toContain("give the host more memory");
+  });
+
+  it("--bundle writes a support archive with logs and config and no secret in it", async () => {
+    const file = `${stack.dir}/support.tar.gz`;
+    const d = await doctor("--bundle", file);
+    expect(d.report.bundle?.entries).toEqual(
+      expect.arrayContaining([
+        "doctor.json",
+        "versions.txt",
+        "install-home/compose.yaml",
+        "install-home/helk.install.json",
+        "helk-install.log",
+        "logs/kafka.log",
+        "logs/elasticsearch.log",
+      ]),
+    );
+    const listing = await execa("tar", ["-tzf", file]);
+    expect(listing.stdout.split("\n")).not.toContain("secrets/helk-state.json");
+    const all = await execa("tar", ["-xzOf", file], { maxBuffer: 1 << 28 });
+    for (const [name, value] of Object.entries(stack.secrets())) {
+      if (value.length >= 6) expect(all.stdout.includes(value), `secret ${name} in the bundle`).toBe(false);
+    }
+    expect(all.stdout).toContain("helk-sysmon");
+  });
+});
