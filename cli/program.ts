@@ -134,6 +134,31 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       setExit(await runStatus(opts, printer));
     });
 
+  stackCommand(
+    "reconfigure",
+    "change settings of a running install (e.g. a new host IP): re-render, remake the TLS certificate, recreate only what changed; data stays",
+    [
+      "sudo helk reconfigure --host-ip 10.0.0.20",
+      "sudo helk reconfigure --set kafka.topics.winlogbeat.partitions=6",
+      "sudo helk reconfigure --host-ip auto --json",
+    ],
+  )
+    .option("--json", 'print JSON: {"hostIp", "changedFiles", "recreated", "unchanged", "logFile"}')
+    .action(async (opts) => {
+      const { runReconfigure } = await import("./commands/reconfigure.js");
+      setExit(await runReconfigure(opts, printer));
+    });
+
+  stackCommand("credentials", "show the install's users, passwords and tokens (root only: they live in <home>/secrets, mode 0600)", [
+    "sudo helk credentials",
+    "sudo helk credentials --json | jq -r .elastic.password",
+  ])
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const { runCredentials } = await import("./commands/credentials.js");
+      setExit(await runCredentials(opts, printer));
+    });
+
   stackCommand("doctor", "find what is wrong with an install (host, engine, containers, known log signatures) and how to fix each", [
     "sudo helk doctor",
     "helk doctor --json | jq '.findings[] | select(.severity == \"error\")'",

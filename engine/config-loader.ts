@@ -16,6 +16,8 @@ export interface LoadConfigOptions {
   /** --config FILE (or HELK_CONFIG). */
   configFile?: string;
   env?: Record<string, string | undefined>;
+  /** A layer beneath the file, env and flags: an install's recorded configuration (reconfigure). */
+  base?: ConfigLayer;
   /** Settings from flags: typed flags mapped to paths, and every --set. */
   flags?: { path: string; value: unknown; flag: string }[];
 }
@@ -27,7 +29,7 @@ export function formatProblem(p: ConfigProblem): string {
 /** Resolve without throwing: for `helk config validate`, which reports rather than fails. */
 export function loadConfigResult(options: LoadConfigOptions): ConfigResult {
   const env = options.env ?? process.env;
-  const layers: ConfigLayer[] = [];
+  const layers: ConfigLayer[] = options.base ? [options.base] : [];
   const errors: ConfigProblem[] = [];
   const file = options.configFile ?? env.HELK_CONFIG;
   if (file) {

@@ -1,0 +1,77 @@
+/**
+ * `helk credentials`: the users and secrets of an install, for the one person who asked. They
+ * are read from <home>/secrets/helk-state.json (mode 0600), so only root gets them; nothing is
+ * logged.
+ */
+import { accessSync, constants } from "node:fs";
+import { ExitCode, HelkError } from "../../engine/errors.js";
+import { readRecord } from "../../engine/install-record.js";
+import { loadOrCreateState, stateFile } from "../../engine/secrets.js";
+import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { type Printer, printJson, table } from "../output.js";
+
+export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  try {
+    accessSync(stateFile(home), constants.R_OK);
+  } catch (cause) {
+    throw new HelkError(`cannot read ${stateFile(home)}`, {
+      exitCode: ExitCode.preflight,
+      hint: "it is readable by root only: sudo helk credentials",
+      cause,
+    });
+  }
+  const s = loadOrCreateState(home, { persist: false }).state.secrets;
+  const has = (service: string) => record.services.includes(service);
+  const rows: { what: string; user: string; secret: string; where: string }[] = [
+    ...(has("nginx")
+      ? [
+          {
+            what: "analyst (Kibana, Jupyter)",
+            user: record.config.security.kibanaUser,
+            secret: s.analystPassword,
+            where: `https://${record.hostIp}/`,
+          },
+        ]
+      : []),
+    {
+      what: "Elasticsearch superuser",
+      user: "elastic",
+      secret: s.elasticPassword,
+      where: `http://127.0.0.1:${record.config.ports.elasticsearch}`,
+    },
+    ...(has("kibana")
+      ? [{ what: "Kibana's service user", user: "kibana_system", secret: s.kibanaSystemPassword, where: "Kibana → Elasticsearch" }]
+      : []),
+    ...(has("logstash") || has("stream-join")
+      ? [
+          {
+            what: "writer (Logstash, the Spark join)",
+            user: "helk_logstash_writer",
+            secret: s.logstashWriterPassword,
+            where: "→ Elasticsearch",
+          },
+        ]
+      : []),
+    ...(has("jupyter") ? [{ what: "Jupyter token", user: "-", secret: s.jupyterToken, where: "?token= or the login page" }] : []),
+  ];
+  if (!record.config.security.enabled)
+    printer.err("note: security is off in this install: Elasticsearch accepts requests without these passwords");
+  if (opts.json) {
+    printJson(printer, {
+      ...(has("nginx") ? { analyst: { user: record.config.security.kibanaUser, password: s.analystPassword } } : {}),
+      elastic: { user: "elastic", password: s.elasticPassword },
+      ...(has("kibana") ? { kibanaSystem: { user: "kibana_system", password: s.kibanaSystemPassword } } : {}),
+      ...(has("logstash") || has("stream-join") ? { writer: { user: "helk_logstash_writer", password: s.logstashWriterPassword } } : {}),
+      ...(has("jupyter") ? { jupyterToken: s.jupyterToken } : {}),
+    });
+  } else
+    printer.out(
+      table(
+        ["WHAT", "USER", "PASSWORD / TOKEN", "WHERE"],
+        rows.map((r) => [r.what, r.user, r.secret, r.where]),
+      ),
+    );
+  return ExitCode.ok;
+}

@@ -1,0 +1,49 @@
+/**
+ * `helk reconfigure`: change settings of a running install (the host IP above all: a moved
+ * machine breaks Kafka's advertised address and the TLS certificate). The recorded
+ * configuration plus the flags goes through the install flow again: files re-rendered, the
+ * certificate remade when its names no longer cover the host IP, and Compose recreates only
+ * the services whose definition changed. Data volumes are never touched.
+ */
+import { join } from "node:path";
+import { loadConfig } from "../../engine/config-loader.js";
+import { createDockerClient } from "../../engine/docker-client.js";
+import { ExitCode } from "../../engine/errors.js";
+import { silentSink } from "../../engine/events.js";
+import { install } from "../../engine/install.js";
+import { readRecord } from "../../engine/install-record.js";
+import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
+import { type Printer, plainSink, printJson } from "../output.js";
+
+export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  const { value: config } = loadConfig({
+    base: { source: { kind: "file", detail: join(home, "helk.install.json") }, data: record.config as unknown as Record<string, unknown> },
+    ...(opts.config ? { configFile: opts.config } : {}),
+    flags: configFlagAssignments(opts),
+  });
+  const docker = createDockerClient();
+  const ids = async () => Object.fromEntries((await docker.containers.list(record.project)).map((c) => [c.service, c.id]));
+  const before = await ids();
+  const result = await install({
+    config,
+    dryRun: false,
+    yes: true,
+    skipChecks: new Set(),
+    docker,
+    sink: opts.json ? silentSink : plainSink(printer),
+  });
+  const after = await ids();
+  const recreated = Object.keys(after).filter((s) => before[s] !== after[s]);
+  const unchanged = Object.keys(after).filter((s) => before[s] === after[s]);
+  const changedFiles = result.files.filter((f) => f.change !== "unchanged").map((f) => f.path);
+  if (opts.json) printJson(printer, { hostIp: result.hostIp, changedFiles, recreated, unchanged, logFile: result.logFile });
+  else {
+    printer.out(changedFiles.length ? `changed: ${changedFiles.join(", ")}` : "no file changed");
+    printer.out(recreated.length ? `recreated: ${recreated.join(", ")}` : "no service recreated");
+    if (unchanged.length) printer.out(`left running as they were: ${unchanged.join(", ")}`);
+    printer.out("data volumes kept");
+  }
+  return ExitCode.ok;
+}

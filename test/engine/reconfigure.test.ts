@@ -1,0 +1,117 @@
+/**
+ * `helk reconfigure --host-ip` on a running install with real Kafka and Elasticsearch: Kafka
+ * (which advertises the address) and nginx (which binds it) are recreated, Elasticsearch is
+ * left running untouched, the certificate names the new address, and the message and the
+ * document written before are read back after. `helk credentials` reads the same install.
+ */
+import { chmodSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@elastic/elasticsearch";
+import { execa } from "execa";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HELK_BIN, helk } from "../helpers/run-cli.js";
+import { containerIds, createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
+
+let stack: TestStack;
+const NEW_IP = "127.0.0.2";
+
+describe.sequential("helk reconfigure --host-ip keeps data and recreates only what changed", () => {
+  beforeAll(async () => {
+    await requireStandinImages();
+    stack = createTestStack("reconf", "core");
+    const r = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);
+    if (r.exitCode !== 0) throw new Error(`install failed (${r.exitCode}): ${r.stderr}`);
+  });
+  afterAll(() => stack?.cleanup());
+
+  it("moves to the new address: Kafka and nginx recreated, Elasticsearch untouched, data read back", async () => {
+    const es = new Client({
+      node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+      auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+    });
+    await es.index({
+      index: "logs-endpoint-winevent-2020.10.23",
+      id: "before-move",
+      refresh: true,
+      document: { EventID: 4688, Hostname: "WS1" },
+    });
+    const before = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+    const producer = before.producer();
+    await producer.connect();
+    await producer.send({ topic: "winlogbeat", acks: -1, messages: [{ key: "WS1", value: '{"EventID":1,"note":"before the move"}' }] });
+    await producer.disconnect();
+    const ids = await containerIds(stack.project);
+
+    const r = await helk(["reconfigure", "--host-ip", NEW_IP, "--json", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { hostIp: string; changedFiles: string[]; recreated: string[]; unchanged: string[] };
+    expect(out.hostIp).toBe(NEW_IP);
+    expect(out.changedFiles).toEqual(expect.arrayContaining(["compose.yaml", "config/nginx/tls.crt"]));
+    expect(out.recreated.sort()).toEqual(["kafka", "nginx"]);
+    expect(out.unchanged).toContain("elasticsearch");
+    expect((await containerIds(stack.project)).elasticsearch).toBe(ids.elasticsearch);
+
+    // Kafka now advertises the new address, and the message from before is still there.
+    const after = new Kafka({ brokers: [`${NEW_IP}:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+    const consumer = after.consumer({ groupId: `reconf-${process.pid}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: "winlogbeat", fromBeginning: true });
+    const seen = await new Promise<string>((resolve) => {
+      void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
+    });
+    await consumer.disconnect();
+    expect(seen).toBe('{"EventID":1,"note":"before the move"}');
+    expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-move" })).found).toBe(true);
+    await es.close();
+
+    const cert = await execa("openssl", [
+      "x509",
+      "-noout",
+      "-ext",
+      "subjectAltName",
+      "-in",
+      join(stack.home, "config", "nginx", "tls.crt"),
+    ]);
+    expect(cert.stdout).toContain(`IP Address:${NEW_IP}`);
+    expect((JSON.parse(readFileSync(join(stack.home, "helk.install.json"), "utf8")) as { hostIp: string }).hostIp).toBe(NEW_IP);
+  });
+
+  it("doctor agrees: Kafka advertises the address the install now has", async () => {
+    const r = await helk(["doctor", "--json", ...stack.flags]);
+    const ids = (JSON.parse(r.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id);
+    expect(ids).not.toContain("kafka.advertised-listener");
+  });
+
+  it("a second reconfigure with nothing new recreates nothing", async () => {
+    const r = await helk(["reconfigure", "--json", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { recreated: string[] }).recreated).toEqual([]);
+  });
+
+  it("credentials: the install's users and secrets, for root, and the same ones the services use", async () => {
+    const r = await helk(["credentials", "--json", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout) as Record<string, { user: string; password: string }>;
+    const secrets = stack.secrets();
+    expect(c.elastic).toEqual({ user: "elastic", password: secrets.elasticPassword });
+    expect(c.writer).toEqual({ user: "helk_logstash_writer", password: secrets.logstashWriterPassword });
+    expect(c.analyst?.password).toBe(secrets.analystPassword);
+    const notRoot = await execa(
+      "setpriv",
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        join(process.cwd(), "dist/helk.js"),
+        "credentials",
+        ...stack.flags,
+      ],
+      { reject: false },
+    );
+    expect(notRoot.exitCode).toBe(3);
+    expect(notRoot.stderr).toContain("sudo helk credentials");
+    expect(notRoot.stdout).toBe("");
+  });
+});
