@@ -1,5 +1,5 @@
 /** The install record in the install home: what day-2 commands need to find the stack. No secrets. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { ExitCode, HelkError } from "./errors.js";
@@ -25,16 +25,37 @@ export function writeRecord(home: string, record: InstallRecord): void {
   writeFileSync(join(home, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
 }
 
+/** EACCES from a path this user may not read: the install is there, the user is not root. */
+function notPermitted(path: string, cause: unknown): HelkError {
+  return new HelkError(`cannot read ${path}: permission denied`, {
+    exitCode: ExitCode.preflight,
+    hint: "the install belongs to root: run the command with sudo",
+    cause,
+  });
+}
+
 export function readRecord(home: string): InstallRecord {
   const file = join(home, RECORD_FILE);
+  try {
+    accessSync(home, constants.X_OK);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "EACCES") throw notPermitted(home, cause);
+  }
   if (!existsSync(file)) {
     throw new HelkError(`no HELK install found in ${home}`, {
       exitCode: ExitCode.usage,
       hint: "install one with `sudo helk install`, or point at it with --install-home DIR (or HELK_HOME)",
     });
   }
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as InstallRecord;
+    text = readFileSync(file, "utf8");
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "EACCES") throw notPermitted(file, cause);
+    throw cause;
+  }
+  try {
+    return JSON.parse(text) as InstallRecord;
   } catch (cause) {
     throw new HelkError(`${file} is not valid JSON`, { hint: "run `helk install` again to rewrite it (data is kept)", cause });
   }

@@ -47,6 +47,8 @@ export async function gatherFacts(record: InstallRecord, docker: DockerClient, h
     await docker.ping();
     facts.host.disks.push(disk((await docker.info()).dockerRootDir));
     facts.containers = await docker.containers.list(record.project);
+    // A failed install leaves the previous record: its new services are still looked at.
+    facts.services = [...new Set([...record.services, ...facts.containers.map((c) => c.service)])];
   } catch (err) {
     facts.engine = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

@@ -204,6 +204,15 @@ export function diagnose(f: DoctorFacts): Finding[] {
         fix: `sudo helk logs ${s} --tail 50; then sudo helk start ${s}`,
       });
     }
+    if (c.state === "created") {
+      add({
+        id: "container.not-started",
+        severity: "error",
+        subject: s,
+        message: `${s} was created but never started (a dependency was not healthy in time, or the start was interrupted)`,
+        fix: `sudo helk start ${s}`,
+      });
+    }
     if (c.state === "running" && c.health === "unhealthy") {
       add({
         id: "container.unhealthy",

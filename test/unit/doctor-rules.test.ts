@@ -74,6 +74,11 @@ describe("doctor rules", () => {
       ["error container.exited logstash"],
     ],
     [
+      "created, never started",
+      { containers: [running("kafka"), running("elasticsearch"), running("logstash", { state: "created" })] },
+      ["error container.not-started logstash"],
+    ],
+    [
       "unhealthy",
       {
         containers: [
