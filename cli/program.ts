@@ -149,6 +149,22 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       setExit(await runReconfigure(opts, printer));
     });
 
+  stackCommand(
+    "upgrade",
+    "move a running install to new image versions: Elasticsearch snapshot first, only changed services recreated, rollback on failure, data kept",
+    [
+      "sudo helk upgrade --image kafka=apache/kafka:4.1.2",
+      "sudo helk upgrade --config site-2026-12.json --json",
+      "sudo helk upgrade --image logstash=docker.elastic.co/logstash/logstash:8.19.6 --no-snapshot",
+    ],
+  )
+    .option("--json", 'print JSON: {"changes": {"service": ["from", "to"]}, "snapshot", "notes"}')
+    .option("--no-snapshot", "skip the Elasticsearch snapshot (when you have your own backups)")
+    .action(async (opts) => {
+      const { runUpgrade } = await import("./commands/upgrade.js");
+      setExit(await runUpgrade(opts, printer));
+    });
+
   stackCommand("credentials", "show the install's users, passwords and tokens (root only: they live in <home>/secrets, mode 0600)", [
     "sudo helk credentials",
     "sudo helk credentials --json | jq -r .elastic.password",

@@ -19,6 +19,11 @@ export interface HealthWaitOptions {
   composeUp?: Promise<unknown>;
   pollMs?: number;
   logFile?: string;
+  /**
+   * The image each service's container must run: one running another image is the previous
+   * container, not yet recreated (an upgrade), and does not count as ready.
+   */
+  expectedImages?: Record<string, string>;
 }
 
 export const isReady = (c: ContainerSummary): boolean => c.state === "running" && (c.health === "healthy" || c.health === "none");
@@ -56,7 +61,9 @@ export async function waitForHealthy(o: HealthWaitOptions): Promise<Record<strin
     for (const service of o.services) {
       const c = byService.get(service);
       if (c && !firstSeen.has(service)) firstSeen.set(service, now);
-      if (c && isReady(c) && readyAfter[service] === undefined) {
+      const expected = o.expectedImages?.[service];
+      const current = c !== undefined && (!expected || c.image === expected);
+      if (c && current && isReady(c) && readyAfter[service] === undefined) {
         readyAfter[service] = Math.round((now - start) / 1000);
         o.sink({ kind: "info", step: "health", message: `${service} healthy after ${readyAfter[service]} s` });
       }

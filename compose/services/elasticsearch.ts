@@ -2,6 +2,12 @@
 import { shellHealth } from "../compose-spec.js";
 import { heapOpts, local, type ServiceDefinition } from "./context.js";
 
+/**
+ * Where `helk upgrade` keeps its pre-upgrade snapshots: a filesystem repository inside the data
+ * volume (owned by Elasticsearch's user, kept by `helk down`), so it needs no volume of its own.
+ */
+export const SNAPSHOT_LOCATION = "/usr/share/elasticsearch/data/snapshots";
+
 export const elasticsearch: ServiceDefinition = (ctx) => {
   const secure = ctx.config.security.enabled;
   return {
@@ -15,6 +21,7 @@ export const elasticsearch: ServiceDefinition = (ctx) => {
       // TLS terminates at nginx; Elasticsearch is published on loopback only.
       "xpack.security.http.ssl.enabled": "false",
       "xpack.license.self_generated.type": "basic",
+      "path.repo": SNAPSHOT_LOCATION,
       ES_JAVA_OPTS: heapOpts(ctx.memory.heapMiB),
     },
     ...(secure ? { env_file: ["./secrets/elasticsearch.env"] } : {}),

@@ -1,0 +1,48 @@
+/** `helk upgrade`: new image versions for a running install; snapshot first, roll back on failure. */
+import { join } from "node:path";
+import { loadConfig } from "../../engine/config-loader.js";
+import { createDockerClient } from "../../engine/docker-client.js";
+import { ExitCode, HelkError } from "../../engine/errors.js";
+import { silentSink } from "../../engine/events.js";
+import { readRecord } from "../../engine/install-record.js";
+import { loadOrCreateState } from "../../engine/secrets.js";
+import { upgrade } from "../../engine/upgrade.js";
+import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
+import { type Printer, plainSink, printJson } from "../output.js";
+
+export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snapshot?: boolean }, printer: Printer): Promise<number> {
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  const flags = configFlagAssignments(opts);
+  if (!flags.some((f) => f.path.startsWith("images")) && !opts.config) {
+    throw new HelkError("which images? upgrade needs at least one new image", {
+      exitCode: ExitCode.usage,
+      hint: "helk upgrade --image kafka=apache/kafka:4.1.2 (repeatable), or --config FILE with the new images.*",
+    });
+  }
+  const { value: config } = loadConfig({
+    base: { source: { kind: "file", detail: join(home, "helk.install.json") }, data: record.config as unknown as Record<string, unknown> },
+    ...(opts.config ? { configFile: opts.config } : {}),
+    flags,
+  });
+  const elasticPassword = record.config.security.enabled
+    ? loadOrCreateState(home, { persist: false }).state.secrets.elasticPassword
+    : undefined;
+  const result = await upgrade({
+    record,
+    config,
+    ...(elasticPassword ? { elasticPassword } : {}),
+    docker: createDockerClient(),
+    sink: opts.json ? silentSink : plainSink(printer),
+    noSnapshot: opts.snapshot === false,
+  });
+  const changed = Object.entries(result.changes);
+  if (opts.json) printJson(printer, result);
+  else if (changed.length === 0) printer.out("nothing to upgrade: every service already runs the configured image");
+  else {
+    for (const [service, [from, to]] of changed) printer.out(`upgraded ${service}: ${from} -> ${to}`);
+    if (result.snapshot) printer.out(`Elasticsearch snapshot taken first: ${result.snapshot} (repository helk-upgrades)`);
+    printer.out("data volumes kept");
+  }
+  return ExitCode.ok;
+}
