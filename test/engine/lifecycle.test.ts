@@ -5,11 +5,10 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
+import { elasticAdmin, kafkaOf } from "../helpers/stack-clients.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack, volumeNames } from "../helpers/test-stack.js";
 
 const SERVICES = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
@@ -19,10 +18,7 @@ let firstInstall: { stdout: string; stderr: string };
 /** Real data in both stores: a document in Elasticsearch and a message in Kafka's winlogbeat topic. */
 async function writeData(stack: TestStack): Promise<string> {
   const marker = `marker-${Date.now()}`;
-  const es = new Client({
-    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
-    auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
-  });
+  const es = elasticAdmin(stack);
   await es.index({
     index: "logs-endpoint-winevent-sysmon-test",
     id: marker,
@@ -30,7 +26,7 @@ async function writeData(stack: TestStack): Promise<string> {
     refresh: true,
   });
   await es.close();
-  const producer = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).producer();
+  const producer = kafkaOf(stack).producer();
   await producer.connect();
   await producer.send({ topic: "winlogbeat", messages: [{ key: "WS1", value: JSON.stringify({ marker }) }] });
   await producer.disconnect();
@@ -38,13 +34,10 @@ async function writeData(stack: TestStack): Promise<string> {
 }
 
 async function readData(stack: TestStack, marker: string): Promise<{ doc: unknown; kafkaMessages: number }> {
-  const es = new Client({
-    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
-    auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
-  });
+  const es = elasticAdmin(stack);
   const doc = (await es.get({ index: "logs-endpoint-winevent-sysmon-test", id: marker }))._source;
   await es.close();
-  const admin = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
+  const admin = kafkaOf(stack).admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets("winlogbeat");
   await admin.disconnect();

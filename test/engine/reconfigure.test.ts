@@ -7,11 +7,10 @@
  */
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HELK_BIN, helk } from "../helpers/run-cli.js";
+import { elasticAdmin, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
 
 let stack: TestStack;
@@ -26,22 +25,8 @@ describe.sequential("helk reconfigure --host-ip keeps data and recreates only wh
   });
   afterAll(() => stack?.cleanup());
 
-  it("moves to the new address: Kafka and nginx recreated, Elasticsearch untouched, data read back", async () => {
-    const es = new Client({
-      node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
-      auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
-    });
-    await es.index({
-      index: "logs-endpoint-winevent-2020.10.23",
-      id: "before-move",
-      refresh: true,
-      document: { EventID: 4688, Hostname: "WS1" },
-    });
-    const before = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
-    const producer = before.producer();
-    await producer.connect();
-    await producer.send({ topic: "winlogbeat", acks: -1, messages: [{ key: "WS1", value: '{"EventID":1,"note":"before the move"}' }] });
-    await producer.disconnect();
+  it("moves to the new address: Kafka, Kibana and nginx recreated, Elasticsearch untouched, data read back", async () => {
+    await writeBefore(stack, "before-move", "before the move");
     const ids = await containerIds(stack.project);
 
     // By its install home: the test's --config file would set the old address again.
@@ -56,7 +41,7 @@ describe.sequential("helk reconfigure --host-ip keeps data and recreates only wh
     expect((await containerIds(stack.project)).elasticsearch).toBe(ids.elasticsearch);
 
     // Kafka now advertises the new address, and the message from before is still there.
-    const after = new Kafka({ brokers: [`${NEW_IP}:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+    const after = kafkaOf(stack, NEW_IP);
     const consumer = after.consumer({ groupId: `reconf-${process.pid}` });
     await consumer.connect();
     await consumer.subscribe({ topic: "winlogbeat", fromBeginning: true });
@@ -64,7 +49,8 @@ describe.sequential("helk reconfigure --host-ip keeps data and recreates only wh
       void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
     });
     await consumer.disconnect();
-    expect(seen).toBe('{"EventID":1,"note":"before the move"}');
+    expect(seen).toBe(JSON.stringify({ EventID: 1, note: "before the move" }));
+    const es = elasticAdmin(stack);
     expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-move" })).found).toBe(true);
     await es.close();
 

@@ -4,11 +4,11 @@
  * snapshot taken first) and after a failed one, which puts the previous image back.
  * The "new version" is a second tag of the Kafka fixture; the failing one a never-healthy stand-in.
  */
-import { Client } from "@elastic/elasticsearch";
+import type { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
+import { elasticAdmin, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
 import {
   containerIds,
   createTestStack,
@@ -26,7 +26,7 @@ const imageOf = async (project: string, service: string) =>
   (await execa("docker", ["inspect", "-f", "{{.Config.Image}}", `${project}-${service}-1`])).stdout.trim();
 
 async function kafkaMessages(): Promise<string[]> {
-  const kafka = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+  const kafka = kafkaOf(stack);
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets("winlogbeat");
@@ -56,20 +56,8 @@ describe.sequential("helk upgrade: snapshot, recreate what changed, roll back on
     stack = createTestStack("upgrade", "core");
     const r = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);
     if (r.exitCode !== 0) throw new Error(`install failed (${r.exitCode}): ${r.stderr}`);
-    es = new Client({
-      node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
-      auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
-    });
-    await es.index({
-      index: "logs-endpoint-winevent-2020.10.23",
-      id: "before-upgrade",
-      refresh: true,
-      document: { EventID: 4688, Hostname: "WS1" },
-    });
-    const producer = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).producer();
-    await producer.connect();
-    await producer.send({ topic: "winlogbeat", acks: -1, messages: [{ key: "WS1", value: '{"EventID":1,"note":"before the upgrade"}' }] });
-    await producer.disconnect();
+    es = elasticAdmin(stack);
+    await writeBefore(stack, "before-upgrade", "before the upgrade");
   });
   afterAll(async () => {
     await es?.close();
@@ -98,7 +86,7 @@ describe.sequential("helk upgrade: snapshot, recreate what changed, roll back on
     expect(after.kafka).not.toBe(ids.kafka);
     expect(after.elasticsearch).toBe(ids.elasticsearch);
     expect(await imageOf(stack.project, "kafka")).toBe(NEXT);
-    expect(await kafkaMessages()).toEqual(['{"EventID":1,"note":"before the upgrade"}']);
+    expect(await kafkaMessages()).toEqual([JSON.stringify({ EventID: 1, note: "before the upgrade" })]);
     expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-upgrade" })).found).toBe(true);
   });
 
@@ -115,7 +103,7 @@ describe.sequential("helk upgrade: snapshot, recreate what changed, roll back on
     expect(r.exitCode).toBe(5);
     expect(r.stderr).toContain("upgrade failed and was rolled back to the previous images");
     expect(await imageOf(stack.project, "kafka")).toBe(NEXT);
-    expect(await kafkaMessages()).toEqual(['{"EventID":1,"note":"before the upgrade"}']);
+    expect(await kafkaMessages()).toEqual([JSON.stringify({ EventID: 1, note: "before the upgrade" })]);
     expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-upgrade" })).found).toBe(true);
     const status = await helk(["status", "--json", "--install-home", stack.home]);
     expect(status.exitCode, status.stdout).toBe(0);

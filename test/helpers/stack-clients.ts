@@ -1,0 +1,28 @@
+/** The real services' own clients on a test stack's published ports, as the tests' witnesses. */
+import { Client } from "@elastic/elasticsearch";
+import { Kafka, logLevel } from "kafkajs";
+import type { TestStack } from "./test-stack.js";
+
+/** Elasticsearch as its superuser, on the stack's published port. */
+export function elasticAdmin(stack: TestStack): Client {
+  return new Client({
+    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+    auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+  });
+}
+
+/** Kafka on the stack's external listener (its advertised host, 127.0.0.1 unless moved). */
+export function kafkaOf(stack: TestStack, host = "127.0.0.1"): Kafka {
+  return new Kafka({ brokers: [`${host}:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+}
+
+/** One Windows event document and one Kafka message written before an operation, to read back after. */
+export async function writeBefore(stack: TestStack, id: string, note: string): Promise<void> {
+  const es = elasticAdmin(stack);
+  await es.index({ index: "logs-endpoint-winevent-2020.10.23", id, refresh: true, document: { EventID: 4688, Hostname: "WS1" } });
+  await es.close();
+  const producer = kafkaOf(stack).producer();
+  await producer.connect();
+  await producer.send({ topic: "winlogbeat", acks: -1, messages: [{ key: "WS1", value: JSON.stringify({ EventID: 1, note }) }] });
+  await producer.disconnect();
+}
