@@ -4,7 +4,7 @@
  * service runs which built image, and the tag. engine/helk-images.ts builds them.
  */
 import type { HelkConfig, ImageKey } from "./config/schema.js";
-import type { ServiceName } from "./profiles.js";
+import { imageKeyOf, type ServiceName } from "./profiles.js";
 
 export interface HelkImage {
   /** Folder under images/ holding the Dockerfile and content. */
@@ -50,4 +50,10 @@ export function helkImagesFor(
     byTag.set(tag, entry);
   }
   return [...byTag.values()];
+}
+
+/** The image a service's container runs: HELK's build where it has one, else the configured image. */
+export function serviceImage(config: HelkConfig, service: ServiceName, version: string): string {
+  const built = BUILT[service];
+  return built ? helkImageTag(config, built, version) : config.images[imageKeyOf(service)];
 }

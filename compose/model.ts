@@ -4,7 +4,7 @@
  */
 import type { ComposeService, ComposeSpec } from "./compose-spec.js";
 import type { HelkConfig } from "./config/schema.js";
-import { helkImageOf, helkImageTag } from "./helk-images.js";
+import { serviceImage } from "./helk-images.js";
 import { ON_DEMAND, type ServiceName, selectServices } from "./profiles.js";
 import type { ServiceDefinition } from "./services/context.js";
 import { elastalert } from "./services/elastalert.js";
@@ -80,11 +80,10 @@ export function buildComposeModel(input: ModelInput): ComposeSpec {
       kafkaClusterId: input.kafkaClusterId,
       maxOpenFiles: input.host.maxOpenFiles ?? 65535,
     });
-    // A service with HELK content runs the image HELK builds on top of the configured one.
-    const built = helkImageOf(name);
     services[name] = {
       ...def,
-      ...(built ? { image: helkImageTag(config, built, input.version) } : {}),
+      // A service with HELK content runs the image HELK builds on top of the configured one.
+      image: serviceImage(config, name, input.version),
       restart: ON_DEMAND.has(name) ? "no" : "unless-stopped",
       mem_limit: `${mem.limitMiB}m`,
       labels: {

@@ -31,7 +31,8 @@ export function inputsHash(dir: string, baseImageId: string): string {
   return h.digest("hex");
 }
 
-async function inspect(ref: string, format: string): Promise<string | undefined> {
+/** One field of a local image (`docker image inspect -f`), or undefined when the engine lacks it. */
+export async function inspectImage(ref: string, format: string): Promise<string | undefined> {
   const r = await execa("docker", ["image", "inspect", "-f", format, ref], { reject: false, stdin: "ignore" });
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
@@ -53,7 +54,7 @@ export async function buildHelkImages(
   const out: BuiltImage[] = [];
   for (const image of helkImagesFor(config, services, version)) {
     const dir = imagesDir(image.folder);
-    const baseId = await inspect(image.base, "{{.Id}}");
+    const baseId = await inspectImage(image.base, "{{.Id}}");
     if (!baseId) {
       throw new HelkError(`the base image ${image.base} is not on this engine`, {
         exitCode: ExitCode.failure,
@@ -61,7 +62,7 @@ export async function buildHelkImages(
       });
     }
     const hash = inputsHash(dir, baseId);
-    if ((await inspect(image.tag, `{{index .Config.Labels "${INPUTS_LABEL}"}}`)) === hash) {
+    if ((await inspectImage(image.tag, `{{index .Config.Labels "${INPUTS_LABEL}"}}`)) === hash) {
       out.push({ tag: image.tag, base: image.base, services: image.services, built: false });
       continue;
     }

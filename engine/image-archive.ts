@@ -18,6 +18,7 @@ import type { HelkConfig } from "../compose/config/schema.js";
 import { helkImagesFor } from "../compose/helk-images.js";
 import { imageKeyOf, selectServices } from "../compose/profiles.js";
 import { ExitCode, HelkError } from "./errors.js";
+import { inspectImage } from "./helk-images.js";
 
 export const ARCHIVE_FORMAT = "helk-images/1";
 
@@ -50,10 +51,7 @@ export function profileImageRefs(config: HelkConfig, version: string): { upstrea
   };
 }
 
-async function imageId(ref: string): Promise<string | undefined> {
-  const r = await execa("docker", ["image", "inspect", "-f", "{{.Id}}", ref], { reject: false, stdin: "ignore" });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
-}
+const imageId = (ref: string) => inspectImage(ref, "{{.Id}}");
 
 /** Counts and hashes what passes through. */
 class Digest extends Transform {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
-import { helkImageOf, helkImageTag } from "../compose/helk-images.js";
+import { serviceImage } from "../compose/helk-images.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
 import { imageKeyOf, ON_DEMAND, type ServiceName, selectServices } from "../compose/profiles.js";
@@ -269,7 +269,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
             sink,
             composeUp: up,
             logFile: log.path,
-            expectedImages: Object.fromEntries(services.map((s) => [s, serviceImage(config, s)])),
+            expectedImages: Object.fromEntries(services.map((s) => [s, serviceImage(config, s, VERSION)])),
           });
         } catch (err) {
           abort.abort();
@@ -346,12 +346,6 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     if (err instanceof HelkError) for (const d of err.details) log.write(`  ${d}`);
     throw err;
   }
-}
-
-/** The image a service's container runs: HELK's build where it has one, else the configured image. */
-function serviceImage(config: HelkConfig, service: ServiceName): string {
-  const built = helkImageOf(service);
-  return built ? helkImageTag(config, built, VERSION) : config.images[imageKeyOf(service)];
 }
 
 /**

@@ -13,9 +13,8 @@ import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
   createTestStack,
-  ES_FIXTURE,
   JUPYTER_FIXTURE,
-  KAFKA_FIXTURE,
+  requireLabImages,
   statusWhenReady,
   type TestStack,
 } from "../helpers/test-stack.js";
@@ -127,10 +126,7 @@ async function waitForCount(expected: number, deadlineMs = 240_000): Promise<num
 
 describe.sequential("hunt data path: replay → Kafka → Spark join → Elasticsearch sysmon-join", () => {
   beforeAll(async () => {
-    for (const image of [KAFKA_FIXTURE, ES_FIXTURE, JUPYTER_FIXTURE]) {
-      const r = await execa("docker", ["image", "inspect", image], { reject: false });
-      if (r.exitCode !== 0) throw new Error(`${image} is missing: run scripts/build-fixture-images.sh and scripts/build-notebook-image.sh`);
-    }
+    await requireLabImages();
     stack = createTestStack("hunt", "lab", { images: { jupyter: JUPYTER_FIXTURE }, timeouts: { healthSeconds: 300 } });
     const r = await helk(["install", "--non-interactive", "--yes", "--json", ...stack.flags]);
     if (r.exitCode !== 0) throw new Error(`install failed (${r.exitCode}): ${r.stderr}\n${r.stdout}`);

@@ -11,9 +11,8 @@ import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
   createTestStack,
-  ES_FIXTURE,
   JUPYTER_FIXTURE,
-  KAFKA_FIXTURE,
+  requireLabImages,
   statusWhenReady,
   type TestStack,
 } from "../helpers/test-stack.js";
@@ -22,10 +21,7 @@ let stack: TestStack;
 
 describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all real", () => {
   beforeAll(async () => {
-    for (const image of [KAFKA_FIXTURE, ES_FIXTURE, JUPYTER_FIXTURE]) {
-      const r = await execa("docker", ["image", "inspect", image], { reject: false });
-      if (r.exitCode !== 0) throw new Error(`${image} is missing: run scripts/build-fixture-images.sh and scripts/build-notebook-image.sh`);
-    }
+    await requireLabImages();
     stack = createTestStack("lab", "lab", { images: { jupyter: JUPYTER_FIXTURE }, timeouts: { healthSeconds: 240 } });
   });
   afterAll(() => stack?.cleanup());

@@ -129,13 +129,23 @@ export async function volumeNames(project: string): Promise<string[]> {
   return r.stdout.split("\n").filter(Boolean).sort();
 }
 
-export async function requireStandinImages(): Promise<void> {
-  for (const image of [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE]) {
+/** Fails before any stack starts when a test image is missing, naming the script that builds it. */
+export async function requireImages(images: string[], hint: string): Promise<void> {
+  for (const image of images) {
     const r = await execa("docker", ["image", "inspect", image], { reject: false });
-    if (r.exitCode !== 0)
-      throw new Error(`${image} is missing: run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)`);
+    if (r.exitCode !== 0) throw new Error(`${image} is missing: ${hint}`);
   }
 }
+
+export const requireStandinImages = (): Promise<void> =>
+  requireImages(
+    [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE],
+    "run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)",
+  );
+
+/** The real Kafka, Elasticsearch and notebook fixtures of the `lab` profile tests. */
+export const requireLabImages = (): Promise<void> =>
+  requireImages([KAFKA_FIXTURE, ES_FIXTURE, JUPYTER_FIXTURE], "run scripts/build-fixture-images.sh and scripts/build-notebook-image.sh");
 
 export interface StatusJson {
   services: { name: string; state?: string; detail: string; probe?: string }[];
