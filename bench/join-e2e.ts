@@ -76,7 +76,7 @@ try {
 
   const latencies: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
-    const v = await verify({ record, elasticPassword, timeoutSeconds: 60, clock: systemClock });
+    const v = await verify({ record, elasticPassword, kafka: { brokers: [bootstrap] }, timeoutSeconds: 60, clock: systemClock });
     const hop = v.hops.find((h) => h.hop === "joined");
     if (!v.ok || hop?.latencyMs === undefined) throw new Error(`pair ${i} did not join: ${JSON.stringify(v.hops)}`);
     latencies.push(hop.latencyMs);

@@ -308,7 +308,10 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       .description("publish Mordor / Security-Datasets or Winlogbeat JSON lines into Kafka, counting every line")
       .argument("[path...]", "a Mordor .zip, a .json/.jsonl file, a .tar.gz, a directory of these, or - for standard input")
       .option("--topic <name>", "Kafka topic", "winlogbeat")
-      .option("--bootstrap <host:port>", "Kafka to publish to (default: this machine's HELK install, else 127.0.0.1:9092)")
+      .option(
+        "--bootstrap <host:port,...>",
+        "Kafka to publish to (default: this machine's HELK install with its SASL login, else 127.0.0.1:9092)",
+      )
       .option("--rate <n>", "at most N events per second")
       .option("--limit <n>", "stop after N events")
       .option("--dry-run", "read and count everything; send nothing (no broker needed)")
@@ -322,7 +325,7 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
         "zcat events.json.gz | helk replay - --topic winlogbeat --bootstrap 127.0.0.1:9092",
         "helk replay big.zip --rate 500 --limit 10000",
       ]) +
-        "\nEach event's key is its host name (Hostname, host.name or winlog.computer_name), so one\nhost's events keep their order within a partition; the value is the original line, byte for byte.\nExit codes: 2 missing path, 7 nothing to replay, 8 not JSON lines, 9 truncated or corrupt archive, 10 Kafka.\n",
+        "\nEach event's key is its host name (Hostname, host.name or winlog.computer_name), so one\nhost's events keep their order within a partition; the value is the original line, byte for byte.\nExit codes: 2 missing path, 7 nothing to replay, 8 not JSON lines, 9 truncated or corrupt archive, 10 Kafka.\nWith --bootstrap, a SASL login comes from the environment (never a flag):\nHELK_REPLAY_SASL_USERNAME, HELK_REPLAY_SASL_PASSWORD, HELK_REPLAY_SASL_MECHANISM (scram-sha-512, scram-sha-256, plain).\n",
     )
     .action(async (paths: string[], opts) => {
       const { runReplay } = await import("./commands/replay.js");

@@ -20,6 +20,8 @@ export interface HelkSecrets {
   jupyterToken: string;
   /** Salt for the nginx {SSHA} password hash, so rendering stays pure and stable. */
   htpasswdSalt: string;
+  /** SCRAM password of kafka.sasl.username on Kafka's external listener (used when kafka.sasl.enabled). */
+  kafkaClientPassword: string;
 }
 
 export const SECRET_KEYS: readonly (keyof HelkSecrets)[] = [
@@ -30,7 +32,14 @@ export const SECRET_KEYS: readonly (keyof HelkSecrets)[] = [
   "kibanaEncryptionKey",
   "jupyterToken",
   "htpasswdSalt",
+  "kafkaClientPassword",
 ];
+
+/**
+ * Secrets added after the first release: an install made before them lacks them, so they are
+ * generated and stored on its next run instead of failing the state file as incomplete.
+ */
+export const LATER_SECRET_KEYS: readonly (keyof HelkSecrets)[] = ["kafkaClientPassword"];
 
 /** One line of an nginx auth_basic_user_file: salted SHA-1, which nginx reads as {SSHA}. */
 export function htpasswdLine(user: string, password: string, salt: string): string {

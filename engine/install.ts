@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { serviceImage } from "../compose/helk-images.js";
+import { LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
 import { imageKeyOf, ON_DEMAND, type ServiceName, selectServices } from "../compose/profiles.js";
@@ -63,7 +64,14 @@ export interface InstallOptions {
 export interface InstallSummary {
   urls: { kibana?: string; jupyter?: string; kafka: string; elasticsearch: string };
   /** Shown once at the end of a human-readable install; omitted from --json unless asked. */
-  credentials: { user: string; password: string; jupyterToken?: string; elasticPassword: string };
+  credentials: {
+    user: string;
+    password: string;
+    jupyterToken?: string;
+    elasticPassword: string;
+    /** The SCRAM login of Kafka's external listener, when the install requires one. */
+    kafka?: { mechanism: string; username: string; password: string };
+  };
   healthyAfterSeconds: Record<string, number>;
   secretsFile: string;
   provision: ProvisionResult | "skipped";
@@ -324,6 +332,15 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
         password: p.state.secrets.analystPassword,
         ...(services.includes("jupyter") ? { jupyterToken: p.state.secrets.jupyterToken } : {}),
         elasticPassword: p.state.secrets.elasticPassword,
+        ...(config.kafka.sasl.enabled
+          ? {
+              kafka: {
+                mechanism: LOCAL_SCRAM_MECHANISM,
+                username: config.kafka.sasl.username,
+                password: p.state.secrets.kafkaClientPassword,
+              },
+            }
+          : {}),
       },
       healthyAfterSeconds: healthyAfter,
       secretsFile: join(home, "secrets", "helk-state.json"),

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type HelkSecrets, SECRET_KEYS } from "../compose/secrets.js";
+import { type HelkSecrets, LATER_SECRET_KEYS, SECRET_KEYS } from "../compose/secrets.js";
 import { HelkError } from "./errors.js";
 
 /** Letters and digits only: safe in env files, URLs and shells without quoting. */
@@ -30,6 +30,7 @@ export function generateSecrets(overrides: Partial<HelkSecrets> = {}): HelkSecre
     kibanaEncryptionKey: randomToken(48),
     jupyterToken: randomToken(40),
     htpasswdSalt: randomToken(12),
+    kafkaClientPassword: randomToken(32),
     ...overrides,
   };
 }
@@ -65,7 +66,7 @@ export function loadOrCreateState(
         cause,
       });
     }
-    const missing = SECRET_KEYS.filter((k) => typeof parsed.secrets?.[k] !== "string");
+    const missing = SECRET_KEYS.filter((k) => typeof parsed.secrets?.[k] !== "string" && !LATER_SECRET_KEYS.includes(k));
     if (missing.length || typeof parsed.kafkaClusterId !== "string") {
       throw new HelkError(
         `${file} is incomplete (missing: ${[...missing, ...(parsed.kafkaClusterId ? [] : ["kafkaClusterId"])].join(", ")})`,
@@ -74,15 +75,33 @@ export function loadOrCreateState(
         },
       );
     }
-    return { state: parsed as InstallState, created: false };
+    const state = parsed as InstallState;
+    const added = LATER_SECRET_KEYS.filter((k) => typeof state.secrets[k] !== "string");
+    if (added.length) {
+      const fresh = generateSecrets();
+      for (const k of added) state.secrets[k] = fresh[k];
+      if (options.persist) writeState(file, state);
+    }
+    return { state, created: false };
   }
   const state: InstallState = { secrets: generateSecrets(options.overrides), kafkaClusterId: generateClusterId() };
-  if (options.persist) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
+  if (options.persist) writeState(file, state);
   return { state, created: true };
+}
+
+function writeState(file: string, state: InstallState): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** The install's secrets when this user may read them (root), else undefined. Never creates them. */
+export function readSecretsIfAllowed(home: string): HelkSecrets | undefined {
+  try {
+    return (JSON.parse(readFileSync(stateFile(home), "utf8")) as InstallState).secrets;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every secret value, for redaction of logs and output. */

@@ -7,10 +7,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Client } from "@elastic/elasticsearch";
-import { Kafka, logLevel } from "kafkajs";
+import { describeKafkaAccess, type KafkaAccess } from "../compose/kafka-access.js";
 import type { ServiceName } from "../compose/profiles.js";
 import type { Clock } from "./clock.js";
 import type { InstallRecord } from "./install-record.js";
+import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
 import { esClient } from "./probes/elasticsearch-probe.js";
 import { JOIN_INDEX, readStreamStatus } from "./probes/stream-join-probe.js";
 
@@ -39,6 +40,8 @@ export interface VerifyOptions {
   record: InstallRecord;
   /** Password of the `elastic` user when security is on (from the install's secrets). */
   elasticPassword?: string;
+  /** How this host reaches the install's Kafka (with its SCRAM login when required). */
+  kafka: KafkaAccess;
   /** How long each hop may take, seconds. */
   timeoutSeconds: number;
   clock: Clock;
@@ -97,11 +100,8 @@ export function syntheticPair(processGuid: string, at: Date): { create: Record<s
   };
 }
 
-async function publish(bootstrap: string, messages: Record<string, unknown>[], timeoutMs: number): Promise<void> {
-  const kafka = new Kafka({
-    clientId: "helk-verify",
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
+async function publish(access: KafkaAccess, messages: Record<string, unknown>[], timeoutMs: number): Promise<void> {
+  const kafka = kafkaClient(access, "helk-verify", {
     connectionTimeout: Math.min(timeoutMs, 10_000),
     requestTimeout: timeoutMs,
     retry: { retries: 2, initialRetryTime: 300 },
@@ -171,10 +171,10 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     const status = has("stream-join") ? await readStreamStatus(es).catch(() => undefined) : undefined;
     const pair = syntheticPair(processGuid, syntheticEventTime(status?.watermark));
 
-    const bootstrap = `${config.hostIp}:${config.ports.kafka}`;
+    const bootstrap = describeKafkaAccess(o.kafka);
     const started = clock.now();
     try {
-      await publish(bootstrap, [pair.create, pair.connect], timeoutMs);
+      await publish(o.kafka, [pair.create, pair.connect], timeoutMs);
       add({
         hop: "kafka",
         path: `publish to ${bootstrap} topic winlogbeat`,
@@ -187,7 +187,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
         hop: "kafka",
         path: `publish to ${bootstrap} topic winlogbeat`,
         outcome: "failed",
-        detail: `${err instanceof Error ? err.message : String(err)}: is Kafka running (helk status kafka)?`,
+        detail: `${err instanceof Error ? err.message : String(err)}: ${kafkaErrorHint(err, o.kafka) ?? "is Kafka running (helk status kafka)?"}`,
       });
       return finish();
     }

@@ -4,6 +4,7 @@
  * logged.
  */
 import { accessSync, constants } from "node:fs";
+import { LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
 import { loadOrCreateState, stateFile } from "../../engine/secrets.js";
@@ -54,6 +55,16 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
           },
         ]
       : []),
+    ...(has("kafka") && record.config.kafka.sasl.enabled
+      ? [
+          {
+            what: `Kafka SASL ${LOCAL_SCRAM_MECHANISM} (Winlogbeat, replay)`,
+            user: record.config.kafka.sasl.username,
+            secret: s.kafkaClientPassword,
+            where: `${record.hostIp}:${record.config.ports.kafka}`,
+          },
+        ]
+      : []),
     ...(has("jupyter") ? [{ what: "Jupyter token", user: "-", secret: s.jupyterToken, where: "?token= or the login page" }] : []),
   ];
   if (!record.config.security.enabled)
@@ -65,6 +76,9 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
       ...(has("kibana") ? { kibanaSystem: { user: "kibana_system", password: s.kibanaSystemPassword } } : {}),
       ...(has("logstash") || has("stream-join") ? { writer: { user: "helk_logstash_writer", password: s.logstashWriterPassword } } : {}),
       ...(has("jupyter") ? { jupyterToken: s.jupyterToken } : {}),
+      ...(has("kafka") && record.config.kafka.sasl.enabled
+        ? { kafka: { mechanism: LOCAL_SCRAM_MECHANISM, user: record.config.kafka.sasl.username, password: s.kafkaClientPassword } }
+        : {}),
     });
   } else
     printer.out(

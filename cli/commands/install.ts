@@ -135,6 +135,12 @@ function printSummary(printer: Printer, result: InstallResult): void {
     `  user ${s.credentials.user}, password ${s.credentials.password}`,
     ...(s.credentials.jupyterToken ? [`  Jupyter token ${s.credentials.jupyterToken}`] : []),
     `  Elasticsearch superuser elastic, password ${s.credentials.elasticPassword}`,
+    ...(s.credentials.kafka
+      ? [
+          `  Kafka SASL ${s.credentials.kafka.mechanism} user ${s.credentials.kafka.username}, password ${s.credentials.kafka.password}`,
+          "    (Winlogbeat: output.kafka.username/password and sasl.mechanism: SCRAM-SHA-512)",
+        ]
+      : []),
     "",
     `Next: helk status   |   helk logs logstash -f   |   install log: ${result.logFile}`,
   ];

@@ -1,8 +1,10 @@
 /** `helk replay`: publish Mordor / Winlogbeat data sets into Kafka, with exact counts. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { KafkaAccess, KafkaSasl } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { RECORD_FILE, readRecord } from "../../engine/install-record.js";
+import { installKafkaAccess } from "../../engine/kafka-client.js";
 import { type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
@@ -24,15 +26,31 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
-/** --bootstrap, else the Kafka of the install on this machine, else the default port on loopback. */
-async function defaultBootstrap(opts: ReplayFlags): Promise<string> {
-  if (opts.bootstrap) return opts.bootstrap;
+/**
+ * --bootstrap (with a SASL login from HELK_REPLAY_SASL_* when given), else the Kafka of the
+ * install on this machine with its own login, else the default port on loopback.
+ */
+async function kafkaAccess(opts: ReplayFlags): Promise<KafkaAccess> {
+  if (opts.bootstrap) return withEnvSasl({ brokers: opts.bootstrap.split(",") });
   const home = await locateInstallHome(opts);
-  if (existsSync(join(home, RECORD_FILE))) {
-    const { config } = readRecord(home);
-    return `${config.hostIp}:${config.ports.kafka}`;
-  }
-  return "127.0.0.1:9092";
+  if (existsSync(join(home, RECORD_FILE))) return installKafkaAccess(readRecord(home).config);
+  return withEnvSasl({ brokers: ["127.0.0.1:9092"] });
+}
+
+const MECHANISMS = ["scram-sha-512", "scram-sha-256", "plain"] as const;
+
+/** The password comes from the environment, never from a flag: argv is visible to every user. */
+function withEnvSasl(access: KafkaAccess): KafkaAccess {
+  const username = process.env.HELK_REPLAY_SASL_USERNAME;
+  if (!username) return access;
+  const password = process.env.HELK_REPLAY_SASL_PASSWORD ?? "";
+  const mechanism = (process.env.HELK_REPLAY_SASL_MECHANISM ?? "scram-sha-512").toLowerCase();
+  if (!(MECHANISMS as readonly string[]).includes(mechanism))
+    throw new HelkError(`HELK_REPLAY_SASL_MECHANISM=${mechanism} is not one HELK speaks`, {
+      exitCode: ExitCode.usage,
+      hint: `use one of ${MECHANISMS.join(", ")}`,
+    });
+  return { ...access, sasl: { mechanism: mechanism as KafkaSasl["mechanism"], username, password } };
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -52,12 +70,12 @@ export async function runReplay(paths: string[], opts: ReplayFlags, printer: Pri
     });
   const rate = positiveInt(opts.rate, "--rate");
   const limit = positiveInt(opts.limit, "--limit");
-  const bootstrap = opts.dryRun ? (opts.bootstrap ?? "(dry run)") : await defaultBootstrap(opts);
+  const kafka = opts.dryRun ? { brokers: [] } : await kafkaAccess(opts);
   const tty = printer.isTTY && !opts.json;
   const result = await replay({
     paths,
     topic: opts.topic,
-    bootstrap,
+    kafka,
     dryRun: Boolean(opts.dryRun),
     ...(rate ? { rate } : {}),
     ...(limit ? { limit } : {}),

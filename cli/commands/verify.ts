@@ -1,4 +1,6 @@
 /** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair through the live install. */
+import { localKafkaAccess } from "../../compose/kafka-access.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
 import { systemClock } from "../../engine/clock.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
@@ -22,23 +24,25 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
   }
   const home = await locateInstallHome(opts);
   const record = readRecord(home);
-  let elasticPassword: string | undefined;
-  if (record.config.security.enabled) {
+  let secrets: HelkSecrets | undefined;
+  if (record.config.security.enabled || record.config.kafka.sasl.enabled) {
     try {
-      elasticPassword = loadOrCreateState(home, { persist: false }).state.secrets.elasticPassword;
+      secrets = loadOrCreateState(home, { persist: false }).state.secrets;
     } catch (cause) {
       throw new HelkError(`cannot read the install's secrets in ${home}/secrets`, {
         exitCode: ExitCode.preflight,
-        hint: "run as root (sudo helk verify): verify reads and cleans up with the elastic user",
+        hint: "run as root (sudo helk verify): verify logs in to Kafka and Elasticsearch with the install's users",
         cause,
       });
     }
   }
+  const elasticPassword = record.config.security.enabled ? secrets?.elasticPassword : undefined;
   if (!opts.json)
     printer.err(`verify: following a synthetic Sysmon EID 1 + EID 3 pair through ${record.project} (each hop up to ${timeoutSeconds} s)`);
   const result = await verify({
     record,
     ...(elasticPassword ? { elasticPassword } : {}),
+    kafka: localKafkaAccess(record.config, secrets),
     timeoutSeconds,
     clock: systemClock,
     ...(opts.json ? {} : { onHop: (h: HopResult) => printer.out(hopLine(h)) }),

@@ -130,7 +130,15 @@ export function envLayer(env: Record<string, string | undefined>): { layer: Conf
 }
 
 /** HELK_ variables that steer the CLI rather than the configuration. */
-const NON_CONFIG_ENV = new Set(["HELK_CONFIG", "HELK_NO_COLOR", "HELK_DEBUG"]);
+const NON_CONFIG_ENV = new Set([
+  "HELK_CONFIG",
+  "HELK_NO_COLOR",
+  "HELK_DEBUG",
+  // helk replay --bootstrap's SASL login for a Kafka that is not the install's.
+  "HELK_REPLAY_SASL_USERNAME",
+  "HELK_REPLAY_SASL_PASSWORD",
+  "HELK_REPLAY_SASL_MECHANISM",
+]);
 
 /** `--set path=value` assignments (and typed flags mapped to paths) → a layer. */
 export function flagLayer(assignments: { path: string; value: unknown; flag: string }[]): {

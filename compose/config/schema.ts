@@ -131,6 +131,22 @@ export const configSchema = z
           })
           .prefault({})
           .describe("Topics HELK creates"),
+        sasl: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Require SASL/SCRAM-SHA-512 on the external listener (Winlogbeat, helk replay, verify, probes); the password is generated",
+              ),
+            username: z
+              .string()
+              .regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
+              .default("helk_client")
+              .describe("SCRAM user clients of the external listener log in as (password: helk credentials)"),
+          })
+          .prefault({})
+          .describe("Authentication on Kafka's external listener; containers use the internal listener"),
       })
       .prefault({})
       .describe("Kafka settings"),

@@ -1,12 +1,10 @@
 /** Kafka: cluster metadata through kafkajs admin: brokers, controller, topics. */
-import { Kafka, logLevel } from "kafkajs";
+import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
 import { failed, type Probe } from "./probe.js";
 
 export const kafkaProbe: Probe = async (t) => {
-  const kafka = new Kafka({
-    clientId: "helk-probe",
-    brokers: [t.address],
-    logLevel: logLevel.NOTHING,
+  const access = t.kafka ?? { brokers: t.address.split(",") };
+  const kafka = kafkaClient(access, "helk-probe", {
     connectionTimeout: t.timeoutMs ?? 3000,
     requestTimeout: t.timeoutMs ?? 5000,
     retry: { retries: 1, initialRetryTime: 100 },
@@ -22,7 +20,8 @@ export const kafkaProbe: Probe = async (t) => {
       detail: `${n} broker${n === 1 ? "" : "s"}, controller ${cluster.controller ?? "none"}, ${topics.length} topic${topics.length === 1 ? "" : "s"}`,
     };
   } catch (err) {
-    return failed(err);
+    const hint = kafkaErrorHint(err, access);
+    return hint ? { ok: false, detail: hint } : failed(err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

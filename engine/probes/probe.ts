@@ -1,3 +1,5 @@
+import type { KafkaAccess } from "../../compose/kafka-access.js";
+
 /**
  * Protocol probes: beyond "the container says healthy", does the service answer its own
  * protocol? Each probe returns a one-line detail for `helk status`.
@@ -9,6 +11,8 @@ export interface ProbeTarget {
   username?: string;
   password?: string;
   token?: string;
+  /** Kafka's brokers and SASL login, where the target is Kafka. */
+  kafka?: KafkaAccess;
   timeoutMs?: number;
 }
 

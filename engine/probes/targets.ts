@@ -3,10 +3,11 @@
  * published ports for Kafka (hostIp) and the admin APIs (127.0.0.1), the container's address
  * on the project network for services nginx fronts (Kibana, Jupyter).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { HelkConfig } from "../../compose/config/schema.js";
+import { localKafkaAccess } from "../../compose/kafka-access.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
 import type { ContainerSummary } from "../docker-client.js";
+import { readSecretsIfAllowed } from "../secrets.js";
 import type { Probe, ProbeTarget } from "./probe.js";
 
 export interface ProbePlan {
@@ -14,24 +15,20 @@ export interface ProbePlan {
   target: ProbeTarget;
 }
 
-/** Secrets the probes need, read from the install home when this user may read them. */
-function readSecrets(home: string): { elasticPassword?: string; jupyterToken?: string } {
-  const file = join(home, "secrets", "helk-state.json");
-  try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { secrets: Record<string, string> }).secrets : {};
-  } catch {
-    return {};
-  }
-}
-
 export function probePlan(service: string, config: HelkConfig, container: ContainerSummary): ProbePlan | undefined {
-  const secrets = () => readSecrets(config.installHome);
+  const secrets = (): Partial<HelkSecrets> => readSecretsIfAllowed(config.installHome) ?? {};
   switch (service) {
-    case "kafka":
+    case "kafka": {
+      // Behind SASL the probe needs the SCRAM password; a user who may not read it gets the
+      // container's own health only.
+      const s = config.kafka.sasl.enabled ? readSecretsIfAllowed(config.installHome) : undefined;
+      if (config.kafka.sasl.enabled && !s) return undefined;
+      const access = localKafkaAccess(config, s);
       return {
         load: async () => (await import("./kafka-probe.js")).kafkaProbe,
-        target: { address: `${config.hostIp}:${config.ports.kafka}` },
+        target: { address: access.brokers.join(","), kafka: access },
       };
+    }
     case "elasticsearch":
     case "stream-join": {
       // The join reports its progress into Elasticsearch, so both read it there.

@@ -3,14 +3,16 @@
  * Elasticsearch templates, retention and users, Kibana's saved objects and the ksqlDB
  * Sysmon join.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import type { HelkConfig } from "../../compose/config/schema.js";
+import { describeKafkaAccess, localKafkaAccess } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { ExitCode, HelkError } from "../errors.js";
+import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
 import { imagesDir } from "../package-root.js";
+import { readSecretsIfAllowed, stateFile } from "../secrets.js";
 import { provisionElasticsearch } from "./elasticsearch.js";
+import { ensureScramUser, saslLoginWorks } from "./kafka-scram.js";
 import { provisionTopics } from "./kafka-topics.js";
 import { provisionKibana, readSavedObjects } from "./kibana.js";
 import { provisionKsqldb, readStatements } from "./ksqldb.js";
@@ -26,6 +28,8 @@ export interface ProvisionResult {
 export interface ProvisionTargets {
   /** Kibana's container address, e.g. 172.18.0.5; nginx fronts Kibana, so no host port exists. */
   kibanaIp?: string;
+  /** Kafka's container, where its SCRAM user is set through the internal listener. */
+  kafkaContainer?: string;
 }
 
 export async function provision(
@@ -34,19 +38,28 @@ export async function provision(
   secrets?: HelkSecrets,
   targets: ProvisionTargets = {},
 ): Promise<ProvisionResult> {
-  const s =
-    secrets ??
-    (JSON.parse(readFileSync(join(config.installHome, "secrets", "helk-state.json"), "utf8")) as { secrets: HelkSecrets }).secrets;
+  const s = secrets ?? readSecretsIfAllowed(config.installHome);
+  if (!s)
+    throw new HelkError(`cannot read ${stateFile(config.installHome)}`, {
+      exitCode: ExitCode.preflight,
+      hint: "provisioning sets passwords from it, and it is readable by root only: run the command with sudo",
+    });
   const result: ProvisionResult = { changes: [], notes: [] };
   if (services.includes("kafka")) {
-    const bootstrap = `${config.hostIp}:${config.ports.kafka}`;
-    const kafka = new Kafka({ clientId: "helk-provision", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const access = localKafkaAccess(config, s);
     try {
-      result.changes.push(...(await provisionTopics(kafka, config.kafka.topics)));
+      if (access.sasl && !(await saslLoginWorks(access))) {
+        if (!targets.kafkaContainer) throw new Error("Kafka has no running container to set its SCRAM user in");
+        await ensureScramUser(targets.kafkaContainer, access.sasl.username, access.sasl.password);
+        result.changes.push(`Kafka SCRAM user ${access.sasl.username} set`);
+      }
+      result.changes.push(
+        ...(await provisionTopics(kafkaClient(access, "helk-provision", { retry: { retries: 5 } }), config.kafka.topics)),
+      );
     } catch (cause) {
-      throw new HelkError(`provisioning Kafka topics at ${bootstrap} failed: ${(cause as Error).message}`, {
+      throw new HelkError(`provisioning Kafka at ${describeKafkaAccess(access)} failed: ${(cause as Error).message}`, {
         exitCode: ExitCode.failure,
-        hint: "check `helk status`; then run `helk provision` (or `helk install`) again",
+        hint: kafkaErrorHint(cause, access) ?? "check `helk status`; then run `helk provision` (or `helk install`) again",
         cause,
       });
     }

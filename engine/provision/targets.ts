@@ -3,6 +3,8 @@ import type { DockerClient } from "../docker-client.js";
 import type { ProvisionTargets } from "./provision.js";
 
 export async function provisionTargets(docker: DockerClient, project: string): Promise<ProvisionTargets> {
-  const kibana = (await docker.containers.list(project)).find((c) => c.service === "kibana" && c.state === "running");
-  return kibana?.ip ? { kibanaIp: kibana.ip } : {};
+  const running = (await docker.containers.list(project)).filter((c) => c.state === "running");
+  const kibana = running.find((c) => c.service === "kibana");
+  const kafka = running.find((c) => c.service === "kafka");
+  return { ...(kibana?.ip ? { kibanaIp: kibana.ip } : {}), ...(kafka ? { kafkaContainer: kafka.id } : {}) };
 }

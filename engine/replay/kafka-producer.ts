@@ -2,8 +2,10 @@
  * The Kafka side of a replay: kafkajs with an idempotent producer (acks from all in-sync
  * replicas, retries without duplicates), sending batches in order.
  */
-import { CompressionTypes, Kafka, logLevel } from "kafkajs";
+import { CompressionTypes } from "kafkajs";
+import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../errors.js";
+import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
 import type { ReplayEvent } from "./lines.js";
 
 export interface EventSink {
@@ -11,7 +13,8 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
-export function brokerError(bootstrap: string, topic: string, err: unknown, sent: number): HelkError {
+export function brokerError(access: KafkaAccess, topic: string, err: unknown, sent: number): HelkError {
+  const bootstrap = describeKafkaAccess(access);
   const e = err as { name?: string; message?: string; type?: string };
   const message = e.message ?? String(err);
   const unknownTopic = e.type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic|UNKNOWN_TOPIC/i.test(message);
@@ -23,17 +26,14 @@ export function brokerError(bootstrap: string, topic: string, err: unknown, sent
       exitCode: ExitCode.broker,
       hint: unknownTopic
         ? "helk install creates HELK's topics; choose one with --topic, or create it"
-        : "check the address (--bootstrap HOST:PORT) and that Kafka runs (helk status)",
+        : (kafkaErrorHint(err, access) ?? "check the address (--bootstrap HOST:PORT) and that Kafka runs (helk status)"),
       cause: err,
     },
   );
 }
 
-export async function connectProducer(bootstrap: string, topic: string): Promise<EventSink> {
-  const kafka = new Kafka({
-    clientId: "helk-replay",
-    brokers: bootstrap.split(","),
-    logLevel: logLevel.NOTHING,
+export async function connectProducer(access: KafkaAccess, topic: string): Promise<EventSink> {
+  const kafka = kafkaClient(access, "helk-replay", {
     connectionTimeout: 5000,
     retry: { retries: 3, initialRetryTime: 200 },
   });
@@ -51,7 +51,7 @@ export async function connectProducer(bootstrap: string, topic: string): Promise
     }
   } catch (err) {
     await producer.disconnect().catch(() => undefined);
-    throw brokerError(bootstrap, topic, err, 0);
+    throw brokerError(access, topic, err, 0);
   }
   return {
     send: async (batch) => {

@@ -3,6 +3,7 @@
  * then stream every member line by line into Kafka in ordered batches, counting exactly.
  */
 import type { Readable } from "node:stream";
+import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
@@ -15,7 +16,8 @@ import { type Member, planSources } from "./sources.js";
 export interface ReplayOptions {
   paths: string[];
   topic: string;
-  bootstrap: string;
+  /** Where to publish (and the SCRAM login when the listener requires one). */
+  kafka: KafkaAccess;
   /** Events per second at most. */
   rate?: number;
   /** Stop after this many events. */
@@ -29,7 +31,7 @@ export interface ReplayOptions {
   stdin?: Readable;
   clock?: Clock;
   /** Injected producer (tests); kafkajs otherwise. */
-  producer?: (bootstrap: string, topic: string) => Promise<EventSink>;
+  producer?: (kafka: KafkaAccess, topic: string) => Promise<EventSink>;
 }
 
 export interface ReplayProgress {
@@ -103,7 +105,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
 
   const counts = emptyCounts();
   const totalBytes = plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined;
-  const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.bootstrap, o.topic);
+  const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.kafka, o.topic);
   const batchSize = o.batchSize ?? 5000;
   // Kafka refuses a record batch over message.max.bytes (1 MB by default); stay well under it
   // even when every event of a request lands on one partition.
@@ -133,7 +135,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
           sent += outgoing.length;
         },
         (err) => {
-          throw brokerError(o.bootstrap, o.topic, err, sent);
+          throw brokerError(o.kafka, o.topic, err, sent);
         },
       );
       // Surface a failure at the next await, not as an unhandled rejection.
@@ -196,7 +198,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   return {
     ...counts,
     topic: o.topic,
-    bootstrap: o.bootstrap,
+    bootstrap: o.dryRun ? "(dry run)" : describeKafkaAccess(o.kafka),
     dryRun: o.dryRun,
     seconds: Math.round(clock.now() - started) / 1000,
     skipped: plan.skipped,

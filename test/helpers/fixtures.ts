@@ -17,6 +17,7 @@ export const SECRETS: HelkSecrets = {
   kibanaEncryptionKey: "SecretKibanaKey0005xyzQSecretKibanaKey0005xyzQ",
   jupyterToken: "SecretJupyter0006xyzQ",
   htpasswdSalt: "SaltSalt0007",
+  kafkaClientPassword: "KafkaClientPassword0008",
 };
 
 export function configFor(profile: HelkConfig["profile"], addons: HelkConfig["addons"] = [], patch: Partial<HelkConfig> = {}): HelkConfig {

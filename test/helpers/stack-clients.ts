@@ -11,9 +11,16 @@ export function elasticAdmin(stack: TestStack): Client {
   });
 }
 
-/** Kafka on the stack's external listener (its advertised host, 127.0.0.1 unless moved). */
-export function kafkaOf(stack: TestStack, host = "127.0.0.1"): Kafka {
-  return new Kafka({ brokers: [`${host}:${stack.ports.kafka}`], logLevel: logLevel.NOTHING });
+/**
+ * Kafka on the stack's external listener (its advertised host, 127.0.0.1 unless moved), with a
+ * SCRAM-SHA-512 login where the listener requires one.
+ */
+export function kafkaOf(stack: TestStack, host = "127.0.0.1", login?: { username: string; password: string }): Kafka {
+  return new Kafka({
+    brokers: [`${host}:${stack.ports.kafka}`],
+    logLevel: logLevel.NOTHING,
+    ...(login ? { sasl: { mechanism: "scram-sha-512" as const, ...login } } : {}),
+  });
 }
 
 /** One Windows event document and one Kafka message written before an operation, to read back after. */

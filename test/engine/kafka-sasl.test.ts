@@ -1,0 +1,134 @@
+/**
+ * SASL/SCRAM on Kafka's external listener, on the real Kafka fixture: `helk reconfigure` turns
+ * it on for a running install (Kafka recreated, its data kept), provisioning sets the SCRAM
+ * user, and from then on the plaintext client and a wrong password are refused while replay,
+ * verify, status probes and provisioning log in with the install's generated credential,
+ * which appears nowhere but `helk credentials`.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Kafka } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helk } from "../helpers/run-cli.js";
+import { kafkaOf, writeBefore } from "../helpers/stack-clients.js";
+import { createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
+
+const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
+const USER = "helk_client";
+let stack: TestStack;
+
+const login = () => ({ username: USER, password: stack.secrets().kafkaClientPassword as string });
+
+async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function connectError(kafka: Kafka): Promise<Error> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return new Error("connected");
+  } catch (err) {
+    return err as Error;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+describe.sequential("Kafka SASL/SCRAM on the external listener", () => {
+  beforeAll(async () => {
+    await requireStandinImages();
+    stack = createTestStack("sasl", "core");
+    const r = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);
+    if (r.exitCode !== 0) throw new Error(`install failed (${r.exitCode}): ${r.stderr}`);
+    await writeBefore(stack, "before-sasl", "before SASL");
+  });
+  afterAll(() => stack?.cleanup());
+
+  it("reconfigure turns it on: Kafka recreated, SCRAM user set, the message from before read back with the login", async () => {
+    const r = await helk(["reconfigure", "--set", "kafka.sasl.enabled=true", "--json", "--install-home", stack.home]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { recreated: string[] }).recreated).toContain("kafka");
+    expect(readFileSync(stack.logFile, "utf8")).toContain(`Kafka SCRAM user ${USER} set`);
+
+    const consumer = kafkaOf(stack, "127.0.0.1", login()).consumer({ groupId: `sasl-${process.pid}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: "winlogbeat", fromBeginning: true });
+    const seen = await new Promise<string>((resolve) => {
+      void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
+    });
+    await consumer.disconnect();
+    expect(seen).toBe(JSON.stringify({ EventID: 1, note: "before SASL" }));
+  });
+
+  it("refuses a client without SASL and a wrong password", async () => {
+    expect((await connectError(kafkaOf(stack))).message).toMatch(/Closed connection|Connection closed|connect/i);
+    const wrong = await connectError(kafkaOf(stack, "127.0.0.1", { username: USER, password: "not-the-password" }));
+    expect(wrong.name).toBe("KafkaJSSASLAuthenticationError");
+  });
+
+  it("helk replay logs in with the install's credential and every event arrives", async () => {
+    const kafka = kafkaOf(stack, "127.0.0.1", login());
+    const before = await endOffsets(kafka, "winlogbeat");
+    const r = await helk(["replay", "--json", "--install-home", stack.home, join(MORDOR, "empire_launcher_sct_regsvr32.zip")]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { events: number; bootstrap: string };
+    expect(out.events).toBe(2390);
+    expect(out.bootstrap).toBe(`127.0.0.1:${stack.ports.kafka} (SASL SCRAM-SHA-512 as ${USER})`);
+    expect((await endOffsets(kafka, "winlogbeat")) - before).toBe(2390);
+  });
+
+  it("replay to the address without a login says the listener may require SASL; a wrong login is named", async () => {
+    const file = join(MORDOR, "cmd_bitsadmin_download_psh_script.zip");
+    const plain = await helk(["replay", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, file]);
+    expect(plain.exitCode).toBe(10);
+    expect(plain.stderr).toContain("may require SASL");
+    const wrong = await helk(["replay", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, file], {
+      env: { HELK_REPLAY_SASL_USERNAME: USER, HELK_REPLAY_SASL_PASSWORD: "not-the-password" },
+    });
+    expect(wrong.exitCode).toBe(10);
+    expect(wrong.stderr).toContain(`Kafka refused ${USER}'s SASL login`);
+    const right = await helk(["replay", "--json", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, file], {
+      env: { HELK_REPLAY_SASL_USERNAME: USER, HELK_REPLAY_SASL_PASSWORD: login().password },
+    });
+    expect(right.exitCode, right.stderr).toBe(0);
+    expect((JSON.parse(right.stdout) as { events: number }).events).toBe(424);
+  });
+
+  it("status probes Kafka through the login; verify publishes through it", async () => {
+    const s = await helk(["status", "--json", "--install-home", stack.home]);
+    const kafka = (JSON.parse(s.stdout) as { services: { name: string; probe?: string; detail: string }[] }).services.find(
+      (x) => x.name === "kafka",
+    );
+    expect(kafka?.probe, kafka?.detail).toBe("ok");
+    expect(kafka?.detail).toMatch(/^1 broker, controller 1, 5 topics/);
+
+    // The stand-in Logstash normalises nothing, so verify stops at the second hop; the first is Kafka's.
+    const v = await helk(["verify", "--json", "--timeout", "3", "--install-home", stack.home]);
+    const hops = (JSON.parse(v.stdout) as { hops: { hop: string; outcome: string; path: string }[] }).hops;
+    expect(hops[0]).toMatchObject({ hop: "kafka", outcome: "passed" });
+    expect(hops[0]?.path).toContain(`(SASL SCRAM-SHA-512 as ${USER})`);
+  });
+
+  it("a second provision finds the login working and changes nothing", async () => {
+    const r = await helk(["provision", "--json", "--install-home", stack.home]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { changes: string[] }).changes).toEqual([]);
+  });
+
+  it("the password is shown by helk credentials only: not in the install log or the compose files", async () => {
+    const c = await helk(["credentials", "--json", "--install-home", stack.home]);
+    expect(c.exitCode, c.stderr).toBe(0);
+    const password = login().password;
+    expect((JSON.parse(c.stdout) as { kafka: unknown }).kafka).toEqual({ mechanism: "SCRAM-SHA-512", user: USER, password });
+    expect(readFileSync(stack.logFile, "utf8")).not.toContain(password);
+    for (const f of ["compose.yaml", ".env"]) expect(readFileSync(join(stack.home, f), "utf8")).not.toContain(password);
+  });
+});
