@@ -40,8 +40,9 @@ try {
   run(process.execPath, [helk, "install", "--non-interactive", "--yes", ...stack.flags]);
   const record = readRecord(stack.home);
   const elasticPassword = stack.secrets().elasticPassword as string;
+  const esUrl = `http://127.0.0.1:${stack.ports.elasticsearch}`;
   const es = new Client({
-    node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+    node: esUrl,
     auth: { username: "elastic", password: elasticPassword },
   });
   const bootstrap = `127.0.0.1:${stack.ports.kafka}`;
@@ -76,7 +77,13 @@ try {
 
   const latencies: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
-    const v = await verify({ record, elasticPassword, kafka: { brokers: [bootstrap] }, timeoutSeconds: 60, clock: systemClock });
+    const v = await verify({
+      record,
+      elasticsearch: { nodes: [esUrl], username: "elastic", password: elasticPassword },
+      kafka: { brokers: [bootstrap] },
+      timeoutSeconds: 60,
+      clock: systemClock,
+    });
     const hop = v.hops.find((h) => h.hop === "joined");
     if (!v.ok || hop?.latencyMs === undefined) throw new Error(`pair ${i} did not join: ${JSON.stringify(v.hops)}`);
     latencies.push(hop.latencyMs);

@@ -34,7 +34,8 @@ export interface ComposeService {
 
 export interface ComposeSpec {
   services: Record<string, ComposeService>;
-  networks: Record<string, { driver: string; labels?: Record<string, string> }>;
+  /** HELK's own bridge network, and an existing one (dockerNetwork) declared external with its real name. */
+  networks: Record<string, { driver: string; labels?: Record<string, string> } | { external: true; name: string }>;
   volumes: Record<string, { labels: Record<string, string> }>;
   secrets?: Record<string, { file: string }>;
 }

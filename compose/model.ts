@@ -5,7 +5,7 @@
 import type { ComposeService, ComposeSpec } from "./compose-spec.js";
 import type { HelkConfig } from "./config/schema.js";
 import { serviceImage } from "./helk-images.js";
-import { ON_DEMAND, type ServiceName, selectServices } from "./profiles.js";
+import { ON_DEMAND, type ServiceName, servicesFor } from "./profiles.js";
 import type { ServiceDefinition } from "./services/context.js";
 import { elastalert } from "./services/elastalert.js";
 import { elasticsearch } from "./services/elasticsearch.js";
@@ -65,7 +65,7 @@ const DATA_VOLUMES = [
 export function buildComposeModel(input: ModelInput): ComposeSpec {
   const { config } = input;
   if (config.hostIp === "auto") throw new Error("buildComposeModel needs a resolved hostIp");
-  const names = selectServices(config.profile, config.addons);
+  const names = servicesFor(config);
   const selected = new Set(names);
   const memory = sizeServices(input.host.memoryMiB, names, config.memory);
 
@@ -91,7 +91,7 @@ export function buildComposeModel(input: ModelInput): ComposeSpec {
         "org.helk.profile": config.profile,
         "org.helk.version": input.version,
       },
-      networks: ["helk"],
+      networks: config.dockerNetwork ? ["helk", "attached"] : ["helk"],
     };
   }
 
@@ -106,7 +106,10 @@ export function buildComposeModel(input: ModelInput): ComposeSpec {
 
   const spec: ComposeSpec = {
     services,
-    networks: { helk: { driver: "bridge", labels: { "org.helk.network": "true" } } },
+    networks: {
+      helk: { driver: "bridge", labels: { "org.helk.network": "true" } },
+      ...(config.dockerNetwork ? { attached: { external: true as const, name: config.dockerNetwork } } : {}),
+    },
     volumes,
   };
   if (selected.has("nginx")) {

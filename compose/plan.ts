@@ -4,7 +4,7 @@
  */
 import type { HelkConfig } from "./config/schema.js";
 import type { HostFacts } from "./model.js";
-import { imageKeyOf, ON_DEMAND, requirements, type ServiceName, selectServices } from "./profiles.js";
+import { imageKeyOf, ON_DEMAND, requirements, type ServiceName, servicesFor } from "./profiles.js";
 import { publishedPorts } from "./published-ports.js";
 import { sizeServices } from "./sizing.js";
 
@@ -39,7 +39,7 @@ const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`;
 
 export function buildInstallPlan(input: PlanInput): InstallPlan {
   const { config, host } = input;
-  const services = selectServices(config.profile, config.addons);
+  const services = servicesFor(config);
   const running = services.filter((s) => !ON_DEMAND.has(s));
   const need = requirements(config.profile, config.addons);
   const memory = sizeServices(host.memoryMiB, services, config.memory);

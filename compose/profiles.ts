@@ -1,5 +1,5 @@
 /** The build profiles and add-ons, after the original HELK builds (DESIGN.md). Pure data. */
-import type { AddonName, ImageKey, ProfileName } from "./config/schema.js";
+import type { AddonName, HelkConfig, ImageKey, ProfileName } from "./config/schema.js";
 
 /** A compose service HELK can run. */
 export type ServiceName =
@@ -97,6 +97,16 @@ export function getAddon(name: AddonName): Addon {
 export function selectServices(profile: ProfileName, addons: readonly AddonName[]): ServiceName[] {
   const names = [...getProfile(profile).services, ...addons.flatMap((a) => getAddon(a).services)];
   return [...new Set(names)];
+}
+
+/**
+ * The services this install runs: its profile and add-ons, less the clusters the operator
+ * brings (kafka.external, elasticsearch.external).
+ */
+export function servicesFor(config: Pick<HelkConfig, "profile" | "addons" | "kafka" | "elasticsearch">): ServiceName[] {
+  return selectServices(config.profile, config.addons).filter(
+    (s) => !(s === "kafka" && config.kafka.external) && !(s === "elasticsearch" && config.elasticsearch.external),
+  );
 }
 
 export function requirements(profile: ProfileName, addons: readonly AddonName[]): { ramGiB: number; diskGiB: number } {

@@ -3,10 +3,11 @@
  * (mode 0600) and service configs. Pure: engine/render-files.ts writes them.
  */
 
-import { elastalertConfig } from "./files/elastalert-config.js";
+import { elasticsearchEndpoint, kafkaEndpoint } from "./endpoints.js";
+import { elastalertConfig, elastalertTarget } from "./files/elastalert-config.js";
 import { nginxConf } from "./files/nginx-conf.js";
 import { buildComposeModel, type ModelInput } from "./model.js";
-import { selectServices } from "./profiles.js";
+import { servicesFor } from "./profiles.js";
 import { envFile, type HelkSecrets, htpasswdLine } from "./secrets.js";
 import { composeYaml } from "./yaml.js";
 
@@ -31,7 +32,7 @@ const HASH = 0o644;
 export function renderInstallFiles(input: RenderInput): RenderedFile[] {
   const { config, secrets } = input;
   const spec = buildComposeModel(input);
-  const services = new Set(selectServices(config.profile, config.addons));
+  const services = new Set(servicesFor(config));
   const secure = config.security.enabled;
   const files: RenderedFile[] = [];
   const add = (path: string, content: string, mode = PUBLIC) => files.push({ path, content, mode });
@@ -57,28 +58,42 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
 
   // Each service's files only when the service is part of the install.
   const has = (name: Parameters<typeof services.has>[0]) => services.has(name);
-  if (secure) {
-    add("secrets/elasticsearch.env", envFile({ ELASTIC_PASSWORD: secrets.elasticPassword }), SECRET);
-    if (has("kibana")) {
-      add(
-        "secrets/kibana.env",
-        envFile({
-          ELASTICSEARCH_PASSWORD: secrets.kibanaSystemPassword,
-          XPACK_SECURITY_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-          XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-          XPACK_REPORTING_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
-        }),
-        SECRET,
-      );
-    }
-    if (has("logstash")) add("secrets/logstash.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
-    // nginx's unprivileged workers read this at request time, so it cannot be 0600; it holds
-    // only a salted hash, and secrets/ itself is 0700 on the host.
-    if (has("nginx"))
-      add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
-    // The streaming join writes its documents as the least-privilege writer.
-    if (has("stream-join")) add("secrets/stream-join.env", envFile({ HELK_ES_PASSWORD: secrets.logstashWriterPassword }), SECRET);
-    if (has("elastalert")) add("secrets/elastalert.env", envFile({ ES_PASSWORD: secrets.elasticPassword }), SECRET);
+  const es = elasticsearchEndpoint(config);
+  const kafka = kafkaEndpoint(config);
+  // HELK's own cluster: its generated users. An external one: the operator's user and password.
+  const writerPassword = es.external ? secrets.externalElasticsearchPassword : secrets.logstashWriterPassword;
+  const clusterSecrets: Record<string, string> = {
+    ...(es.writer && writerPassword ? { HELK_ES_PASSWORD: writerPassword } : {}),
+    ...(kafka.sasl && secrets.externalKafkaPassword ? { HELK_KAFKA_SASL_PASSWORD: secrets.externalKafkaPassword } : {}),
+  };
+  const withClusterSecrets = Object.keys(clusterSecrets).length > 0;
+  if (secure && has("elasticsearch")) add("secrets/elasticsearch.env", envFile({ ELASTIC_PASSWORD: secrets.elasticPassword }), SECRET);
+  if (secure && has("kibana")) {
+    add(
+      "secrets/kibana.env",
+      envFile({
+        ...(es.external
+          ? writerPassword
+            ? { ELASTICSEARCH_PASSWORD: writerPassword }
+            : {}
+          : { ELASTICSEARCH_PASSWORD: secrets.kibanaSystemPassword }),
+        XPACK_SECURITY_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+        XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+        XPACK_REPORTING_ENCRYPTIONKEY: secrets.kibanaEncryptionKey,
+      }),
+      SECRET,
+    );
+  }
+  // The Logstash pipeline and the streaming join write as the least-privilege writer (or the external user).
+  if (has("logstash") && withClusterSecrets) add("secrets/logstash.env", envFile(clusterSecrets), SECRET);
+  if (has("stream-join") && withClusterSecrets) add("secrets/stream-join.env", envFile(clusterSecrets), SECRET);
+  // nginx's unprivileged workers read this at request time, so it cannot be 0600; it holds
+  // only a salted hash, and secrets/ itself is 0700 on the host.
+  if (secure && has("nginx"))
+    add("secrets/htpasswd", htpasswdLine(config.security.kibanaUser, secrets.analystPassword, secrets.htpasswdSalt), HASH);
+  if (has("elastalert") && elastalertTarget(config).user) {
+    const password = es.external ? writerPassword : secrets.elasticPassword;
+    if (password) add("secrets/elastalert.env", envFile({ ES_PASSWORD: password }), SECRET);
   }
   if (has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);
   if (has("nginx")) {

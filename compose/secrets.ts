@@ -22,9 +22,22 @@ export interface HelkSecrets {
   htpasswdSalt: string;
   /** SCRAM password of kafka.sasl.username on Kafka's external listener (used when kafka.sasl.enabled). */
   kafkaClientPassword: string;
+  /** Given by the operator for kafka.external.sasl (never generated): HELK_KAFKA_EXTERNAL_PASSWORD. */
+  externalKafkaPassword?: string;
+  /** Given by the operator for elasticsearch.external.username: HELK_ELASTICSEARCH_EXTERNAL_PASSWORD. */
+  externalElasticsearchPassword?: string;
 }
 
-export const SECRET_KEYS: readonly (keyof HelkSecrets)[] = [
+/** Where the operator hands HELK the external clusters' passwords: read once, then kept in the state file. */
+export const EXTERNAL_SECRET_ENV = {
+  externalKafkaPassword: "HELK_KAFKA_EXTERNAL_PASSWORD",
+  externalElasticsearchPassword: "HELK_ELASTICSEARCH_EXTERNAL_PASSWORD",
+} as const;
+
+/** The secrets HELK generates itself, which every install has. */
+export type GeneratedSecretKey = Exclude<keyof HelkSecrets, "externalKafkaPassword" | "externalElasticsearchPassword">;
+
+export const SECRET_KEYS: readonly GeneratedSecretKey[] = [
   "elasticPassword",
   "kibanaSystemPassword",
   "logstashWriterPassword",
@@ -39,7 +52,7 @@ export const SECRET_KEYS: readonly (keyof HelkSecrets)[] = [
  * Secrets added after the first release: an install made before them lacks them, so they are
  * generated and stored on its next run instead of failing the state file as incomplete.
  */
-export const LATER_SECRET_KEYS: readonly (keyof HelkSecrets)[] = ["kafkaClientPassword"];
+export const LATER_SECRET_KEYS: readonly GeneratedSecretKey[] = ["kafkaClientPassword"];
 
 /** One line of an nginx auth_basic_user_file: salted SHA-1, which nginx reads as {SSHA}. */
 export function htpasswdLine(user: string, password: string, salt: string): string {
@@ -54,7 +67,9 @@ export function htpasswdLine(user: string, password: string, salt: string): stri
  */
 export function envFile(vars: Record<string, string>): string {
   for (const [key, value] of Object.entries(vars)) {
-    if (!/^[A-Za-z0-9_.+-]*$/.test(value)) throw new Error(`secret ${key} holds characters an env file cannot carry unquoted`);
+    // No quotes, spaces, #, $ (Compose v2 interpolates it) or backslashes.
+    if (!/^[A-Za-z0-9_.+\-=/:@%,^~*!?]*$/.test(value))
+      throw new Error(`secret ${key} holds characters an env file cannot carry unquoted (quotes, spaces, #, $ or \\)`);
   }
   return `${Object.entries(vars)
     .map(([k, v]) => `${k}=${v}`)

@@ -16,7 +16,7 @@ import { execa } from "execa";
 import tar from "tar-stream";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { helkImagesFor } from "../compose/helk-images.js";
-import { imageKeyOf, selectServices } from "../compose/profiles.js";
+import { imageKeyOf, servicesFor } from "../compose/profiles.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { inspectImage } from "./helk-images.js";
 
@@ -44,7 +44,7 @@ export interface ArchiveManifest {
 
 /** The refs an install of this config runs: upstream images, then HELK's builds. */
 export function profileImageRefs(config: HelkConfig, version: string): { upstream: string[]; built: string[] } {
-  const services = selectServices(config.profile, config.addons);
+  const services = servicesFor(config);
   return {
     upstream: [...new Set(services.map((s) => config.images[imageKeyOf(s)]))],
     built: helkImagesFor(config, services, version).map((b) => b.tag),

@@ -9,11 +9,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import { serviceImage } from "../compose/helk-images.js";
-import { LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
+import { describeKafkaAccess, LOCAL_SCRAM_MECHANISM, localKafkaAccess } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
-import { imageKeyOf, ON_DEMAND, type ServiceName, selectServices } from "../compose/profiles.js";
+import { imageKeyOf, ON_DEMAND, type ServiceName, servicesFor } from "../compose/profiles.js";
 import { renderInstallFiles } from "../compose/render.js";
 import type { HelkSecrets } from "../compose/secrets.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -22,6 +23,7 @@ import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-r
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { type ProgressSink, step } from "./events.js";
+import { checkExternalElasticsearch, checkExternalKafka } from "./external-preflight.js";
 import { waitForHealthy } from "./health-wait.js";
 import { buildHelkImages } from "./helk-images.js";
 import { readHostFacts, resolveHostIp } from "./host-facts.js";
@@ -31,7 +33,7 @@ import { writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
 import { type ProvisionResult, provision } from "./provision/provision.js";
 import { provisionTargets } from "./provision/targets.js";
-import { type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
+import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
@@ -50,6 +52,8 @@ export interface InstallOptions {
   skipChecks?: ReadonlySet<string>;
   /** The analyst's password, when the wizard asked for one; generated otherwise. */
   analystPassword?: string;
+  /** Passwords of external clusters the operator handed over (HELK_*_EXTERNAL_PASSWORD); kept in the state file. */
+  externalSecrets?: ExternalSecrets;
   /** Leave topics, templates and users alone (run `helk provision` later). */
   skipProvision?: boolean;
   /** An archive from `helk images save` to verify and load before the images step (air-gapped). */
@@ -122,6 +126,16 @@ async function prepare(
     "Secrets",
     () => loadOrCreateState(home, { persist, overrides }),
     (r) => (r.created ? "generated (mode 0600)" : "reused"),
+  );
+  adoptExternalSecrets(
+    home,
+    state,
+    [
+      ...(config.kafka.external?.sasl ? ["externalKafkaPassword" as const] : []),
+      ...(config.elasticsearch.external?.username ? ["externalElasticsearchPassword" as const] : []),
+    ],
+    options.externalSecrets ?? {},
+    persist,
   );
   log?.addSecrets(secretValues(state.secrets));
   const { tls } = await step(
@@ -232,6 +246,29 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     );
 
     const p = await prepare({ ...options, host }, config, home, true, sink, log);
+    if (config.kafka.external || config.elasticsearch.external) {
+      await step(
+        sink,
+        "external",
+        "External clusters",
+        async () => {
+          const findings = [
+            ...(config.kafka.external ? await checkExternalKafka(localKafkaAccess(config, p.state.secrets), config) : []),
+            ...(config.elasticsearch.external ? await checkExternalElasticsearch(hostElasticsearchAccess(config, p.state.secrets)) : []),
+          ];
+          for (const f of findings) log.write(`[external] ${f.ok ? "ok  " : "FAIL"} ${f.cluster}: ${f.message}`);
+          const failed = findings.filter((f) => !f.ok);
+          if (failed.length)
+            throw new HelkError(`external cluster check failed: ${failed.map((f) => f.message).join("; ")}`, {
+              exitCode: ExitCode.preflight,
+              details: failed.map((f) => `${f.cluster}: ${f.message}${f.hint ? `\n    fix: ${f.hint}` : ""}`),
+              hint: `nothing was started; fix the cluster or the config and run again; log: ${log.path}`,
+            });
+          return findings;
+        },
+        (f) => f.map((x) => x.message).join("; "),
+      );
+    }
     const changes = await step(
       sink,
       "render",
@@ -245,7 +282,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     const target: ComposeTarget = { cli: compose, project: config.projectName, file: join(home, "compose.yaml") };
     await step(sink, "validate", "docker compose config", () => runCompose(target, ["config", "-q"], { log }).then(() => undefined));
 
-    const services = selectServices(config.profile, config.addons).filter((s) => !ON_DEMAND.has(s));
+    const services = servicesFor(config).filter((s) => !ON_DEMAND.has(s));
     await step(
       sink,
       "images",
@@ -324,8 +361,8 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
         ...(services.includes("jupyter")
           ? { jupyter: services.includes("nginx") ? `${https}/jupyter/` : `http://127.0.0.1:${config.ports.jupyter}/jupyter/` }
           : {}),
-        kafka: `${hostIp}:${config.ports.kafka}`,
-        elasticsearch: `http://127.0.0.1:${config.ports.elasticsearch}`,
+        kafka: describeKafkaAccess(localKafkaAccess(config, p.state.secrets)),
+        elasticsearch: hostElasticsearchAccess(config, undefined).nodes.join(","),
       },
       credentials: {
         user: config.security.kibanaUser,

@@ -2,9 +2,10 @@
  * One place that turns a KafkaAccess into a kafkajs client, and Kafka's refusals into
  * messages that say what to do. Replay, verify, probes and provisioning all come through here.
  */
+import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { HelkConfig } from "../compose/config/schema.js";
-import { type KafkaAccess, localKafkaAccess } from "../compose/kafka-access.js";
+import { type KafkaAccess, kafkaNeedsSecret, localKafkaAccess } from "../compose/kafka-access.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { readSecretsIfAllowed, stateFile } from "./secrets.js";
 
@@ -15,24 +16,22 @@ export function kafkaClient(access: KafkaAccess, clientId: string, tuning: Tunin
     clientId,
     brokers: access.brokers,
     logLevel: logLevel.NOTHING,
+    ...(access.tls ? { ssl: access.tls.caFile ? { ca: [readFileSync(access.tls.caFile, "utf8")] } : true } : {}),
     // kafkajs types each mechanism as its own object; ours is the same union, written flat.
     ...(access.sasl ? { sasl: access.sasl as SASLOptions } : {}),
     ...tuning,
   });
 }
 
-/** The install's Kafka as this user may reach it; SASL needs the secrets, which root reads. */
+/** The install's Kafka as this user may reach it; a SASL login needs the secrets, which root reads. */
 export function installKafkaAccess(config: HelkConfig): KafkaAccess {
-  if (!config.kafka.sasl.enabled) return localKafkaAccess(config, undefined);
+  if (!kafkaNeedsSecret(config)) return localKafkaAccess(config, undefined);
   const secrets = readSecretsIfAllowed(config.installHome);
   if (!secrets)
-    throw new HelkError(
-      `Kafka at ${config.hostIp}:${config.ports.kafka} requires SASL, and ${stateFile(config.installHome)} is not readable`,
-      {
-        exitCode: ExitCode.preflight,
-        hint: "its SCRAM password is readable by root only: run the command with sudo",
-      },
-    );
+    throw new HelkError(`the install's Kafka requires SASL, and ${stateFile(config.installHome)} is not readable`, {
+      exitCode: ExitCode.preflight,
+      hint: "its password is readable by root only: run the command with sudo",
+    });
   return localKafkaAccess(config, secrets);
 }
 
@@ -40,7 +39,9 @@ export function installKafkaAccess(config: HelkConfig): KafkaAccess {
 export function kafkaErrorHint(err: unknown, access: KafkaAccess): string | undefined {
   const e = err as { name?: string; message?: string };
   if (e.name === "KafkaJSSASLAuthenticationError")
-    return `Kafka refused ${access.sasl?.username ?? "the client"}'s SASL login: \`sudo helk credentials\` shows the password the install generated`;
+    return access.external
+      ? `Kafka refused ${access.sasl?.username ?? "the client"}'s SASL login: give the right password in HELK_KAFKA_EXTERNAL_PASSWORD and run \`sudo helk reconfigure\``
+      : `Kafka refused ${access.sasl?.username ?? "the client"}'s SASL login: \`sudo helk credentials\` shows the password the install generated`;
   if (!access.sasl && /Closed connection|Connection closed/i.test(e.message ?? ""))
     return "Kafka closed the connection: its listener may require SASL (kafka.sasl.enabled in the install); run the command on the install's machine with sudo";
   return undefined;

@@ -5,8 +5,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type HelkSecrets, LATER_SECRET_KEYS, SECRET_KEYS } from "../compose/secrets.js";
-import { HelkError } from "./errors.js";
+import { EXTERNAL_SECRET_ENV, type HelkSecrets, LATER_SECRET_KEYS, SECRET_KEYS } from "../compose/secrets.js";
+import { ExitCode, HelkError } from "./errors.js";
 
 /** Letters and digits only: safe in env files, URLs and shells without quoting. */
 export function randomToken(length: number): string {
@@ -106,5 +106,44 @@ export function readSecretsIfAllowed(home: string): HelkSecrets | undefined {
 
 /** Every secret value, for redaction of logs and output. */
 export function secretValues(secrets: HelkSecrets): string[] {
-  return SECRET_KEYS.map((k) => secrets[k]).filter((v) => v.length >= 6);
+  return Object.values(secrets).filter((v): v is string => typeof v === "string" && v.length >= 6);
+}
+
+export type ExternalSecrets = Partial<Record<keyof typeof EXTERNAL_SECRET_ENV, string>>;
+
+/** The external clusters' passwords from the environment the operator ran helk in. */
+export function externalSecretsFromEnv(env: Record<string, string | undefined>): ExternalSecrets {
+  const out: ExternalSecrets = {};
+  for (const [key, name] of Object.entries(EXTERNAL_SECRET_ENV) as [keyof typeof EXTERNAL_SECRET_ENV, string][]) {
+    const value = env[name];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Take the external clusters' passwords the operator handed over (env at install), keep them
+ * in the state (persisted 0600), and refuse to go on when the config needs one that was never given.
+ */
+export function adoptExternalSecrets(
+  home: string,
+  state: InstallState,
+  needed: (keyof typeof EXTERNAL_SECRET_ENV)[],
+  given: ExternalSecrets,
+  persist: boolean,
+): void {
+  let changed = false;
+  for (const [key, value] of Object.entries(given) as [keyof typeof EXTERNAL_SECRET_ENV, string | undefined][]) {
+    if (value && state.secrets[key] !== value) {
+      state.secrets[key] = value;
+      changed = true;
+    }
+  }
+  const missing = needed.filter((k) => !state.secrets[k]);
+  if (missing.length)
+    throw new HelkError(`the external cluster's password is not known: set ${missing.map((k) => EXTERNAL_SECRET_ENV[k]).join(" and ")}`, {
+      exitCode: ExitCode.usage,
+      hint: `e.g. read -rs ${EXTERNAL_SECRET_ENV[missing[0] as keyof typeof EXTERNAL_SECRET_ENV]} && export it, then run the command again; HELK keeps it in ${stateFile(home)} (0600) from then on`,
+    });
+  if (changed && persist) writeState(stateFile(home), state);
 }

@@ -34,6 +34,27 @@ function detailOf(c: ContainerSummary): string {
 }
 
 /**
+ * The operator's clusters an external-mode install uses: no container, so the protocol probe
+ * is their whole status ("external", healthy or unhealthy).
+ */
+async function externalClusters(record: InstallRecord, probe: boolean): Promise<ServiceStatus[]> {
+  const config = record.config;
+  const external = [
+    ...(config.kafka.external ? [{ name: "kafka", where: config.kafka.external.bootstrap }] : []),
+    ...(config.elasticsearch.external ? [{ name: "elasticsearch", where: config.elasticsearch.external.urls }] : []),
+  ];
+  return Promise.all(
+    external.map(async ({ name, where }) => {
+      const s: ServiceStatus = { name, state: "external", health: "none", image: "-", ports: where, detail: "not probed (--no-probes)" };
+      const plan = probe ? probePlan(name, config) : undefined;
+      if (!plan) return probe ? { ...s, detail: "its login is readable by root only: sudo helk status" } : s;
+      const result = await (await plan.load())(plan.target);
+      return { ...s, health: result.ok ? "healthy" : "unhealthy", probe: result.ok ? "ok" : "failed", detail: result.detail };
+    }),
+  );
+}
+
+/**
  * Status by service, including expected services that have no container at all. A running,
  * healthy container is also probed in its own protocol; its answer becomes the detail.
  */
@@ -68,6 +89,9 @@ export async function status(
       return s;
     }),
   );
-  const healthy = services.every((s) => s.state === "running" && (s.health === "healthy" || s.health === "none") && s.probe !== "failed");
+  services.push(...(await externalClusters(stack.record, options.probes !== false)));
+  const healthy = services.every(
+    (s) => (s.state === "running" || s.state === "external") && (s.health === "healthy" || s.health === "none") && s.probe !== "failed",
+  );
   return { project: stack.record.project, healthy, services };
 }

@@ -5,8 +5,10 @@
  * if that fails anywhere, the install flow runs again with the recorded configuration, which
  * puts the previous images back on the same volumes.
  */
+
 import type { HelkConfig } from "../compose/config/schema.js";
-import { imageKeyOf, type ServiceName, selectServices } from "../compose/profiles.js";
+import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
+import { imageKeyOf, type ServiceName, servicesFor } from "../compose/profiles.js";
 import { SNAPSHOT_LOCATION } from "../compose/services/elasticsearch.js";
 import type { DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
@@ -28,7 +30,7 @@ export interface UpgradeResult {
 /** Services whose image the new configuration changes. */
 export function imageChanges(from: HelkConfig, to: HelkConfig): Record<string, [string, string]> {
   const out: Record<string, [string, string]> = {};
-  for (const s of selectServices(to.profile, to.addons) as ServiceName[]) {
+  for (const s of servicesFor(to) as ServiceName[]) {
     const a = from.images[imageKeyOf(s)];
     const b = to.images[imageKeyOf(s)];
     if (a !== b) out[s] = [a, b];
@@ -37,12 +39,7 @@ export function imageChanges(from: HelkConfig, to: HelkConfig): Record<string, [
 }
 
 async function snapshot(config: HelkConfig, elasticPassword: string | undefined, name: string): Promise<void> {
-  const es = esClient(
-    `http://127.0.0.1:${config.ports.elasticsearch}`,
-    config.security.enabled ? "elastic" : undefined,
-    elasticPassword,
-    300_000,
-  );
+  const es = esClient(hostElasticsearchAccess(config, elasticPassword ? { elasticPassword } : undefined), 300_000);
   try {
     await es.snapshot.createRepository({
       name: SNAPSHOT_REPOSITORY,

@@ -12,7 +12,7 @@ import type { ServiceName } from "../compose/profiles.js";
 import type { Clock } from "./clock.js";
 import type { InstallRecord } from "./install-record.js";
 import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
-import { esClient } from "./probes/elasticsearch-probe.js";
+import { type EsLogin, esClient } from "./probes/elasticsearch-probe.js";
 import { JOIN_INDEX, readStreamStatus } from "./probes/stream-join-probe.js";
 
 export type HopName = "kafka" | "normalised" | "joined";
@@ -38,8 +38,8 @@ export interface VerifyResult {
 
 export interface VerifyOptions {
   record: InstallRecord;
-  /** Password of the `elastic` user when security is on (from the install's secrets). */
-  elasticPassword?: string;
+  /** How this host reaches the install's Elasticsearch (with its login when required). */
+  elasticsearch: EsLogin;
   /** How this host reaches the install's Kafka (with its SCRAM login when required). */
   kafka: KafkaAccess;
   /** How long each hop may take, seconds. */
@@ -149,7 +149,6 @@ async function waitForDocs(
 
 export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   const { record, clock } = o;
-  const config = record.config;
   const has = (s: ServiceName) => record.services.includes(s);
   const processGuid = `{${randomUUID()}}`;
   const hops: HopResult[] = [];
@@ -158,12 +157,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     hops.push(h);
     o.onHop?.(h);
   };
-  const es = esClient(
-    `http://127.0.0.1:${config.ports.elasticsearch}`,
-    config.security.enabled ? "elastic" : undefined,
-    o.elasticPassword,
-    10_000,
-  );
+  const es = esClient(o.elasticsearch, 10_000);
   const timeoutMs = o.timeoutSeconds * 1000;
   const created: { index: string; id: string }[] = [];
   try {

@@ -1,10 +1,12 @@
 /** `helk install`: flags (or the wizard) → options → engine.install → rendered result. */
+
 import type { HelkConfig } from "../../compose/config/schema.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { type ProgressSink, silentSink } from "../../engine/events.js";
 import { readHostFacts, resolveHostIp } from "../../engine/host-facts.js";
 import { type InstallResult, install } from "../../engine/install.js";
+import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
 
@@ -25,6 +27,7 @@ const STEPS: [string, string][] = [
   ["tuning", "Host tuning"],
   ["secrets", "Secrets"],
   ["tls", "TLS certificate"],
+  ["external", "External clusters"],
   ["render", "Write compose.yaml, .env, secrets and service configs"],
   ["validate", "docker compose config"],
   ["images", "Images"],
@@ -87,6 +90,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
       skipChecks: new Set(opts.skipCheck ?? []),
       ...(analystPassword ? { analystPassword } : {}),
       skipProvision: Boolean(opts.skipProvision),
+      externalSecrets: externalSecretsFromEnv(process.env),
       ...(opts.imagesFrom ? { imagesFrom: opts.imagesFrom } : {}),
       sink,
     });
@@ -129,7 +133,7 @@ function printSummary(printer: Printer, result: InstallResult): void {
     ...(s.urls.kibana ? [`  Kibana:         ${s.urls.kibana}`] : []),
     ...(s.urls.jupyter ? [`  Jupyter:        ${s.urls.jupyter}`] : []),
     `  Kafka (Winlogbeat output): ${s.urls.kafka}`,
-    `  Elasticsearch:  ${s.urls.elasticsearch} (this host only)`,
+    `  Elasticsearch:  ${s.urls.elasticsearch}${s.urls.elasticsearch.startsWith("http://127.0.0.1:") ? " (this host only)" : ""}`,
     "",
     `Credentials (shown once; stored mode 0600 in ${s.secretsFile}):`,
     `  user ${s.credentials.user}, password ${s.credentials.password}`,

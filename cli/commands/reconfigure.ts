@@ -5,6 +5,7 @@
  * certificate remade when its names no longer cover the host IP, and Compose recreates only
  * the services whose definition changed. Data volumes are never touched.
  */
+
 import { join } from "node:path";
 import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
@@ -12,6 +13,7 @@ import { ExitCode } from "../../engine/errors.js";
 import { silentSink } from "../../engine/events.js";
 import { install } from "../../engine/install.js";
 import { readRecord } from "../../engine/install-record.js";
+import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
 
@@ -31,6 +33,7 @@ export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }
     dryRun: false,
     yes: true,
     skipChecks: new Set(),
+    externalSecrets: externalSecretsFromEnv(process.env),
     docker,
     sink: opts.json ? silentSink : plainSink(printer),
   });

@@ -1,5 +1,6 @@
 /** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair through the live install. */
-import { localKafkaAccess } from "../../compose/kafka-access.js";
+import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { kafkaNeedsSecret, localKafkaAccess } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { systemClock } from "../../engine/clock.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
@@ -25,7 +26,7 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
   const home = await locateInstallHome(opts);
   const record = readRecord(home);
   let secrets: HelkSecrets | undefined;
-  if (record.config.security.enabled || record.config.kafka.sasl.enabled) {
+  if (elasticsearchNeedsSecret(record.config) || kafkaNeedsSecret(record.config)) {
     try {
       secrets = loadOrCreateState(home, { persist: false }).state.secrets;
     } catch (cause) {
@@ -36,12 +37,11 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
       });
     }
   }
-  const elasticPassword = record.config.security.enabled ? secrets?.elasticPassword : undefined;
   if (!opts.json)
     printer.err(`verify: following a synthetic Sysmon EID 1 + EID 3 pair through ${record.project} (each hop up to ${timeoutSeconds} s)`);
   const result = await verify({
     record,
-    ...(elasticPassword ? { elasticPassword } : {}),
+    elasticsearch: hostElasticsearchAccess(record.config, secrets),
     kafka: localKafkaAccess(record.config, secrets),
     timeoutSeconds,
     clock: systemClock,

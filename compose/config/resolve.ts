@@ -134,6 +134,9 @@ const NON_CONFIG_ENV = new Set([
   "HELK_CONFIG",
   "HELK_NO_COLOR",
   "HELK_DEBUG",
+  // Passwords of external clusters: secrets, never configuration (kept in the state file).
+  "HELK_KAFKA_EXTERNAL_PASSWORD",
+  "HELK_ELASTICSEARCH_EXTERNAL_PASSWORD",
   // helk replay --bootstrap's SASL login for a Kafka that is not the install's.
   "HELK_REPLAY_SASL_USERNAME",
   "HELK_REPLAY_SASL_PASSWORD",

@@ -54,6 +54,51 @@ const topic = z
   })
   .describe("One Kafka topic");
 
+const hostPort = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]{1,5}$/, "expected host:port such as 10.0.0.5:9092");
+
+const absoluteFile = z.string().startsWith("/", "must be an absolute path");
+
+/** An existing Kafka cluster HELK uses instead of starting its own. */
+const externalKafka = z
+  .strictObject({
+    bootstrap: z
+      .array(hostPort)
+      .min(1, "name at least one broker")
+      .describe("Brokers, host:port; HELK's containers and this host must both reach them"),
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("Connect with TLS"),
+        caFile: absoluteFile.optional().describe("PEM CA certificate that signed the brokers' certificates (default: the system's CAs)"),
+      })
+      .prefault({})
+      .describe("TLS to the brokers"),
+    sasl: z
+      .strictObject({
+        mechanism: z.enum(["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]).default("SCRAM-SHA-512"),
+        username: z.string().min(1),
+      })
+      .optional()
+      .describe("SASL login; its password is read once from HELK_KAFKA_EXTERNAL_PASSWORD at install and kept in secrets/ (0600)"),
+  })
+  .describe("An existing Kafka cluster: HELK starts no Kafka and brings its topics, join and probes to this one");
+
+/** An existing Elasticsearch cluster HELK uses instead of starting its own. */
+const externalElasticsearch = z
+  .strictObject({
+    urls: z
+      .array(z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, "expected a URL such as https://10.0.0.6:9200"))
+      .min(1, "name at least one node"),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "User HELK and its services log in as (password: HELK_ELASTICSEARCH_EXTERNAL_PASSWORD at install, kept in secrets/); omit for a cluster without security",
+      ),
+    caFile: absoluteFile.optional().describe("PEM CA certificate for https:// URLs (default: the system's CAs)"),
+  })
+  .describe("An existing Elasticsearch cluster: HELK starts no Elasticsearch and provisions this one");
+
 const topicDefault = (partitions: number, retentionHours: number) => topic.default({ partitions, retentionHours });
 
 export const DEFAULT_IMAGES: Record<ImageKey, string> = {
@@ -147,6 +192,7 @@ export const configSchema = z
           })
           .prefault({})
           .describe("Authentication on Kafka's external listener; containers use the internal listener"),
+        external: externalKafka.optional(),
       })
       .prefault({})
       .describe("Kafka settings"),
@@ -158,6 +204,7 @@ export const configSchema = z
           .min(1)
           .default(30)
           .describe("Delete HELK's indices after this many days (an ILM policy, where the node supports ILM)"),
+        external: externalElasticsearch.optional(),
       })
       .prefault({})
       .describe("Elasticsearch settings"),
@@ -182,6 +229,11 @@ export const configSchema = z
       })
       .prefault({})
       .describe("Security settings"),
+    dockerNetwork: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "a Docker network name")
+      .optional()
+      .describe("An existing Docker network HELK's containers also join: for external clusters that run as containers on this host"),
     timeouts: z
       .strictObject({
         healthSeconds: z.number().int().min(10).max(3600).default(300).describe("How long to wait for each service to become healthy"),

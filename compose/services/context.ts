@@ -2,6 +2,7 @@
 
 import type { ComposeService } from "../compose-spec.js";
 import type { HelkConfig } from "../config/schema.js";
+import { caVolumes, elasticsearchEndpoint, kafkaEndpoint } from "../endpoints.js";
 import type { ServiceName } from "../profiles.js";
 import type { ServiceMemory } from "../sizing.js";
 
@@ -20,10 +21,8 @@ export interface ServiceContext {
 
 export type ServiceDefinition = (ctx: ServiceContext) => Omit<ComposeService, "labels" | "networks" | "restart" | "mem_limit">;
 
-/** Internal addresses on the project network. */
+/** Internal addresses on the project network (Kafka and Elasticsearch: compose/endpoints.ts). */
 export const INTERNAL = {
-  kafka: "kafka:19092",
-  elasticsearch: "http://elasticsearch:9200",
   kibana: "http://kibana:5601",
   ksqldb: "http://ksqldb-server:8088",
   sparkMaster: "spark://spark-master:7077",
@@ -36,3 +35,37 @@ export const local = (port: number, containerPort: number): string => `127.0.0.1
 
 /** A TCP connect check for images that ship bash but no HTTP client. */
 export const tcpCheck = (port: number): string => `bash -c '</dev/tcp/127.0.0.1/${port}' || exit 1`;
+
+/**
+ * The environment of a service that reads Kafka and writes Elasticsearch (Logstash, the Spark
+ * join): addresses, protocol, users and CA paths. Passwords are not here: they come from the
+ * service's env file (clusterSecretEnv in compose/render.ts).
+ */
+export function clusterEnv(ctx: ServiceContext): Record<string, string> {
+  const k = kafkaEndpoint(ctx.config);
+  const es = elasticsearchEndpoint(ctx.config);
+  return {
+    HELK_KAFKA_BOOTSTRAP: k.bootstrap,
+    ...(k.external ? { HELK_KAFKA_SECURITY_PROTOCOL: k.securityProtocol } : {}),
+    ...(k.sasl ? { HELK_KAFKA_SASL_MECHANISM: k.sasl.mechanism, HELK_KAFKA_SASL_USERNAME: k.sasl.username } : {}),
+    ...(k.ca ? { HELK_KAFKA_CA: k.ca.mount } : {}),
+    HELK_ES_URL: es.urls,
+    HELK_ES_USER: es.writer ?? "",
+    ...(es.ca ? { HELK_ES_CA: es.ca.mount } : {}),
+  };
+}
+
+/** Whether clusterEnv's service also needs its secrets env file (an ES or Kafka password). */
+export function needsClusterSecrets(ctx: ServiceContext): boolean {
+  return elasticsearchEndpoint(ctx.config).writer !== undefined || kafkaEndpoint(ctx.config).sasl !== undefined;
+}
+
+export { caVolumes };
+
+/** Wait for Kafka and/or Elasticsearch where this install runs them; external clusters are checked by preflight. */
+export function clusterDependencies(
+  ctx: ServiceContext,
+  on: readonly ("kafka" | "elasticsearch")[] = ["kafka", "elasticsearch"],
+): NonNullable<ComposeService["depends_on"]> {
+  return Object.fromEntries(on.filter((s) => ctx.selected.has(s)).map((s) => [s, { condition: "service_healthy" as const }]));
+}

@@ -1,6 +1,7 @@
 /** Kibana, reached through nginx only (no published port). */
 import { shellHealth } from "../compose-spec.js";
-import { INTERNAL, type ServiceDefinition } from "./context.js";
+import { elasticsearchEndpoint } from "../endpoints.js";
+import { caVolumes, clusterDependencies, type ServiceDefinition } from "./context.js";
 
 export const kibana: ServiceDefinition = (ctx) => {
   const secure = ctx.config.security.enabled;
@@ -8,7 +9,7 @@ export const kibana: ServiceDefinition = (ctx) => {
     image: ctx.config.images.kibana,
     hostname: "kibana",
     environment: {
-      ELASTICSEARCH_HOSTS: `["${INTERNAL.elasticsearch}"]`,
+      ELASTICSEARCH_HOSTS: JSON.stringify(elasticsearchEndpoint(ctx.config).urls.split(",")),
       ...(secure ? { ELASTICSEARCH_USERNAME: "kibana_system" } : {}),
       SERVER_NAME: "helk-kibana",
       SERVER_PUBLICBASEURL: `https://${ctx.hostIp}${ctx.config.ports.https === 443 ? "" : `:${ctx.config.ports.https}`}`,
@@ -18,8 +19,8 @@ export const kibana: ServiceDefinition = (ctx) => {
       NODE_OPTIONS: `--max-old-space-size=${Math.max(512, Math.floor(ctx.memory.limitMiB * 0.7))}`,
     },
     ...(secure ? { env_file: ["./secrets/kibana.env"] } : {}),
-    volumes: ["kibana-data:/usr/share/kibana/data"],
-    depends_on: { elasticsearch: { condition: "service_healthy" } },
+    volumes: ["kibana-data:/usr/share/kibana/data", ...caVolumes(ctx.config)],
+    depends_on: clusterDependencies(ctx, ["elasticsearch"]),
     healthcheck: shellHealth(`curl -fsS http://localhost:5601/api/status | grep -q '"level":"available"' || exit 1`, "120s"),
   };
 };

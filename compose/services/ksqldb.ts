@@ -1,12 +1,13 @@
 /** ksqlDB server (the Sysmon join) and its CLI, which starts on demand only. */
 import { shellHealth } from "../compose-spec.js";
-import { heapOpts, INTERNAL, local, type ServiceDefinition } from "./context.js";
+import { kafkaEndpoint } from "../endpoints.js";
+import { clusterDependencies, heapOpts, INTERNAL, local, type ServiceDefinition } from "./context.js";
 
 export const ksqldbServer: ServiceDefinition = (ctx) => ({
   image: ctx.config.images.ksqldb,
   hostname: "ksqldb-server",
   environment: {
-    KSQL_BOOTSTRAP_SERVERS: INTERNAL.kafka,
+    KSQL_BOOTSTRAP_SERVERS: kafkaEndpoint(ctx.config).bootstrap,
     KSQL_LISTENERS: "http://0.0.0.0:8088",
     KSQL_KSQL_SERVICE_ID: "helk_",
     KSQL_KSQL_STREAMS_STATE_DIR: "/var/lib/ksqldb",
@@ -16,7 +17,7 @@ export const ksqldbServer: ServiceDefinition = (ctx) => ({
   },
   ports: [local(ctx.config.ports.ksqldb, 8088)],
   volumes: ["ksqldb-data:/var/lib/ksqldb"],
-  depends_on: { kafka: { condition: "service_healthy" } },
+  depends_on: clusterDependencies(ctx, ["kafka"]),
   healthcheck: shellHealth("curl -fsS http://localhost:8088/info >/dev/null || exit 1", "60s"),
 });
 

@@ -3,7 +3,7 @@
  * of HELK's Logstash image (images/logstash), so nothing is mounted but its data.
  */
 import { shellHealth } from "../compose-spec.js";
-import { heapOpts, INTERNAL, local, type ServiceDefinition } from "./context.js";
+import { caVolumes, clusterDependencies, clusterEnv, heapOpts, local, needsClusterSecrets, type ServiceDefinition } from "./context.js";
 
 export const logstash: ServiceDefinition = (ctx) => ({
   image: ctx.config.images.logstash,
@@ -13,18 +13,13 @@ export const logstash: ServiceDefinition = (ctx) => ({
     "api.http.host": "0.0.0.0",
     "xpack.monitoring.enabled": "false",
     "pipeline.ecs_compatibility": "disabled",
-    HELK_KAFKA_BOOTSTRAP: INTERNAL.kafka,
-    HELK_ES_URL: INTERNAL.elasticsearch,
-    HELK_ES_USER: ctx.config.security.enabled ? "helk_logstash_writer" : "",
-    // The pipeline names both variables; with security on the password comes from the env file.
-    ...(ctx.config.security.enabled ? {} : { HELK_ES_PASSWORD: "" }),
+    ...clusterEnv(ctx),
+    // The pipeline names both variables; with a writer user the password comes from the env file.
+    ...(needsClusterSecrets(ctx) ? {} : { HELK_ES_PASSWORD: "" }),
   },
-  ...(ctx.config.security.enabled ? { env_file: ["./secrets/logstash.env"] } : {}),
+  ...(needsClusterSecrets(ctx) ? { env_file: ["./secrets/logstash.env"] } : {}),
   ports: [local(ctx.config.ports.logstashApi, 9600)],
-  volumes: ["logstash-data:/usr/share/logstash/data"],
-  depends_on: {
-    kafka: { condition: "service_healthy" },
-    elasticsearch: { condition: "service_healthy" },
-  },
+  volumes: ["logstash-data:/usr/share/logstash/data", ...caVolumes(ctx.config)],
+  depends_on: clusterDependencies(ctx),
   healthcheck: shellHealth("curl -fsS http://localhost:9600/_node/pipelines >/dev/null || exit 1", "90s"),
 });

@@ -1,6 +1,7 @@
 /** Jupyter (PySpark) and a Spark standalone master and worker for the notebook profile. */
 import { shellHealth } from "../compose-spec.js";
-import { INTERNAL, local, type ServiceDefinition, tcpCheck } from "./context.js";
+import { elasticsearchEndpoint, kafkaEndpoint } from "../endpoints.js";
+import { clusterDependencies, INTERNAL, local, type ServiceDefinition, tcpCheck } from "./context.js";
 
 export const jupyter: ServiceDefinition = (ctx) => ({
   image: ctx.config.images.jupyter,
@@ -8,8 +9,8 @@ export const jupyter: ServiceDefinition = (ctx) => ({
   command: ["start-notebook.py", "--ServerApp.base_url=/jupyter", "--ServerApp.trust_xheaders=True"],
   environment: {
     SPARK_MASTER: INTERNAL.sparkMaster,
-    HELK_KAFKA_BOOTSTRAP: INTERNAL.kafka,
-    HELK_ES_URL: INTERNAL.elasticsearch,
+    HELK_KAFKA_BOOTSTRAP: kafkaEndpoint(ctx.config).bootstrap,
+    HELK_ES_URL: elasticsearchEndpoint(ctx.config).urls,
   },
   env_file: ["./secrets/jupyter.env"],
   // Loopback only: the token guards it, and other profiles also serve it through nginx.
@@ -17,7 +18,7 @@ export const jupyter: ServiceDefinition = (ctx) => ({
   volumes: ["jupyter-notebooks:/home/jovyan/work"],
   depends_on: {
     ...(ctx.selected.has("spark-master") ? { "spark-master": { condition: "service_healthy" as const } } : {}),
-    elasticsearch: { condition: "service_healthy" },
+    ...clusterDependencies(ctx, ["elasticsearch"]),
   },
   healthcheck: shellHealth(
     `python3 -c "import os,urllib.request;urllib.request.urlopen('http://localhost:8888/jupyter/api/status?token='+os.environ['JUPYTER_TOKEN'],timeout=5)" || exit 1`,

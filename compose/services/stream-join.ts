@@ -5,13 +5,12 @@
  * lives in a data volume, so a restart resumes where it stopped.
  */
 import { shellHealth } from "../compose-spec.js";
-import { INTERNAL, type ServiceDefinition } from "./context.js";
+import { caVolumes, clusterDependencies, clusterEnv, needsClusterSecrets, type ServiceDefinition } from "./context.js";
 
 /** The job touches its heartbeat file every few seconds while its query runs. */
 const HEARTBEAT = "/tmp/helk-stream-join.heartbeat";
 
 export const streamJoin: ServiceDefinition = (ctx) => {
-  const secure = ctx.config.security.enabled;
   // Spark's driver is the whole job here: most of the limit, leaving room for Python workers.
   const driverMiB = Math.max(512, Math.floor((ctx.memory.limitMiB * 0.6) / 64) * 64);
   return {
@@ -20,20 +19,15 @@ export const streamJoin: ServiceDefinition = (ctx) => {
     entrypoint: ["tini", "-g", "--"],
     command: ["spark-submit", "--driver-memory", `${driverMiB}m`, "/opt/helk/jobs/sysmon_join.py"],
     environment: {
-      HELK_KAFKA_BOOTSTRAP: INTERNAL.kafka,
-      HELK_ES_URL: INTERNAL.elasticsearch,
-      HELK_ES_USER: secure ? "helk_logstash_writer" : "",
+      ...clusterEnv(ctx),
       HELK_JOIN_SOURCE_TOPIC: "winlogbeat",
       HELK_JOIN_INDEX: "sysmon-join",
       HELK_JOIN_CHECKPOINT: "/var/lib/helk/checkpoints/sysmon-join",
       HELK_JOIN_HEARTBEAT: HEARTBEAT,
     },
-    ...(secure ? { env_file: ["./secrets/stream-join.env"] } : {}),
-    volumes: ["stream-join-checkpoints:/var/lib/helk/checkpoints"],
-    depends_on: {
-      kafka: { condition: "service_healthy" },
-      elasticsearch: { condition: "service_healthy" },
-    },
+    ...(needsClusterSecrets(ctx) ? { env_file: ["./secrets/stream-join.env"] } : {}),
+    volumes: ["stream-join-checkpoints:/var/lib/helk/checkpoints", ...caVolumes(ctx.config)],
+    depends_on: clusterDependencies(ctx),
     // Healthy while the query runs: the heartbeat is younger than 30 s.
     healthcheck: shellHealth(
       `python3 -c "import os,sys,time;sys.exit(0 if time.time()-os.path.getmtime('${HEARTBEAT}')<30 else 1)" || exit 1`,

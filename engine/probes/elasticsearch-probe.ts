@@ -2,20 +2,30 @@
  * Elasticsearch: cluster health and the node's version with the 8.x client (it speaks to 8.x
  * and 9.x servers). The version comes from `_nodes/_local`, which every distribution serves.
  */
+import { readFileSync } from "node:fs";
 import { Client } from "@elastic/elasticsearch";
-import { failed, type Probe } from "./probe.js";
+import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { failed, type Probe, type ProbeTarget } from "./probe.js";
 
-export function esClient(address: string, username?: string, password?: string, timeoutMs = 5000): Client {
+export type EsLogin = Pick<ElasticsearchAccess, "nodes" | "username" | "password" | "caFile">;
+
+export function esClient(login: EsLogin, timeoutMs = 5000): Client {
   return new Client({
-    node: address,
-    ...(username && password ? { auth: { username, password } } : {}),
+    nodes: login.nodes,
+    ...(login.username && login.password ? { auth: { username: login.username, password: login.password } } : {}),
+    ...(login.caFile ? { tls: { ca: readFileSync(login.caFile, "utf8") } } : {}),
     requestTimeout: timeoutMs,
     maxRetries: 0,
   });
 }
 
+/** A probe target's Elasticsearch login. */
+export function targetLogin(t: ProbeTarget): EsLogin {
+  return t.elasticsearch ?? { nodes: [t.address], ...(t.username && t.password ? { username: t.username, password: t.password } : {}) };
+}
+
 export const elasticsearchProbe: Probe = async (t) => {
-  const client = esClient(t.address, t.username, t.password, t.timeoutMs);
+  const client = esClient(targetLogin(t), t.timeoutMs);
   try {
     const health = await client.cluster.health();
     const nodes = await client.nodes.info({ node_id: "_local", metric: "_none" });

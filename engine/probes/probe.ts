@@ -1,3 +1,4 @@
+import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import type { KafkaAccess } from "../../compose/kafka-access.js";
 
 /**
@@ -13,6 +14,8 @@ export interface ProbeTarget {
   token?: string;
   /** Kafka's brokers and SASL login, where the target is Kafka. */
   kafka?: KafkaAccess;
+  /** Elasticsearch's nodes and login, where the target reads Elasticsearch. */
+  elasticsearch?: ElasticsearchAccess;
   timeoutMs?: number;
 }
 

@@ -3,7 +3,7 @@
  * images/jupyter/jobs/sysmon_join.py into `helk-stream-status`) and the joined documents so far,
  * read through Elasticsearch, where the job reports.
  */
-import { esClient } from "./elasticsearch-probe.js";
+import { esClient, targetLogin } from "./elasticsearch-probe.js";
 import { failed, type Probe, type ProbeResult } from "./probe.js";
 
 export const STATUS_INDEX = "helk-stream-status";
@@ -47,7 +47,7 @@ export async function countJoined(client: ReturnType<typeof esClient>): Promise<
 }
 
 export const streamJoinProbe: Probe = async (t) => {
-  const client = esClient(t.address, t.username, t.password, t.timeoutMs);
+  const client = esClient(targetLogin(t), t.timeoutMs);
   try {
     const [status, joined] = await Promise.all([readStreamStatus(client), countJoined(client)]);
     return streamJoinDetail(status, joined, Date.now());

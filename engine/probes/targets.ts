@@ -4,7 +4,8 @@
  * on the project network for services nginx fronts (Kibana, Jupyter).
  */
 import type { HelkConfig } from "../../compose/config/schema.js";
-import { localKafkaAccess } from "../../compose/kafka-access.js";
+import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { kafkaNeedsSecret, localKafkaAccess } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import type { ContainerSummary } from "../docker-client.js";
 import { readSecretsIfAllowed } from "../secrets.js";
@@ -15,14 +16,15 @@ export interface ProbePlan {
   target: ProbeTarget;
 }
 
-export function probePlan(service: string, config: HelkConfig, container: ContainerSummary): ProbePlan | undefined {
+/** `container` is absent for the clusters an external-mode install does not run itself. */
+export function probePlan(service: string, config: HelkConfig, container?: ContainerSummary): ProbePlan | undefined {
   const secrets = (): Partial<HelkSecrets> => readSecretsIfAllowed(config.installHome) ?? {};
   switch (service) {
     case "kafka": {
       // Behind SASL the probe needs the SCRAM password; a user who may not read it gets the
       // container's own health only.
-      const s = config.kafka.sasl.enabled ? readSecretsIfAllowed(config.installHome) : undefined;
-      if (config.kafka.sasl.enabled && !s) return undefined;
+      const s = kafkaNeedsSecret(config) ? readSecretsIfAllowed(config.installHome) : undefined;
+      if (kafkaNeedsSecret(config) && !s) return undefined;
       const access = localKafkaAccess(config, s);
       return {
         load: async () => (await import("./kafka-probe.js")).kafkaProbe,
@@ -32,16 +34,13 @@ export function probePlan(service: string, config: HelkConfig, container: Contai
     case "elasticsearch":
     case "stream-join": {
       // The join reports its progress into Elasticsearch, so both read it there.
-      const s = config.security.enabled ? secrets() : {};
+      const access = hostElasticsearchAccess(config, elasticsearchNeedsSecret(config) ? secrets() : undefined);
       return {
         load: async () =>
           service === "elasticsearch"
             ? (await import("./elasticsearch-probe.js")).elasticsearchProbe
             : (await import("./stream-join-probe.js")).streamJoinProbe,
-        target: {
-          address: `http://127.0.0.1:${config.ports.elasticsearch}`,
-          ...(s.elasticPassword ? { username: "elastic", password: s.elasticPassword } : {}),
-        },
+        target: { address: access.nodes.join(","), elasticsearch: access },
       };
     }
     case "logstash":
@@ -55,15 +54,15 @@ export function probePlan(service: string, config: HelkConfig, container: Contai
         target: { address: `http://127.0.0.1:${config.ports.ksqldb}` },
       };
     case "kibana":
-      return container.ip
-        ? { load: async () => (await import("./http-probes.js")).kibanaProbe, target: { address: `http://${container.ip}:5601` } }
+      return container?.ip
+        ? { load: async () => (await import("./http-probes.js")).kibanaProbe, target: { address: `http://${container?.ip}:5601` } }
         : undefined;
     case "jupyter": {
       const token = secrets().jupyterToken;
-      return container.ip
+      return container?.ip
         ? {
             load: async () => (await import("./http-probes.js")).jupyterProbe,
-            target: { address: `http://${container.ip}:8888`, ...(token ? { token } : {}) },
+            target: { address: `http://${container?.ip}:8888`, ...(token ? { token } : {}) },
           }
         : undefined;
     }

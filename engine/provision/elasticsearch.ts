@@ -4,6 +4,7 @@
  * Each change is made only when what is there differs; a second run changes nothing.
  */
 import type { Client } from "@elastic/elasticsearch";
+import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../probes/elasticsearch-probe.js";
@@ -42,8 +43,8 @@ const LOGSTASH_ROLE = {
   ],
 };
 
-async function canAuthenticate(address: string, username: string, password: string): Promise<boolean> {
-  const c = esClient(address, username, password);
+async function canAuthenticate(nodes: string[], username: string, password: string): Promise<boolean> {
+  const c = esClient({ nodes, username, password });
   try {
     await c.security.authenticate();
     return true;
@@ -55,12 +56,13 @@ async function canAuthenticate(address: string, username: string, password: stri
 }
 
 export async function provisionElasticsearch(o: {
-  address: string;
-  security: boolean;
+  access: ElasticsearchAccess;
+  /** HELK's own node with security on: it sets kibana_system's password and makes the writer user. */
+  manageUsers: boolean;
   secrets: HelkSecrets;
   retentionDays: number;
 }): Promise<{ changes: string[]; notes: string[] }> {
-  const client = esClient(o.address, o.security ? "elastic" : undefined, o.security ? o.secrets.elasticPassword : undefined, 30_000);
+  const client = esClient(o.access, 30_000);
   const changes: string[] = [];
   const notes: string[] = [];
   try {
@@ -92,8 +94,10 @@ export async function provisionElasticsearch(o: {
       }
     }
 
-    if (o.security) {
-      if (!(await canAuthenticate(o.address, "kibana_system", o.secrets.kibanaSystemPassword))) {
+    // An external cluster's users are its operators': HELK writes as the user it was given.
+    if (o.access.external) notes.push(`users not managed: HELK's services use ${o.access.username ?? "no login"} on the external cluster`);
+    if (o.manageUsers) {
+      if (!(await canAuthenticate(o.access.nodes, "kibana_system", o.secrets.kibanaSystemPassword))) {
         await client.security.changePassword({ username: "kibana_system", password: o.secrets.kibanaSystemPassword });
         changes.push("user kibana_system: password set");
       }
@@ -110,7 +114,7 @@ export async function provisionElasticsearch(o: {
         await client.security.putRole({ name: "helk_logstash_writer", ...LOGSTASH_ROLE });
         changes.push("role helk_logstash_writer");
       }
-      if (!(await canAuthenticate(o.address, "helk_logstash_writer", o.secrets.logstashWriterPassword))) {
+      if (!(await canAuthenticate(o.access.nodes, "helk_logstash_writer", o.secrets.logstashWriterPassword))) {
         await client.security.putUser({
           username: "helk_logstash_writer",
           password: o.secrets.logstashWriterPassword,

@@ -1,4 +1,8 @@
-/** Kafka topics with the configured partitions and retention; a second run changes nothing. */
+/**
+ * Kafka topics with the configured partitions and retention; a second run changes nothing.
+ * On a cluster of three or more brokers every topic gets three replicas and
+ * min.insync.replicas 2, so one broker can be lost without losing an acknowledged event.
+ */
 import { ConfigResourceTypes, type Kafka } from "kafkajs";
 import type { HelkConfig } from "../../compose/config/schema.js";
 
@@ -10,6 +14,8 @@ export async function provisionTopics(kafka: Kafka, topics: HelkConfig["kafka"][
   const changes: string[] = [];
   try {
     const existing = new Set(await admin.listTopics());
+    const { brokers } = await admin.describeCluster();
+    const replicated = brokers.length >= 3;
     const wanted = Object.entries(topics);
     const missing = wanted.filter(([name]) => !existing.has(name));
     if (missing.length) {
@@ -18,11 +24,17 @@ export async function provisionTopics(kafka: Kafka, topics: HelkConfig["kafka"][
         topics: missing.map(([topic, t]) => ({
           topic,
           numPartitions: t.partitions,
-          replicationFactor: 1,
-          configEntries: [{ name: "retention.ms", value: hoursToMs(t.retentionHours) }],
+          replicationFactor: replicated ? 3 : 1,
+          configEntries: [
+            { name: "retention.ms", value: hoursToMs(t.retentionHours) },
+            ...(replicated ? [{ name: "min.insync.replicas", value: "2" }] : []),
+          ],
         })),
       });
-      for (const [name, t] of missing) changes.push(`created topic ${name} (${t.partitions} partitions, retention ${t.retentionHours} h)`);
+      for (const [name, t] of missing)
+        changes.push(
+          `created topic ${name} (${t.partitions} partitions, retention ${t.retentionHours} h${replicated ? ", 3 replicas, min.insync.replicas 2" : ""})`,
+        );
     }
     const present = wanted.filter(([name]) => existing.has(name));
     if (present.length === 0) return changes;

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { HelkConfig } from "../../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { describeKafkaAccess, localKafkaAccess } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { ExitCode, HelkError } from "../errors.js";
@@ -45,10 +46,11 @@ export async function provision(
       hint: "provisioning sets passwords from it, and it is readable by root only: run the command with sudo",
     });
   const result: ProvisionResult = { changes: [], notes: [] };
-  if (services.includes("kafka")) {
+  if (services.includes("kafka") || config.kafka.external) {
     const access = localKafkaAccess(config, s);
     try {
-      if (access.sasl && !(await saslLoginWorks(access))) {
+      // HELK sets the SCRAM user of its own broker only; an external cluster's users are its operators'.
+      if (access.sasl && !access.external && !(await saslLoginWorks(access))) {
         if (!targets.kafkaContainer) throw new Error("Kafka has no running container to set its SCRAM user in");
         await ensureScramUser(targets.kafkaContainer, access.sasl.username, access.sasl.password);
         result.changes.push(`Kafka SCRAM user ${access.sasl.username} set`);
@@ -64,12 +66,13 @@ export async function provision(
       });
     }
   }
-  if (services.includes("elasticsearch")) {
-    const address = `http://127.0.0.1:${config.ports.elasticsearch}`;
+  if (services.includes("elasticsearch") || config.elasticsearch.external) {
+    const access = hostElasticsearchAccess(config, s);
+    const address = access.nodes.join(",");
     try {
       const es = await provisionElasticsearch({
-        address,
-        security: config.security.enabled,
+        access,
+        manageUsers: !access.external && config.security.enabled,
         secrets: s,
         retentionDays: config.elasticsearch.retentionDays,
       });

@@ -33,22 +33,26 @@ export function brokerError(access: KafkaAccess, topic: string, err: unknown, se
 }
 
 export async function connectProducer(access: KafkaAccess, topic: string): Promise<EventSink> {
+  // Fail fast, before reading any data, when Kafka is unreachable or the topic is missing.
+  const check = kafkaClient(access, "helk-replay", { connectionTimeout: 5000, retry: { retries: 3, initialRetryTime: 200 } }).admin();
+  try {
+    await check.connect();
+    const topics = await check.listTopics();
+    if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
+  } catch (err) {
+    throw brokerError(access, topic, err, 0);
+  } finally {
+    await check.disconnect().catch(() => undefined);
+  }
+  // Once sending, ride out a lost broker: a partition's new leader is elected only after the
+  // broker's session times out (9 s by default), and the idempotent producer resends without duplicates.
   const kafka = kafkaClient(access, "helk-replay", {
     connectionTimeout: 5000,
-    retry: { retries: 3, initialRetryTime: 200 },
+    retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   try {
     await producer.connect();
-    // Fail before reading any data when the topic is missing.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const topics = await admin.listTopics();
-      if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
-    } finally {
-      await admin.disconnect();
-    }
   } catch (err) {
     await producer.disconnect().catch(() => undefined);
     throw brokerError(access, topic, err, 0);

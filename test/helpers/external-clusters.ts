@@ -33,7 +33,7 @@ export interface ExternalClusters {
   killBroker(n: BrokerNumber): Promise<void>;
   /** Starts a stopped or killed broker again and waits until it is healthy. */
   startBroker(n: BrokerNumber): Promise<void>;
-  /** Removes the containers, volumes, network and temporary directory; never throws. */
+  /** Removes the containers, volumes, network and temporary directory; never throws. The network stays while a container of another project is still attached to it. */
   down(): Promise<void>;
 }
 
@@ -171,10 +171,8 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
   const down = async (): Promise<void> => {
     try {
       await compose(["down", "--volumes", "--remove-orphans", "--timeout", "5"]);
-      // Compose leaves the network when a container of another project is still attached; so would this.
-      await execa("docker", ["network", "rm", network], { reject: false });
     } catch {
-      // Teardown is best effort: whatever is left, the next steps of the caller must still run.
+      // Only a failure to run docker at all gets here; teardown must not hide the test's own outcome.
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -256,7 +254,8 @@ async function waitUntilReady(bootstrap: string[], elasticsearchUrl: string, o: 
     try {
       await admin.connect();
       const { brokers } = await admin.describeCluster();
-      const es = await fetch(elasticsearchUrl, { headers, signal: AbortSignal.timeout(5000) });
+      // Not `GET /`: the fixture is Elastic's integ-test-zip, which lacks the rest-root module (405).
+      const es = await fetch(`${elasticsearchUrl}/_cluster/health`, { headers, signal: AbortSignal.timeout(5000) });
       if (brokers.length === BROKERS.length && es.ok) return;
       last = `${brokers.length} brokers registered, Elasticsearch answered ${es.status}`;
     } catch (err) {

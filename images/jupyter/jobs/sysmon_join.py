@@ -54,6 +54,7 @@ BEFORE = int(ENV.get("HELK_JOIN_BEFORE_SECONDS", "60"))
 AFTER = int(ENV.get("HELK_JOIN_AFTER_SECONDS", "300"))
 TRIGGER = ENV.get("HELK_JOIN_TRIGGER", "2 seconds")
 HEARTBEAT = ENV.get("HELK_JOIN_HEARTBEAT", "/tmp/helk-stream-join.heartbeat")
+ES_CA = ENV.get("HELK_ES_CA", "")
 QUERY_NAME = "sysmon-join"
 
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
@@ -94,9 +95,32 @@ def spark_session():
     return builder.getOrCreate()
 
 
+def kafka_security_options():
+    """An external cluster's TLS and SASL login (compose/endpoints.ts sets these); none for HELK's own."""
+    protocol = ENV.get("HELK_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    options = {"kafka.security.protocol": protocol}
+    mechanism = ENV.get("HELK_KAFKA_SASL_MECHANISM", "")
+    if protocol.startswith("SASL_") and mechanism:
+        module = (
+            "org.apache.kafka.common.security.plain.PlainLoginModule"
+            if mechanism == "PLAIN"
+            else "org.apache.kafka.common.security.scram.ScramLoginModule"
+        )
+        user = ENV.get("HELK_KAFKA_SASL_USERNAME", "").replace('"', '\\"')
+        password = ENV.get("HELK_KAFKA_SASL_PASSWORD", "").replace('"', '\\"')
+        options["kafka.sasl.mechanism"] = mechanism
+        options["kafka.sasl.jaas.config"] = f'{module} required username="{user}" password="{password}";'
+    ca = ENV.get("HELK_KAFKA_CA", "")
+    if protocol.endswith("SSL") and ca:
+        options["kafka.ssl.truststore.type"] = "PEM"
+        options["kafka.ssl.truststore.location"] = ca
+    return options
+
+
 def read_events(spark):
     raw = (
         spark.readStream.format("kafka")
+        .options(**kafka_security_options())
         .option("kafka.bootstrap.servers", KAFKA)
         .option("subscribe", TOPIC)
         .option("startingOffsets", "earliest")
@@ -160,7 +184,10 @@ def es_client():
     from elasticsearch import Elasticsearch
 
     auth = (ES_USER, ES_PASSWORD) if ES_USER else None
-    return Elasticsearch(ES_URL, basic_auth=auth, request_timeout=60, retry_on_timeout=True, max_retries=5)
+    tls = {"ca_certs": ES_CA} if ES_CA else {}
+    return Elasticsearch(
+        ES_URL.split(","), basic_auth=auth, request_timeout=60, retry_on_timeout=True, max_retries=5, **tls
+    )
 
 
 def document(row):

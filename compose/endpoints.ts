@@ -1,0 +1,59 @@
+/**
+ * Where HELK's containers reach Kafka and Elasticsearch: the services of this install on the
+ * project network, or the operator's existing clusters (kafka.external, elasticsearch.external).
+ * Every service definition and renderer asks here instead of naming "kafka:19092". Pure.
+ */
+import type { HelkConfig } from "./config/schema.js";
+
+/** Where a configured CA file is mounted read-only in the containers that need it. */
+export const CA_MOUNT = { kafka: "/etc/helk/ca/kafka-ca.pem", elasticsearch: "/etc/helk/ca/elasticsearch-ca.pem" } as const;
+
+export interface KafkaEndpoint {
+  external: boolean;
+  /** Comma-separated brokers, as Kafka clients take them. */
+  bootstrap: string;
+  /** Kafka's security.protocol for this connection. */
+  securityProtocol: "PLAINTEXT" | "SASL_PLAINTEXT" | "SSL" | "SASL_SSL";
+  sasl?: { mechanism: string; username: string };
+  /** Host file and container path of the CA, when one is configured. */
+  ca?: { file: string; mount: string };
+}
+
+export interface ElasticsearchEndpoint {
+  external: boolean;
+  /** Comma-separated node URLs. */
+  urls: string;
+  /** The user HELK's services write as: the external cluster's user, or HELK's own writer. */
+  writer?: string;
+  ca?: { file: string; mount: string };
+}
+
+export function kafkaEndpoint(config: HelkConfig): KafkaEndpoint {
+  const ext = config.kafka.external;
+  if (!ext) return { external: false, bootstrap: "kafka:19092", securityProtocol: "PLAINTEXT" };
+  const tls = ext.tls.enabled;
+  return {
+    external: true,
+    bootstrap: ext.bootstrap.join(","),
+    securityProtocol: ext.sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : tls ? "SSL" : "PLAINTEXT",
+    ...(ext.sasl ? { sasl: { mechanism: ext.sasl.mechanism, username: ext.sasl.username } } : {}),
+    ...(tls && ext.tls.caFile ? { ca: { file: ext.tls.caFile, mount: CA_MOUNT.kafka } } : {}),
+  };
+}
+
+export function elasticsearchEndpoint(config: HelkConfig): ElasticsearchEndpoint {
+  const ext = config.elasticsearch.external;
+  if (!ext)
+    return { external: false, urls: "http://elasticsearch:9200", ...(config.security.enabled ? { writer: "helk_logstash_writer" } : {}) };
+  return {
+    external: true,
+    urls: ext.urls.map((u) => u.replace(/\/$/, "")).join(","),
+    ...(ext.username ? { writer: ext.username } : {}),
+    ...(ext.caFile ? { ca: { file: ext.caFile, mount: CA_MOUNT.elasticsearch } } : {}),
+  };
+}
+
+/** The CA mounts a service reaching both clusters needs. */
+export function caVolumes(config: HelkConfig): string[] {
+  return [kafkaEndpoint(config).ca, elasticsearchEndpoint(config).ca].filter((c) => c !== undefined).map((c) => `${c.file}:${c.mount}:ro`);
+}
