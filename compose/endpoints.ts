@@ -4,6 +4,7 @@
  * Every service definition and renderer asks here instead of naming "kafka:19092". Pure.
  */
 import type { HelkConfig } from "./config/schema.js";
+import { servicesFor } from "./profiles.js";
 
 /** Where a configured CA file is mounted read-only in the containers that need it. */
 export const CA_MOUNT = { kafka: "/etc/helk/ca/kafka-ca.pem", elasticsearch: "/etc/helk/ca/elasticsearch-ca.pem" } as const;
@@ -56,4 +57,28 @@ export function elasticsearchEndpoint(config: HelkConfig): ElasticsearchEndpoint
 /** The CA mounts a service reaching both clusters needs. */
 export function caVolumes(config: HelkConfig): string[] {
   return [kafkaEndpoint(config).ca, elasticsearchEndpoint(config).ca].filter((c) => c !== undefined).map((c) => `${c.file}:${c.mount}:ro`);
+}
+
+/**
+ * What the services of this profile cannot do with the configured external clusters yet: their
+ * configuration is static in HELK's images (Logstash's pipeline, ksqlDB's server) and speaks
+ * neither SASL nor TLS to Kafka, nor a private CA to Elasticsearch. Refused before anything
+ * starts rather than left to fail at runtime. The Spark join and the host tools speak all of it.
+ */
+export function externalModeProblems(config: HelkConfig): { refuse: string[]; warn: string[] } {
+  const services = new Set(servicesFor(config));
+  const k = config.kafka.external;
+  const es = config.elasticsearch.external;
+  const out: string[] = [];
+  const warn: string[] = [];
+  const securedKafka = k && (k.sasl || k.tls.enabled);
+  if (securedKafka && services.has("logstash"))
+    out.push("Logstash's pipeline reads Kafka without SASL or TLS: use profile lab, or a listener of the external cluster without them");
+  if (securedKafka && services.has("ksqldb-server"))
+    out.push("ksqlDB reads Kafka without SASL or TLS here: use profile lab or notebook-analysis (the Spark join), or a listener without them");
+  if (es?.caFile && (services.has("logstash") || services.has("kibana") || services.has("elastalert")))
+    out.push("Logstash, Kibana and ElastAlert verify Elasticsearch with the system's CAs only: add the CA to them or drop elasticsearch.external.caFile");
+  if (es && es.urls.length > 1 && services.has("logstash"))
+    warn.push("Logstash writes to the first of elasticsearch.external.urls only");
+  return { refuse: out, warn };
 }

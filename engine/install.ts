@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
+import { externalModeProblems } from "../compose/endpoints.js";
 import { serviceImage } from "../compose/helk-images.js";
 import { describeKafkaAccess, LOCAL_SCRAM_MECHANISM, localKafkaAccess } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
@@ -151,6 +152,14 @@ async function prepare(
 }
 
 export async function install(options: InstallOptions): Promise<InstallResult> {
+  const limits = externalModeProblems(options.config);
+  if (limits.refuse.length)
+    throw new HelkError(`profile ${options.config.profile} cannot run on these external clusters`, {
+      exitCode: ExitCode.usage,
+      details: limits.refuse,
+      hint: "nothing was changed; see README \"Scaling past one machine\"",
+    });
+  for (const w of limits.warn) options.sink({ kind: "warn", message: w });
   return options.dryRun ? dryRun(options) : realInstall(options);
 }
 

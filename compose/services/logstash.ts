@@ -3,6 +3,7 @@
  * of HELK's Logstash image (images/logstash), so nothing is mounted but its data.
  */
 import { shellHealth } from "../compose-spec.js";
+import { elasticsearchEndpoint } from "../endpoints.js";
 import { caVolumes, clusterDependencies, clusterEnv, heapOpts, local, needsClusterSecrets, type ServiceDefinition } from "./context.js";
 
 export const logstash: ServiceDefinition = (ctx) => ({
@@ -14,6 +15,8 @@ export const logstash: ServiceDefinition = (ctx) => ({
     "xpack.monitoring.enabled": "false",
     "pipeline.ecs_compatibility": "disabled",
     ...clusterEnv(ctx),
+    // The pipeline's output takes one host (compose/endpoints.ts externalModeProblems says so).
+    HELK_ES_URL: elasticsearchEndpoint(ctx.config).urls.split(",")[0] as string,
     // The pipeline names both variables; with a writer user the password comes from the env file.
     ...(needsClusterSecrets(ctx) ? {} : { HELK_ES_PASSWORD: "" }),
   },

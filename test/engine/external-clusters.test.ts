@@ -157,6 +157,15 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
     expect(await waitForJoined(11)).toBe(11);
   });
 
+  it("helk verify follows a synthetic pair through the external Kafka into the external sysmon-join, and cleans up", async () => {
+    const r = await helk(["verify", "--json", "--timeout", "90", ...stack.flags]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as { ok: boolean; hops: { hop: string; outcome: string; path: string }[] };
+    expect(v.hops.map((h) => `${h.hop}:${h.outcome}`)).toEqual(["kafka:passed", "normalised:skipped", "joined:passed"]);
+    expect(v.hops[0]?.path).toContain(clusters.bootstrap.join(","));
+    expect(await joinedCount()).toBe(11);
+  });
+
   it("a broker killed mid-replay costs no event; status reports the degraded cluster, then healthy again", async () => {
     const before = await endOffsets("winlogbeat");
     const replay = helk(["replay", "--json", "--rate", "1500", ...stack.flags, `${MORDOR}covenant_dcom_executeexcel4macro_allowed.zip`]);

@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { externalModeProblems, kafkaEndpoint } from "../../compose/endpoints.js";
+import { localKafkaAccess } from "../../compose/kafka-access.js";
+import { buildComposeModel } from "../../compose/model.js";
+import { servicesFor } from "../../compose/profiles.js";
+import { publishedPorts } from "../../compose/published-ports.js";
+import { renderInstallFiles } from "../../compose/render.js";
+import { configFor, renderInput, SECRETS } from "../helpers/fixtures.js";
+
+const KAFKA_PW = "ExternalKafkaPw1";
+const ES_PW = "ExternalEsPw2";
+const secrets = { ...SECRETS, externalKafkaPassword: KAFKA_PW, externalElasticsearchPassword: ES_PW };
+
+function external(profile: HelkConfig["profile"], extra: { tls?: boolean } = {}): HelkConfig {
+  const base = configFor(profile);
+  return {
+    ...base,
+    dockerNetwork: "clusters-net",
+    kafka: {
+      ...base.kafka,
+      external: {
+        bootstrap: ["10.0.0.11:9093", "10.0.0.12:9093", "10.0.0.13:9093"],
+        tls: { enabled: Boolean(extra.tls), ...(extra.tls ? { caFile: "/etc/pki/kafka-ca.pem" } : {}) },
+        sasl: { mechanism: "SCRAM-SHA-512", username: "helk" },
+      },
+    },
+    elasticsearch: {
+      ...base.elasticsearch,
+      external: { urls: ["https://10.0.0.20:9200", "https://10.0.0.21:9200/"], username: "helk_writer", caFile: "/etc/pki/es-ca.pem" },
+    },
+  };
+}
+
+const files = (config: HelkConfig) => renderInstallFiles({ ...renderInput(config), secrets });
+
+describe("external mode: the compose model", () => {
+  it("starts no Kafka and no Elasticsearch, publishes neither, and waits on neither", () => {
+    for (const profile of ["lab", "core", "analysis", "notebook-analysis"] as const) {
+      const config = external(profile);
+      const spec = buildComposeModel(renderInput(config));
+      expect(Object.keys(spec.services), profile).toEqual(servicesFor(config));
+      expect(spec.services.kafka).toBeUndefined();
+      expect(spec.services.elasticsearch).toBeUndefined();
+      for (const [name, s] of Object.entries(spec.services))
+        expect(Object.keys(s.depends_on ?? {}), `${name} waits on`).not.toEqual(expect.arrayContaining(["kafka"]));
+      expect(publishedPorts(config).map((p) => p.what)).not.toEqual(expect.arrayContaining(["kafka", "elasticsearch"]));
+    }
+  });
+
+  it("points the join and Logstash at the external clusters, with the login's user but not its password", () => {
+    const spec = buildComposeModel(renderInput(external("notebook-analysis", { tls: true })));
+    for (const name of ["stream-join", "logstash"]) {
+      const env = spec.services[name]?.environment ?? {};
+      expect(env, name).toMatchObject({
+        HELK_KAFKA_BOOTSTRAP: "10.0.0.11:9093,10.0.0.12:9093,10.0.0.13:9093",
+        HELK_KAFKA_SECURITY_PROTOCOL: "SASL_SSL",
+        HELK_KAFKA_SASL_MECHANISM: "SCRAM-SHA-512",
+        HELK_KAFKA_SASL_USERNAME: "helk",
+        HELK_KAFKA_CA: "/etc/helk/ca/kafka-ca.pem",
+        // Logstash's output takes one host.
+        HELK_ES_URL: name === "logstash" ? "https://10.0.0.20:9200" : "https://10.0.0.20:9200,https://10.0.0.21:9200",
+        HELK_ES_USER: "helk_writer",
+        HELK_ES_CA: "/etc/helk/ca/elasticsearch-ca.pem",
+      });
+      expect(spec.services[name]?.volumes, name).toEqual(
+        expect.arrayContaining([
+          "/etc/pki/kafka-ca.pem:/etc/helk/ca/kafka-ca.pem:ro",
+          "/etc/pki/es-ca.pem:/etc/helk/ca/elasticsearch-ca.pem:ro",
+        ]),
+      );
+      expect(spec.services[name]?.env_file, name).toEqual([`./secrets/${name}.env`]);
+    }
+    expect(spec.services.kibana?.environment?.ELASTICSEARCH_HOSTS).toBe('["https://10.0.0.20:9200","https://10.0.0.21:9200"]');
+    expect(spec.services["ksqldb-server"]?.environment?.KSQL_BOOTSTRAP_SERVERS).toBe("10.0.0.11:9093,10.0.0.12:9093,10.0.0.13:9093");
+  });
+
+  it("attaches every service to the configured Docker network, declared external by its real name", () => {
+    const spec = buildComposeModel(renderInput(external("lab")));
+    expect(spec.networks.attached).toEqual({ external: true, name: "clusters-net" });
+    for (const s of Object.values(spec.services)) expect(s.networks).toEqual(["helk", "attached"]);
+  });
+
+  it("puts the operator's passwords only into 0600 env files of the services that log in", () => {
+    const out = files(external("notebook-analysis"));
+    const holding = out.filter((f) => f.content.includes(KAFKA_PW) || f.content.includes(ES_PW));
+    expect(holding.map((f) => f.path).sort()).toEqual(["secrets/kibana.env", "secrets/logstash.env", "secrets/stream-join.env"]);
+    for (const f of holding) expect(f.mode, f.path).toBe(0o600);
+    expect(out.find((f) => f.path === "secrets/stream-join.env")?.content).toBe(
+      `HELK_ES_PASSWORD=${ES_PW}\nHELK_KAFKA_SASL_PASSWORD=${KAFKA_PW}\n`,
+    );
+    expect(out.find((f) => f.path === "secrets/elasticsearch.env")).toBeUndefined();
+  });
+
+  it("gives host clients the external brokers with TLS and SASL, and the external nodes with the user", () => {
+    const config = external("lab", { tls: true });
+    expect(localKafkaAccess(config, secrets)).toEqual({
+      brokers: ["10.0.0.11:9093", "10.0.0.12:9093", "10.0.0.13:9093"],
+      external: true,
+      sasl: { mechanism: "scram-sha-512", username: "helk", password: KAFKA_PW },
+      tls: { caFile: "/etc/pki/kafka-ca.pem" },
+    });
+    expect(() => localKafkaAccess(config, SECRETS)).toThrow(/no password was given/);
+    expect(hostElasticsearchAccess(config, secrets)).toEqual({
+      nodes: ["https://10.0.0.20:9200", "https://10.0.0.21:9200"],
+      external: true,
+      username: "helk_writer",
+      password: ES_PW,
+      caFile: "/etc/pki/es-ca.pem",
+    });
+  });
+
+  it("derives the security protocol from TLS and SASL", () => {
+    const base = external("lab");
+    const ext = base.kafka.external as NonNullable<HelkConfig["kafka"]["external"]>;
+    const proto = (tls: boolean, sasl: boolean) =>
+      kafkaEndpoint({
+        ...base,
+        kafka: {
+          ...base.kafka,
+          external: { bootstrap: ext.bootstrap, tls: { enabled: tls }, ...(sasl ? { sasl: ext.sasl } : {}) } as typeof ext,
+        },
+      }).securityProtocol;
+    expect([proto(false, false), proto(true, false), proto(false, true), proto(true, true)]).toEqual([
+      "PLAINTEXT",
+      "SSL",
+      "SASL_PLAINTEXT",
+      "SASL_SSL",
+    ]);
+    expect(kafkaEndpoint(configFor("lab"))).toEqual({ external: false, bootstrap: "kafka:19092", securityProtocol: "PLAINTEXT" });
+  });
+
+  it("refuses profiles whose Logstash or ksqlDB cannot speak the external cluster's SASL/TLS; lab and the Spark join can", () => {
+    expect(externalModeProblems(external("lab", { tls: true }))).toEqual({ refuse: [], warn: [] });
+    const core = externalModeProblems(external("core"));
+    expect(core.refuse).toEqual([
+      expect.stringContaining("Logstash's pipeline reads Kafka without SASL or TLS"),
+      expect.stringContaining("Logstash, Kibana and ElastAlert"),
+    ]);
+    expect(core.warn).toEqual(["Logstash writes to the first of elasticsearch.external.urls only"]);
+    expect(externalModeProblems(external("analysis")).refuse).toEqual(
+      expect.arrayContaining([expect.stringContaining("ksqlDB reads Kafka")]),
+    );
+    expect(externalModeProblems(configFor("analysis"))).toEqual({ refuse: [], warn: [] });
+  });
+
+  it("gives Logstash one Elasticsearch host and Kibana the operator's user", () => {
+    const spec = buildComposeModel(renderInput(external("core")));
+    expect(spec.services.logstash?.environment?.HELK_ES_URL).toBe("https://10.0.0.20:9200");
+    expect(spec.services.kibana?.environment?.ELASTICSEARCH_USERNAME).toBe("helk_writer");
+  });
+});
