@@ -31,7 +31,12 @@ export interface ElasticsearchEndpoint {
 
 export function kafkaEndpoint(config: HelkConfig): KafkaEndpoint {
   const ext = config.kafka.external;
-  if (!ext) return { external: false, bootstrap: "kafka:19092", securityProtocol: "PLAINTEXT" };
+  if (!ext)
+    return {
+      external: false,
+      bootstrap: Array.from({ length: config.kafka.brokers }, (_, i) => `${i === 0 ? "kafka" : `kafka-${i + 1}`}:19092`).join(","),
+      securityProtocol: "PLAINTEXT",
+    };
   const tls = ext.tls.enabled;
   return {
     external: true,
@@ -75,10 +80,13 @@ export function externalModeProblems(config: HelkConfig): { refuse: string[]; wa
   if (securedKafka && services.has("logstash"))
     out.push("Logstash's pipeline reads Kafka without SASL or TLS: use profile lab, or a listener of the external cluster without them");
   if (securedKafka && services.has("ksqldb-server"))
-    out.push("ksqlDB reads Kafka without SASL or TLS here: use profile lab or notebook-analysis (the Spark join), or a listener without them");
+    out.push(
+      "ksqlDB reads Kafka without SASL or TLS here: use profile lab or notebook-analysis (the Spark join), or a listener without them",
+    );
   if (es?.caFile && (services.has("logstash") || services.has("kibana") || services.has("elastalert")))
-    out.push("Logstash, Kibana and ElastAlert verify Elasticsearch with the system's CAs only: add the CA to them or drop elasticsearch.external.caFile");
-  if (es && es.urls.length > 1 && services.has("logstash"))
-    warn.push("Logstash writes to the first of elasticsearch.external.urls only");
+    out.push(
+      "Logstash, Kibana and ElastAlert verify Elasticsearch with the system's CAs only: add the CA to them or drop elasticsearch.external.caFile",
+    );
+  if (es && es.urls.length > 1 && services.has("logstash")) warn.push("Logstash writes to the first of elasticsearch.external.urls only");
   return { refuse: out, warn };
 }

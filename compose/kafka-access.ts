@@ -46,7 +46,8 @@ export function localKafkaAccess(config: HelkConfig, secrets: KafkaSecrets | und
       ...(ext.tls.enabled ? { tls: ext.tls.caFile ? { caFile: ext.tls.caFile } : {} } : {}),
     };
   }
-  const brokers = [`${config.hostIp}:${config.ports.kafka}`];
+  // Every broker: a client bootstrapping from one that is down still finds the others.
+  const brokers = Array.from({ length: config.kafka.brokers }, (_, i) => `${config.hostIp}:${config.ports.kafka + i}`);
   if (!config.kafka.sasl.enabled) return { brokers };
   if (!secrets) throw new Error("Kafka's external listener requires SASL, and no secrets were given");
   return { brokers, sasl: { mechanism: "scram-sha-512", username: config.kafka.sasl.username, password: secrets.kafkaClientPassword } };

@@ -9,7 +9,7 @@ import { ON_DEMAND, type ServiceName, servicesFor } from "./profiles.js";
 import type { ServiceDefinition } from "./services/context.js";
 import { elastalert } from "./services/elastalert.js";
 import { elasticsearch } from "./services/elasticsearch.js";
-import { kafka } from "./services/kafka.js";
+import { kafka, kafkaBroker } from "./services/kafka.js";
 import { kibana } from "./services/kibana.js";
 import { ksqldbCli, ksqldbServer } from "./services/ksqldb.js";
 import { logstash } from "./services/logstash.js";
@@ -37,6 +37,8 @@ export interface ModelInput {
 
 const DEFINITIONS: Record<ServiceName, ServiceDefinition> = {
   kafka,
+  "kafka-2": kafkaBroker(2),
+  "kafka-3": kafkaBroker(3),
   elasticsearch,
   logstash,
   kibana,
@@ -53,6 +55,8 @@ const DEFINITIONS: Record<ServiceName, ServiceDefinition> = {
 /** Named volumes holding data that `helk down` must keep. */
 const DATA_VOLUMES = [
   "kafka-data",
+  "kafka-data-2",
+  "kafka-data-3",
   "es-data",
   "logstash-data",
   "kibana-data",

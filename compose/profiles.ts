@@ -4,6 +4,8 @@ import type { AddonName, HelkConfig, ImageKey, ProfileName } from "./config/sche
 /** A compose service HELK can run. */
 export type ServiceName =
   | "kafka"
+  | "kafka-2"
+  | "kafka-3"
   | "elasticsearch"
   | "logstash"
   | "kibana"
@@ -104,10 +106,14 @@ export function selectServices(profile: ProfileName, addons: readonly AddonName[
  * brings (kafka.external, elasticsearch.external).
  */
 export function servicesFor(config: Pick<HelkConfig, "profile" | "addons" | "kafka" | "elasticsearch">): ServiceName[] {
-  return selectServices(config.profile, config.addons).filter(
-    (s) => !(s === "kafka" && config.kafka.external) && !(s === "elasticsearch" && config.elasticsearch.external),
-  );
+  return selectServices(config.profile, config.addons).flatMap((s): ServiceName[] => {
+    if (s === "kafka") return config.kafka.external ? [] : config.kafka.brokers === 3 ? ["kafka", "kafka-2", "kafka-3"] : ["kafka"];
+    return s === "elasticsearch" && config.elasticsearch.external ? [] : [s];
+  });
 }
+
+/** Kafka's brokers among an install's services: kafka, and kafka-2, kafka-3 in the three-broker layout. */
+export const isKafkaBroker = (s: string): boolean => s === "kafka" || s === "kafka-2" || s === "kafka-3";
 
 export function requirements(profile: ProfileName, addons: readonly AddonName[]): { ramGiB: number; diskGiB: number } {
   const p = getProfile(profile);
@@ -129,6 +135,8 @@ export function imageKeyOf(service: ServiceName): ImageKey {
     "spark-worker": "spark",
     // The streaming join runs HELK's notebook image (PySpark plus the job).
     "stream-join": "jupyter",
+    "kafka-2": "kafka",
+    "kafka-3": "kafka",
   };
   return special[service] ?? (service as ImageKey);
 }

@@ -1,6 +1,6 @@
 /** The host ports an install publishes, and on which address: one list for preflight and the plan. Pure. */
 import type { HelkConfig } from "./config/schema.js";
-import { servicesFor } from "./profiles.js";
+import { isKafkaBroker, servicesFor } from "./profiles.js";
 
 export interface PublishedPort {
   host: string;
@@ -8,9 +8,20 @@ export interface PublishedPort {
   what: string;
 }
 
+/** Two services configured onto one port (kafka-2 and kafka-3 take ports.kafka + 1 and + 2). */
+export function portClashes(config: HelkConfig): string[] {
+  const byPort = new Map<number, string[]>();
+  for (const p of publishedPorts(config)) byPort.set(p.port, [...(byPort.get(p.port) ?? []), p.what]);
+  return [...byPort]
+    .filter(([, whats]) => whats.length > 1)
+    .map(([port, whats]) => `port ${port} is configured for ${whats.join(" and ")}`);
+}
+
 export function publishedPorts(config: HelkConfig): PublishedPort[] {
   const services = servicesFor(config);
-  const out: PublishedPort[] = services.includes("kafka") ? [{ host: config.hostIp, port: config.ports.kafka, what: "kafka" }] : [];
+  const out: PublishedPort[] = services
+    .filter(isKafkaBroker)
+    .map((s, i) => ({ host: config.hostIp, port: config.ports.kafka + i, what: s }));
   if (services.includes("nginx")) {
     out.push(
       { host: config.hostIp, port: config.ports.https, what: "https" },

@@ -157,7 +157,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     throw new HelkError(`profile ${options.config.profile} cannot run on these external clusters`, {
       exitCode: ExitCode.usage,
       details: limits.refuse,
-      hint: "nothing was changed; see README \"Scaling past one machine\"",
+      hint: 'nothing was changed; see README "Scaling past one machine"',
     });
   for (const w of limits.warn) options.sink({ kind: "warn", message: w });
   return options.dryRun ? dryRun(options) : realInstall(options);

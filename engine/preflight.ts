@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
 import type { HostFacts } from "../compose/model.js";
 import { requirements } from "../compose/profiles.js";
-import { publishedPorts } from "../compose/published-ports.js";
+import { portClashes, publishedPorts } from "../compose/published-ports.js";
 import { type ComposeCli, detectCompose } from "./compose-cli.js";
 import type { DockerClient } from "./docker-client.js";
 import { ExitCode, type ExitCodeValue, HelkError } from "./errors.js";
@@ -135,7 +135,7 @@ const CHECKS: Record<CheckName, Check> = {
         };
   },
   ports: async (ctx) => {
-    const taken: string[] = [];
+    const taken: string[] = portClashes(ctx.config);
     const wanted = publishedPorts(ctx.config);
     for (const { host, port, what } of wanted) {
       if (ctx.ownPorts.has(port)) continue;

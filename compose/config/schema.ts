@@ -192,6 +192,12 @@ export const configSchema = z
           })
           .prefault({})
           .describe("Authentication on Kafka's external listener; containers use the internal listener"),
+        brokers: z
+          .union([z.literal(1), z.literal(3)])
+          .default(1)
+          .describe(
+            "HELK's own Kafka: 1 broker, or 3 KRaft brokers (kafka, kafka-2, kafka-3 on ports.kafka, +1, +2) with 3 replicas and min.insync.replicas 2",
+          ),
         external: externalKafka.optional(),
       })
       .prefault({})

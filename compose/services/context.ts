@@ -67,5 +67,6 @@ export function clusterDependencies(
   ctx: ServiceContext,
   on: readonly ("kafka" | "elasticsearch")[] = ["kafka", "elasticsearch"],
 ): NonNullable<ComposeService["depends_on"]> {
-  return Object.fromEntries(on.filter((s) => ctx.selected.has(s)).map((s) => [s, { condition: "service_healthy" as const }]));
+  const names = on.flatMap((s) => (s === "kafka" ? (["kafka", "kafka-2", "kafka-3"] as const) : ([s] as const)));
+  return Object.fromEntries(names.filter((s) => ctx.selected.has(s)).map((s) => [s, { condition: "service_healthy" as const }]));
 }

@@ -12,7 +12,13 @@ export const kibana: ServiceDefinition = (ctx) => {
     environment: {
       ELASTICSEARCH_HOSTS: JSON.stringify(es.urls.split(",")),
       // HELK's own node: the built-in kibana_system. An external cluster: the operator's user.
-      ...(es.external ? (es.writer ? { ELASTICSEARCH_USERNAME: es.writer } : {}) : secure ? { ELASTICSEARCH_USERNAME: "kibana_system" } : {}),
+      ...(es.external
+        ? es.writer
+          ? { ELASTICSEARCH_USERNAME: es.writer }
+          : {}
+        : secure
+          ? { ELASTICSEARCH_USERNAME: "kibana_system" }
+          : {}),
       SERVER_NAME: "helk-kibana",
       SERVER_PUBLICBASEURL: `https://${ctx.hostIp}${ctx.config.ports.https === 443 ? "" : `:${ctx.config.ports.https}`}`,
       // The container healthcheck reads /api/status without credentials.

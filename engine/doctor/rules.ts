@@ -89,7 +89,7 @@ const SIGNATURES: Signature[] = [
     id: "log.kafka-unreachable",
     pattern: /Connection to node -?\d+ .* could not be established|Broker may not be available/,
     // Kafka's own start-up logs this while its listeners open; what matters is its clients.
-    except: ["kafka"],
+    except: ["kafka", "kafka-2", "kafka-3"],
     message: (s) => `${s} cannot reach a Kafka broker at the address Kafka advertises`,
     fix: () => "sudo helk doctor   (see the kafka.advertised-listener finding); then sudo helk install --host-ip <this host's address>",
   },

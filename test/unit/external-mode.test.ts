@@ -5,7 +5,7 @@ import { externalModeProblems, kafkaEndpoint } from "../../compose/endpoints.js"
 import { localKafkaAccess } from "../../compose/kafka-access.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { servicesFor } from "../../compose/profiles.js";
-import { publishedPorts } from "../../compose/published-ports.js";
+import { portClashes, publishedPorts } from "../../compose/published-ports.js";
 import { renderInstallFiles } from "../../compose/render.js";
 import { configFor, renderInput, SECRETS } from "../helpers/fixtures.js";
 
@@ -149,5 +149,44 @@ describe("external mode: the compose model", () => {
     const spec = buildComposeModel(renderInput(external("core")));
     expect(spec.services.logstash?.environment?.HELK_ES_URL).toBe("https://10.0.0.20:9200");
     expect(spec.services.kibana?.environment?.ELASTICSEARCH_USERNAME).toBe("helk_writer");
+  });
+});
+
+describe("three-broker Kafka on this machine (kafka.brokers: 3)", () => {
+  const three = (): HelkConfig => {
+    const base = configFor("lab");
+    return { ...base, kafka: { ...base.kafka, brokers: 3 } };
+  };
+
+  it("runs kafka, kafka-2 and kafka-3 as one KRaft quorum with 3 replicas and min.insync.replicas 2", () => {
+    const config = three();
+    const spec = buildComposeModel(renderInput(config));
+    expect(servicesFor(config).slice(0, 3)).toEqual(["kafka", "kafka-2", "kafka-3"]);
+    ["kafka", "kafka-2", "kafka-3"].forEach((name, i) => {
+      const s = spec.services[name];
+      expect(s?.environment, name).toMatchObject({
+        KAFKA_NODE_ID: String(i + 1),
+        KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093",
+        KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${name}:19092,EXTERNAL://${config.hostIp}:${9092 + i}`,
+        KAFKA_DEFAULT_REPLICATION_FACTOR: "3",
+        KAFKA_MIN_INSYNC_REPLICAS: "2",
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "3",
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "2",
+      });
+      expect(s?.ports).toEqual([`${config.hostIp}:${9092 + i}:9092`]);
+      expect(s?.volumes).toEqual([`${i === 0 ? "kafka-data" : `kafka-data-${i + 1}`}:/var/lib/kafka/data`]);
+      expect(spec.volumes[i === 0 ? "kafka-data" : `kafka-data-${i + 1}`]).toBeDefined();
+    });
+    expect(spec.services["stream-join"]?.environment?.HELK_KAFKA_BOOTSTRAP).toBe("kafka:19092,kafka-2:19092,kafka-3:19092");
+    expect(Object.keys(spec.services["stream-join"]?.depends_on ?? {})).toEqual(["kafka", "kafka-2", "kafka-3", "elasticsearch"]);
+    expect(localKafkaAccess(config, undefined).brokers).toEqual([9092, 9093, 9094].map((p) => `${config.hostIp}:${p}`));
+  });
+
+  it("names a port two services would share", () => {
+    const config = three();
+    expect(portClashes(config)).toEqual([]);
+    expect(portClashes({ ...config, ports: { ...config.ports, jupyter: 9094 } })).toEqual([
+      "port 9094 is configured for kafka-3 and jupyter",
+    ]);
   });
 });
