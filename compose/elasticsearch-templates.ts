@@ -77,6 +77,7 @@ const STREAM_STATUS_FIELDS = {
   "@timestamp": { type: "date" },
   started: { type: "date" },
   watermark: { type: "date" },
+  event_time_max: { type: "date" },
   query: keyword,
   active: { type: "boolean" },
   // Opaque to searches; kept whole for readers.
@@ -101,6 +102,7 @@ function template(
   properties: Record<string, unknown>,
   description: string,
   lifecycle?: string,
+  replicas = 0,
 ): IndexTemplate {
   return {
     name,
@@ -111,8 +113,9 @@ function template(
       template: {
         settings: {
           number_of_shards: 1,
-          // One node: replicas could never be assigned and the cluster would stay yellow.
-          number_of_replicas: 0,
+          // HELK's own node: replicas could never be assigned and the cluster would stay yellow.
+          // An external cluster of several nodes gets one replica (provision.ts).
+          number_of_replicas: replicas,
           ...(lifecycle ? { "index.lifecycle.name": lifecycle } : {}),
         },
         mappings: {
@@ -126,10 +129,10 @@ function template(
 }
 
 /** The templates, with the retention policy attached where the node supports ILM. */
-export function indexTemplates(lifecyclePolicy?: string): IndexTemplate[] {
+export function indexTemplates(lifecyclePolicy?: string, replicas = 0): IndexTemplate[] {
   return [
-    template("helk-winevent", ["logs-endpoint-winevent-*"], 100, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy),
-    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 200, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy),
+    template("helk-winevent", ["logs-endpoint-winevent-*"], 100, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy, replicas),
+    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 200, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy, replicas),
     template(
       "helk-sysmon-join",
       ["sysmon-join*"],
@@ -137,9 +140,18 @@ export function indexTemplates(lifecyclePolicy?: string): IndexTemplate[] {
       JOIN_FIELDS,
       "Sysmon ProcessCreate x NetworkConnect joined on ProcessGuid",
       lifecyclePolicy,
+      replicas,
     ),
     // No retention: one small document per query, overwritten in place.
-    template("helk-stream-status", ["helk-stream-status"], 200, STREAM_STATUS_FIELDS, "Progress of HELK's streaming jobs"),
+    template(
+      "helk-stream-status",
+      ["helk-stream-status"],
+      200,
+      STREAM_STATUS_FIELDS,
+      "Progress of HELK's streaming jobs",
+      undefined,
+      replicas,
+    ),
   ];
 }
 

@@ -51,15 +51,23 @@ export interface VerifyOptions {
 const SYSMON_INDEX = "logs-endpoint-winevent-sysmon-*";
 const HOST = "helk-verify";
 
+/** The join job's watermark delay (HELK_JOIN_WATERMARK, images/jupyter/jobs/sysmon_join.py). */
+const JOIN_WATERMARK_MS = 10 * 60_000;
+
 /**
  * The events' time: inside the join job's current event-time window, so the pair is neither
- * dropped as late nor moves the watermark past recorded data a user may replay later. A job
- * that has seen nothing yet gets a fixed time far in the past for the same reason.
+ * dropped as late nor moves the watermark past recorded data a user may replay later. That
+ * window starts at the watermark the job will use next: the latest event time it has seen minus
+ * its delay, or the last reported watermark if that is later. A job that has seen nothing yet
+ * gets a fixed time far in the past for the same reason.
  */
-export function syntheticEventTime(watermark: string | null | undefined): Date {
-  const w = watermark ? Date.parse(watermark) : Number.NaN;
-  if (!Number.isFinite(w) || w <= 0) return new Date(Date.UTC(2000, 0, 1));
-  return new Date(w + 5 * 60_000);
+export function syntheticEventTime(watermark: string | null | undefined, eventTimeMax?: string | null): Date {
+  const candidates = [
+    watermark ? Date.parse(watermark) : Number.NaN,
+    eventTimeMax ? Date.parse(eventTimeMax) - JOIN_WATERMARK_MS : Number.NaN,
+  ].filter((t) => Number.isFinite(t) && t > 0);
+  if (candidates.length === 0) return new Date(Date.UTC(2000, 0, 1));
+  return new Date(Math.max(...candidates) + 5 * 60_000);
 }
 
 export function syntheticPair(processGuid: string, at: Date): { create: Record<string, unknown>; connect: Record<string, unknown> } {
@@ -163,7 +171,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   try {
     // The join job's watermark decides the events' time (see syntheticEventTime).
     const status = has("stream-join") ? await readStreamStatus(es).catch(() => undefined) : undefined;
-    const pair = syntheticPair(processGuid, syntheticEventTime(status?.watermark));
+    const pair = syntheticPair(processGuid, syntheticEventTime(status?.watermark, status?.event_time_max));
 
     const bootstrap = describeKafkaAccess(o.kafka);
     const started = clock.now();

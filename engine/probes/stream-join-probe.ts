@@ -17,6 +17,8 @@ export interface StreamStatus {
   batch_id?: number | null;
   input_rows?: number | null;
   watermark?: string | null;
+  /** The latest event time the job has seen (the next watermark is this minus its delay). */
+  event_time_max?: string | null;
   source_end_offsets?: string | null;
   source_latest_offsets?: string | null;
 }

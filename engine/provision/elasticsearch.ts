@@ -76,7 +76,9 @@ export async function provisionElasticsearch(o: {
       }
     } else notes.push("retention policy not applied: this Elasticsearch node has no ILM");
 
-    for (const t of indexTemplates(ilm ? RETENTION_POLICY : undefined)) {
+    // One replica where the cluster has a second node to hold it (an external cluster).
+    const nodes = o.access.external ? (await client.cluster.health()).number_of_nodes : 1;
+    for (const t of indexTemplates(ilm ? RETENTION_POLICY : undefined, nodes > 1 ? 1 : 0)) {
       const existing = await client.indices.getIndexTemplate({ name: t.name }).catch(() => undefined);
       const current = existing?.index_templates[0]?.index_template;
       const same =

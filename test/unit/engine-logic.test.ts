@@ -214,3 +214,13 @@ describe("demuxLogs", () => {
     expect(demuxLogs(Buffer.concat([frame(1, "out\n"), frame(2, "err\n")]))).toBe("out\nerr\n");
   });
 });
+
+describe("verify: the synthetic pair's event time", () => {
+  it("lands 5 minutes past the watermark the join will use next, whichever report says more", async () => {
+    const { syntheticEventTime } = await import("../../engine/verify.js");
+    // After the first data set the report's own watermark is still the epoch; the latest event time tells.
+    expect(syntheticEventTime("1970-01-01T00:00:00.000Z", "2020-10-22T04:30:00.000Z").toISOString()).toBe("2020-10-22T04:25:00.000Z");
+    expect(syntheticEventTime("2020-10-22T05:00:00.000Z", "2020-10-22T04:30:00.000Z").toISOString()).toBe("2020-10-22T05:05:00.000Z");
+    expect(syntheticEventTime(undefined, undefined).toISOString()).toBe("2000-01-01T00:00:00.000Z");
+  });
+});

@@ -238,6 +238,34 @@ def as_json(offsets):
     return offsets if isinstance(offsets, str) or offsets is None else json.dumps(offsets)
 
 
+# The latest event time the job has seen, over every micro-batch: the watermark of the next batch
+# is this minus WATERMARK, while a progress report's own "watermark" is the one its batch used
+# (still 1970 after the first data). `helk verify` times its events by both.
+EVENT_TIME_MAX = {"value": None}
+
+
+def seen_event_time(query):
+    for progress in query.recentProgress or []:
+        latest = (progress.get("eventTime") or {}).get("max")
+        # Spark writes these as ISO-8601 UTC strings of one format, which compare in time order.
+        if latest and (EVENT_TIME_MAX["value"] is None or latest > EVENT_TIME_MAX["value"]):
+            EVENT_TIME_MAX["value"] = latest
+    return EVENT_TIME_MAX["value"]
+
+
+def previous_event_time():
+    """After a restart: the latest event time the job reported before it."""
+    client = es_client()
+    try:
+        doc = client.options(ignore_status=404).get(index=STATUS_INDEX, id=QUERY_NAME)
+        return (doc.get("_source") or {}).get("event_time_max") if doc.get("found") else None
+    except Exception as error:  # noqa: BLE001 - best effort, as every status write
+        log(f"could not read {STATUS_INDEX}: {error}")
+        return None
+    finally:
+        client.close()
+
+
 def report(query, started):
     """Heartbeat for the health check; progress to Elasticsearch for users and `helk verify`."""
     now = datetime.now(timezone.utc)
@@ -256,6 +284,7 @@ def report(query, started):
         "processed_rows_per_second": progress.get("processedRowsPerSecond"),
         "batch_duration_ms": (progress.get("durationMs") or {}).get("triggerExecution"),
         "watermark": (progress.get("eventTime") or {}).get("watermark"),
+        "event_time_max": seen_event_time(query),
         "state_rows": sum(op.get("numRowsTotal", 0) for op in progress.get("stateOperators") or []),
         "source_end_offsets": as_json(sources[0].get("endOffset")),
         "source_latest_offsets": as_json(sources[0].get("latestOffset")),
@@ -287,6 +316,7 @@ def main():
         .start()
     )
     started = datetime.now(timezone.utc).isoformat()
+    EVENT_TIME_MAX["value"] = previous_event_time()
     log(f"started: {TOPIC} -> {INDEX}, watermark {WATERMARK}, join window -{BEFORE}s/+{AFTER}s, checkpoint {CHECKPOINT}")
 
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
