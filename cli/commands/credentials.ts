@@ -25,6 +25,8 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
   }
   const s = loadOrCreateState(home, { persist: false }).state.secrets;
   const has = (service: string) => record.services.includes(service);
+  const extEs = record.config.elasticsearch.external;
+  const extKafka = record.config.kafka.external;
   const rows: { what: string; user: string; secret: string; where: string }[] = [
     ...(has("nginx")
       ? [
@@ -36,16 +38,34 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
           },
         ]
       : []),
-    {
-      what: "Elasticsearch superuser",
-      user: "elastic",
-      secret: s.elasticPassword,
-      where: `http://127.0.0.1:${record.config.ports.elasticsearch}`,
-    },
-    ...(has("kibana")
+    ...(has("elasticsearch")
+      ? [
+          {
+            what: "Elasticsearch superuser",
+            user: "elastic",
+            secret: s.elasticPassword,
+            where: `http://127.0.0.1:${record.config.ports.elasticsearch}`,
+          },
+        ]
+      : []),
+    // The operator's clusters: the logins they handed over at install.
+    ...(extEs?.username && s.externalElasticsearchPassword
+      ? [{ what: "external Elasticsearch", user: extEs.username, secret: s.externalElasticsearchPassword, where: extEs.urls.join(",") }]
+      : []),
+    ...(extKafka?.sasl && s.externalKafkaPassword
+      ? [
+          {
+            what: `external Kafka (${extKafka.sasl.mechanism})`,
+            user: extKafka.sasl.username,
+            secret: s.externalKafkaPassword,
+            where: extKafka.bootstrap.join(","),
+          },
+        ]
+      : []),
+    ...(has("kibana") && !extEs
       ? [{ what: "Kibana's service user", user: "kibana_system", secret: s.kibanaSystemPassword, where: "Kibana → Elasticsearch" }]
       : []),
-    ...(has("logstash") || has("stream-join")
+    ...((has("logstash") || has("stream-join")) && !extEs
       ? [
           {
             what: "writer (Logstash, the Spark join)",
@@ -67,14 +87,22 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
       : []),
     ...(has("jupyter") ? [{ what: "Jupyter token", user: "-", secret: s.jupyterToken, where: "?token= or the login page" }] : []),
   ];
-  if (!record.config.security.enabled)
+  if (!record.config.security.enabled && has("elasticsearch"))
     printer.err("note: security is off in this install: Elasticsearch accepts requests without these passwords");
   if (opts.json) {
     printJson(printer, {
       ...(has("nginx") ? { analyst: { user: record.config.security.kibanaUser, password: s.analystPassword } } : {}),
-      elastic: { user: "elastic", password: s.elasticPassword },
-      ...(has("kibana") ? { kibanaSystem: { user: "kibana_system", password: s.kibanaSystemPassword } } : {}),
-      ...(has("logstash") || has("stream-join") ? { writer: { user: "helk_logstash_writer", password: s.logstashWriterPassword } } : {}),
+      ...(has("elasticsearch") ? { elastic: { user: "elastic", password: s.elasticPassword } } : {}),
+      ...(extEs?.username && s.externalElasticsearchPassword
+        ? { externalElasticsearch: { user: extEs.username, password: s.externalElasticsearchPassword } }
+        : {}),
+      ...(extKafka?.sasl && s.externalKafkaPassword
+        ? { externalKafka: { mechanism: extKafka.sasl.mechanism, user: extKafka.sasl.username, password: s.externalKafkaPassword } }
+        : {}),
+      ...(has("kibana") && !extEs ? { kibanaSystem: { user: "kibana_system", password: s.kibanaSystemPassword } } : {}),
+      ...((has("logstash") || has("stream-join")) && !extEs
+        ? { writer: { user: "helk_logstash_writer", password: s.logstashWriterPassword } }
+        : {}),
       ...(has("jupyter") ? { jupyterToken: s.jupyterToken } : {}),
       ...(has("kafka") && record.config.kafka.sasl.enabled
         ? { kafka: { mechanism: LOCAL_SCRAM_MECHANISM, user: record.config.kafka.sasl.username, password: s.kafkaClientPassword } }

@@ -37,6 +37,17 @@ export function streamJoinDetail(status: StreamStatus | undefined, joined: numbe
   return { ok: true, detail: `running, ${batch}, ${joinedText}${watermark}` };
 }
 
+/** Has the job's report read every partition of its topic up to these end offsets? */
+export function caughtUpTo(status: StreamStatus | undefined, topic: string, ends: Record<string, number>): boolean {
+  let read: Record<string, number> = {};
+  try {
+    read = (JSON.parse(status?.source_end_offsets ?? "null") as Record<string, Record<string, number>> | null)?.[topic] ?? {};
+  } catch {
+    return false;
+  }
+  return Object.entries(ends).every(([partition, high]) => (read[partition] ?? 0) >= high);
+}
+
 /** The job's latest report, or undefined before its first one. */
 export async function readStreamStatus(client: ReturnType<typeof esClient>): Promise<StreamStatus | undefined> {
   const r = await client.get<StreamStatus>({ index: STATUS_INDEX, id: QUERY_ID }, { ignore: [404] });

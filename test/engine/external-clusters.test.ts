@@ -159,7 +159,8 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
 
   it("helk verify follows a synthetic pair through the external Kafka into the external sysmon-join, and cleans up", async () => {
     const r = await helk(["verify", "--json", "--timeout", "90", ...stack.flags]);
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const report = await es.get({ index: "helk-stream-status", id: "sysmon-join" }).catch((e: Error) => e.message);
+    expect(r.exitCode, `${r.stdout}${r.stderr}\njoin status: ${JSON.stringify(report)}`).toBe(0);
     const v = JSON.parse(r.stdout) as { ok: boolean; hops: { hop: string; outcome: string; path: string }[] };
     expect(v.hops.map((h) => `${h.hop}:${h.outcome}`)).toEqual(["kafka:passed", "normalised:skipped", "joined:passed"]);
     expect(v.hops[0]?.path).toContain(clusters.bootstrap.join(","));
@@ -191,6 +192,15 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
     const { exitCode, status } = await statusWhenReady(stack, 120_000);
     expect(exitCode, JSON.stringify(status)).toBe(0);
     expect(await joinedCount()).toBe(31);
+  });
+
+  it("helk credentials shows the clusters' logins, and no HELK-made Elasticsearch user", async () => {
+    const r = await helk(["credentials", "--json", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(c.externalKafka).toEqual({ mechanism: "SCRAM-SHA-512", user: KAFKA_USER, password: KAFKA_PASSWORD });
+    expect(c.externalElasticsearch).toEqual({ user: "elastic", password: ES_PASSWORD });
+    expect(Object.keys(c).sort()).toEqual(["externalElasticsearch", "externalKafka", "jupyterToken"]);
   });
 
   it("no secret of the clusters is in the compose files or the install log", async () => {

@@ -4,11 +4,13 @@
  * notebook image), and the joined documents in `sysmon-join` checked against the data sets'
  * README and against the source events themselves.
  */
+
 import { createHash } from "node:crypto";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { caughtUpTo, readStreamStatus } from "../../engine/probes/stream-join-probe.js";
 import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
@@ -98,14 +100,13 @@ async function caughtUp(deadlineMs = 240_000): Promise<void> {
   const admin = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const ends = Object.fromEntries((await admin.fetchTopicOffsets("winlogbeat")).map((p) => [p.partition, Number(p.high)]));
+    const ends = Object.fromEntries((await admin.fetchTopicOffsets("winlogbeat")).map((p) => [String(p.partition), Number(p.high)]));
     const until = Date.now() + deadlineMs;
     let last = "";
     while (Date.now() < until) {
-      const r = await es.get<{ source_end_offsets?: string }>({ index: "helk-stream-status", id: "sysmon-join" }, { ignore: [404] });
-      last = r._source?.source_end_offsets ?? "";
-      const read = (JSON.parse(last || "null") as { winlogbeat?: Record<string, number> } | null)?.winlogbeat ?? {};
-      if (Object.entries(ends).every(([p, high]) => (read[p] ?? 0) >= high)) return;
+      const status = await readStreamStatus(es);
+      last = status?.source_end_offsets ?? "";
+      if (caughtUpTo(status, "winlogbeat", ends)) return;
       await new Promise((r) => setTimeout(r, 1000));
     }
     throw new Error(`the join job did not read winlogbeat to ${JSON.stringify(ends)} (last report: ${last})`);
