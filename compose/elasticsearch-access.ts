@@ -10,13 +10,15 @@ export interface ElasticsearchAccess {
   nodes: string[];
   username?: string;
   password?: string;
+  /** Encoded API key (base64 of id:key), instead of a user. */
+  apiKey?: string;
   /** PEM CA file for https:// nodes; the system's CAs when absent. */
   caFile?: string;
   /** The operator's cluster: HELK manages neither its users nor its snapshots. */
   external: boolean;
 }
 
-type EsSecrets = Pick<HelkSecrets, "elasticPassword" | "externalElasticsearchPassword">;
+type EsSecrets = Pick<HelkSecrets, "elasticPassword" | "externalElasticsearchPassword" | "externalElasticsearchApiKey">;
 
 export function hostElasticsearchAccess(config: HelkConfig, secrets: Partial<EsSecrets> | undefined): ElasticsearchAccess {
   const ext = config.elasticsearch.external;
@@ -26,6 +28,7 @@ export function hostElasticsearchAccess(config: HelkConfig, secrets: Partial<EsS
       nodes: ext.urls.map((u) => u.replace(/\/$/, "")),
       external: true,
       ...(ext.username && password ? { username: ext.username, password } : {}),
+      ...(ext.apiKey && secrets?.externalElasticsearchApiKey ? { apiKey: secrets.externalElasticsearchApiKey } : {}),
       ...(ext.caFile ? { caFile: ext.caFile } : {}),
     };
   }
@@ -39,5 +42,6 @@ export function hostElasticsearchAccess(config: HelkConfig, secrets: Partial<EsS
 
 /** Does reaching it need a password from the state file? */
 export function elasticsearchNeedsSecret(config: HelkConfig): boolean {
-  return config.elasticsearch.external ? config.elasticsearch.external.username !== undefined : config.security.enabled;
+  const ext = config.elasticsearch.external;
+  return ext ? ext.username !== undefined || ext.apiKey : config.security.enabled;
 }

@@ -26,6 +26,8 @@ export interface ElasticsearchEndpoint {
   urls: string;
   /** The user HELK's services write as: the external cluster's user, or HELK's own writer. */
   writer?: string;
+  /** They log in with the operator's API key instead (elasticsearch.external.apiKey). */
+  apiKey?: boolean;
   ca?: { file: string; mount: string };
 }
 
@@ -55,6 +57,7 @@ export function elasticsearchEndpoint(config: HelkConfig): ElasticsearchEndpoint
     external: true,
     urls: ext.urls.map((u) => u.replace(/\/$/, "")).join(","),
     ...(ext.username ? { writer: ext.username } : {}),
+    ...(ext.apiKey ? { apiKey: true } : {}),
     ...(ext.caFile ? { ca: { file: ext.caFile, mount: CA_MOUNT.elasticsearch } } : {}),
   };
 }
@@ -86,6 +89,10 @@ export function externalModeProblems(config: HelkConfig): { refuse: string[]; wa
   if (es?.caFile && (services.has("logstash") || services.has("kibana") || services.has("elastalert")))
     out.push(
       "Logstash, Kibana and ElastAlert verify Elasticsearch with the system's CAs only: add the CA to them or drop elasticsearch.external.caFile",
+    );
+  if (es?.apiKey && (services.has("logstash") || services.has("kibana") || services.has("elastalert")))
+    out.push(
+      "Logstash, Kibana and ElastAlert log in to Elasticsearch with a user here, not an API key: set elasticsearch.external.username",
     );
   if (es && es.urls.length > 1 && services.has("logstash")) warn.push("Logstash writes to the first of elasticsearch.external.urls only");
   return { refuse: out, warn };

@@ -64,6 +64,7 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
   const writerPassword = es.external ? secrets.externalElasticsearchPassword : secrets.logstashWriterPassword;
   const clusterSecrets: Record<string, string> = {
     ...(es.writer && writerPassword ? { HELK_ES_PASSWORD: writerPassword } : {}),
+    ...(es.apiKey && secrets.externalElasticsearchApiKey ? { HELK_ES_API_KEY: secrets.externalElasticsearchApiKey } : {}),
     ...(kafka.sasl && secrets.externalKafkaPassword ? { HELK_KAFKA_SASL_PASSWORD: secrets.externalKafkaPassword } : {}),
   };
   const withClusterSecrets = Object.keys(clusterSecrets).length > 0;

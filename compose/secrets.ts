@@ -26,16 +26,22 @@ export interface HelkSecrets {
   externalKafkaPassword?: string;
   /** Given by the operator for elasticsearch.external.username: HELK_ELASTICSEARCH_EXTERNAL_PASSWORD. */
   externalElasticsearchPassword?: string;
+  /** Given by the operator for elasticsearch.external.apiKey (encoded id:key): HELK_ELASTICSEARCH_EXTERNAL_API_KEY. */
+  externalElasticsearchApiKey?: string;
 }
 
 /** Where the operator hands HELK the external clusters' passwords: read once, then kept in the state file. */
 export const EXTERNAL_SECRET_ENV = {
   externalKafkaPassword: "HELK_KAFKA_EXTERNAL_PASSWORD",
   externalElasticsearchPassword: "HELK_ELASTICSEARCH_EXTERNAL_PASSWORD",
+  externalElasticsearchApiKey: "HELK_ELASTICSEARCH_EXTERNAL_API_KEY",
 } as const;
 
 /** The secrets HELK generates itself, which every install has. */
-export type GeneratedSecretKey = Exclude<keyof HelkSecrets, "externalKafkaPassword" | "externalElasticsearchPassword">;
+export type GeneratedSecretKey = Exclude<
+  keyof HelkSecrets,
+  "externalKafkaPassword" | "externalElasticsearchPassword" | "externalElasticsearchApiKey"
+>;
 
 export const SECRET_KEYS: readonly GeneratedSecretKey[] = [
   "elasticPassword",

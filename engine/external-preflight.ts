@@ -96,8 +96,8 @@ export async function checkExternalElasticsearch(access: ElasticsearchAccess): P
           ? {
               cluster: "elasticsearch",
               ok: false,
-              message: `${where} refused the login of ${access.username ?? "an anonymous client"}`,
-              hint: "set elasticsearch.external.username and give its password in HELK_ELASTICSEARCH_EXTERNAL_PASSWORD",
+              message: `${where} refused the login of ${who(access, "an anonymous client")}`,
+              hint: "give the right password in HELK_ELASTICSEARCH_EXTERNAL_PASSWORD (or the API key in HELK_ELASTICSEARCH_EXTERNAL_API_KEY) and run again",
             }
           : {
               cluster: "elasticsearch",
@@ -143,6 +143,8 @@ export async function checkExternalElasticsearch(access: ElasticsearchAccess): P
   }
 }
 
+const who = (a: ElasticsearchAccess, otherwise: string) => a.username ?? (a.apiKey ? "the API key" : otherwise);
+
 async function checkPrivileges(es: ReturnType<typeof esClient>, access: ElasticsearchAccess): Promise<ExternalFinding> {
   const names = [...new Set(indexTemplates().flatMap((t) => t.body.index_patterns))];
   try {
@@ -164,10 +166,10 @@ async function checkPrivileges(es: ReturnType<typeof esClient>, access: Elastics
       ? {
           cluster: "elasticsearch",
           ok: false,
-          message: `${access.username ?? "the client"} lacks: ${missing.join(", ")}`,
+          message: `${who(access, "the client")} lacks: ${missing.join(", ")}`,
           hint: `give its role cluster [${ES_CLUSTER_PRIVILEGES.join(", ")}] and indices ${names.join(", ")} [${ES_INDEX_PRIVILEGES.join(", ")}]`,
         }
-      : { cluster: "elasticsearch", ok: true, message: `${access.username ?? "the client"} has the privileges HELK needs` };
+      : { cluster: "elasticsearch", ok: true, message: `${who(access, "the client")} has the privileges HELK needs` };
   } catch (err) {
     // A cluster without security answers every request: nothing to check.
     if (/security.*(not enabled|disabled)|Security must be explicitly enabled/i.test(errorText(err)))

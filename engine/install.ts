@@ -134,6 +134,7 @@ async function prepare(
     [
       ...(config.kafka.external?.sasl ? ["externalKafkaPassword" as const] : []),
       ...(config.elasticsearch.external?.username ? ["externalElasticsearchPassword" as const] : []),
+      ...(config.elasticsearch.external?.apiKey ? ["externalElasticsearchApiKey" as const] : []),
     ],
     options.externalSecrets ?? {},
     persist,

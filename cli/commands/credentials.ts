@@ -52,6 +52,9 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
     ...(extEs?.username && s.externalElasticsearchPassword
       ? [{ what: "external Elasticsearch", user: extEs.username, secret: s.externalElasticsearchPassword, where: extEs.urls.join(",") }]
       : []),
+    ...(extEs?.apiKey && s.externalElasticsearchApiKey
+      ? [{ what: "external Elasticsearch API key", user: "-", secret: s.externalElasticsearchApiKey, where: extEs.urls.join(",") }]
+      : []),
     ...(extKafka?.sasl && s.externalKafkaPassword
       ? [
           {
@@ -96,6 +99,7 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
       ...(extEs?.username && s.externalElasticsearchPassword
         ? { externalElasticsearch: { user: extEs.username, password: s.externalElasticsearchPassword } }
         : {}),
+      ...(extEs?.apiKey && s.externalElasticsearchApiKey ? { externalElasticsearchApiKey: s.externalElasticsearchApiKey } : {}),
       ...(extKafka?.sasl && s.externalKafkaPassword
         ? { externalKafka: { mechanism: extKafka.sasl.mechanism, user: extKafka.sasl.username, password: s.externalKafkaPassword } }
         : {}),

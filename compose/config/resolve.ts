@@ -137,6 +137,7 @@ const NON_CONFIG_ENV = new Set([
   // Passwords of external clusters: secrets, never configuration (kept in the state file).
   "HELK_KAFKA_EXTERNAL_PASSWORD",
   "HELK_ELASTICSEARCH_EXTERNAL_PASSWORD",
+  "HELK_ELASTICSEARCH_EXTERNAL_API_KEY",
   // helk replay --bootstrap's SASL login for a Kafka that is not the install's.
   "HELK_REPLAY_SASL_USERNAME",
   "HELK_REPLAY_SASL_PASSWORD",

@@ -95,8 +95,13 @@ const externalElasticsearch = z
       .describe(
         "User HELK and its services log in as (password: HELK_ELASTICSEARCH_EXTERNAL_PASSWORD at install, kept in secrets/); omit for a cluster without security",
       ),
+    apiKey: z
+      .boolean()
+      .default(false)
+      .describe("Log in with an API key (its encoded form, from HELK_ELASTICSEARCH_EXTERNAL_API_KEY at install) instead of a user"),
     caFile: absoluteFile.optional().describe("PEM CA certificate for https:// URLs (default: the system's CAs)"),
   })
+  .refine((e) => !(e.apiKey && e.username), { message: "set either username or apiKey, not both", path: ["apiKey"] })
   .describe("An existing Elasticsearch cluster: HELK starts no Elasticsearch and provisions this one");
 
 const topicDefault = (partitions: number, retentionHours: number) => topic.default({ partitions, retentionHours });

@@ -57,7 +57,8 @@ export function clusterEnv(ctx: ServiceContext): Record<string, string> {
 
 /** Whether clusterEnv's service also needs its secrets env file (an ES or Kafka password). */
 export function needsClusterSecrets(ctx: ServiceContext): boolean {
-  return elasticsearchEndpoint(ctx.config).writer !== undefined || kafkaEndpoint(ctx.config).sasl !== undefined;
+  const es = elasticsearchEndpoint(ctx.config);
+  return es.writer !== undefined || es.apiKey === true || kafkaEndpoint(ctx.config).sasl !== undefined;
 }
 
 export { caVolumes };

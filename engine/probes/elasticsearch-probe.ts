@@ -7,12 +7,16 @@ import { Client } from "@elastic/elasticsearch";
 import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { failed, type Probe, type ProbeTarget } from "./probe.js";
 
-export type EsLogin = Pick<ElasticsearchAccess, "nodes" | "username" | "password" | "caFile">;
+export type EsLogin = Pick<ElasticsearchAccess, "nodes" | "username" | "password" | "apiKey" | "caFile">;
 
 export function esClient(login: EsLogin, timeoutMs = 5000): Client {
   return new Client({
     nodes: login.nodes,
-    ...(login.username && login.password ? { auth: { username: login.username, password: login.password } } : {}),
+    ...(login.apiKey
+      ? { auth: { apiKey: login.apiKey } }
+      : login.username && login.password
+        ? { auth: { username: login.username, password: login.password } }
+        : {}),
     ...(login.caFile ? { tls: { ca: readFileSync(login.caFile, "utf8") } } : {}),
     requestTimeout: timeoutMs,
     maxRetries: 0,

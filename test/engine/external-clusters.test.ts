@@ -194,6 +194,25 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
     expect(await joinedCount()).toBe(31);
   });
 
+  it("an API key instead of a user: a re-install moves the join to it, and verify passes through it", async () => {
+    const key = await es.security.createApiKey({ name: `helk-${process.pid}` });
+    stack.writeConfig({
+      ...externalConfig(),
+      elasticsearch: { external: { urls: [clusters.elasticsearchUrl], apiKey: true } },
+    });
+    const r = await helk(["install", "--non-interactive", "--yes", "--json", ...stack.flags], {
+      env: { HELK_ELASTICSEARCH_EXTERNAL_API_KEY: key.encoded },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const v = await helk(["verify", "--json", "--timeout", "90", ...stack.flags]);
+    expect(v.exitCode, v.stdout + v.stderr).toBe(0);
+    const c = JSON.parse((await helk(["credentials", "--json", ...stack.flags])).stdout) as Record<string, unknown>;
+    expect(c.externalElasticsearchApiKey).toBe(key.encoded);
+    // Back to the user for the checks below.
+    stack.writeConfig(externalConfig());
+    expect((await helk(["install", "--non-interactive", "--yes", "--json", ...stack.flags])).exitCode).toBe(0);
+  });
+
   it("helk credentials shows the clusters' logins, and no HELK-made Elasticsearch user", async () => {
     const r = await helk(["credentials", "--json", ...stack.flags]);
     expect(r.exitCode, r.stderr).toBe(0);

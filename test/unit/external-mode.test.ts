@@ -28,7 +28,12 @@ function external(profile: HelkConfig["profile"], extra: { tls?: boolean } = {})
     },
     elasticsearch: {
       ...base.elasticsearch,
-      external: { urls: ["https://10.0.0.20:9200", "https://10.0.0.21:9200/"], username: "helk_writer", caFile: "/etc/pki/es-ca.pem" },
+      external: {
+        urls: ["https://10.0.0.20:9200", "https://10.0.0.21:9200/"],
+        username: "helk_writer",
+        apiKey: false,
+        caFile: "/etc/pki/es-ca.pem",
+      },
     },
   };
 }
@@ -149,6 +154,24 @@ describe("external mode: the compose model", () => {
     const spec = buildComposeModel(renderInput(external("core")));
     expect(spec.services.logstash?.environment?.HELK_ES_URL).toBe("https://10.0.0.20:9200");
     expect(spec.services.kibana?.environment?.ELASTICSEARCH_USERNAME).toBe("helk_writer");
+  });
+
+  it("with an API key: no user, the key only in the join's env file; Logstash and Kibana refused", () => {
+    const base = external("lab");
+    const config: HelkConfig = {
+      ...base,
+      elasticsearch: { ...base.elasticsearch, external: { urls: ["http://10.0.0.20:9200"], apiKey: true } },
+    };
+    const key = "aWQ6a2V5LXdpdGgvc2xhc2grcGx1cz0=";
+    const withKey = { ...secrets, externalElasticsearchApiKey: key };
+    const spec = buildComposeModel(renderInput(config));
+    expect(spec.services["stream-join"]?.environment?.HELK_ES_USER).toBe("");
+    const envFile = renderInstallFiles({ ...renderInput(config), secrets: withKey }).find((f) => f.path === "secrets/stream-join.env");
+    expect(envFile?.content).toBe(`HELK_ES_API_KEY=${key}\nHELK_KAFKA_SASL_PASSWORD=${KAFKA_PW}\n`);
+    expect(hostElasticsearchAccess(config, withKey)).toEqual({ nodes: ["http://10.0.0.20:9200"], external: true, apiKey: key });
+    expect(externalModeProblems({ ...config, profile: "core", kafka: { ...config.kafka, external: undefined } }).refuse).toEqual([
+      expect.stringContaining("not an API key"),
+    ]);
   });
 });
 

@@ -183,11 +183,11 @@ def iso(ts):
 def es_client():
     from elasticsearch import Elasticsearch
 
-    auth = (ES_USER, ES_PASSWORD) if ES_USER else None
+    # An external cluster's API key (compose/endpoints.ts), else a user, else no login.
+    api_key = ENV.get("HELK_ES_API_KEY", "")
+    login = {"api_key": api_key} if api_key else {"basic_auth": (ES_USER, ES_PASSWORD)} if ES_USER else {}
     tls = {"ca_certs": ES_CA} if ES_CA else {}
-    return Elasticsearch(
-        ES_URL.split(","), basic_auth=auth, request_timeout=60, retry_on_timeout=True, max_retries=5, **tls
-    )
+    return Elasticsearch(ES_URL.split(","), request_timeout=60, retry_on_timeout=True, max_retries=5, **login, **tls)
 
 
 def document(row):
