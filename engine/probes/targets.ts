@@ -55,14 +55,14 @@ export function probePlan(service: string, config: HelkConfig, container?: Conta
       };
     case "kibana":
       return container?.ip
-        ? { load: async () => (await import("./http-probes.js")).kibanaProbe, target: { address: `http://${container?.ip}:5601` } }
+        ? { load: async () => (await import("./http-probes.js")).kibanaProbe, target: { address: `http://${container.ip}:5601` } }
         : undefined;
     case "jupyter": {
       const token = secrets().jupyterToken;
       return container?.ip
         ? {
             load: async () => (await import("./http-probes.js")).jupyterProbe,
-            target: { address: `http://${container?.ip}:8888`, ...(token ? { token } : {}) },
+            target: { address: `http://${container.ip}:8888`, ...(token ? { token } : {}) },
           }
         : undefined;
     }

@@ -2,11 +2,13 @@
  * Every generated compose file is accepted by the real Docker Compose CLI (v2, and the
  * docker-compose v1 fallback), through `helk install --dry-run --output` as a user runs it.
  */
+
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { SECRET_KEYS } from "../../compose/secrets.js";
 import { COMBINATIONS, comboName } from "../helpers/fixtures.js";
 import { helk } from "../helpers/run-cli.js";
 
@@ -81,7 +83,7 @@ describe("the foundation's acceptance run: notebook-analysis + alerting", () => 
     const compose = readFileSync(join(dir, "compose.yaml"), "utf8");
     const env = readFileSync(join(dir, ".env"), "utf8");
     const values = Object.values(state.secrets);
-    expect(values.length).toBe(7);
+    expect(values.length).toBe(SECRET_KEYS.length);
     for (const v of values) {
       expect(compose.includes(v), "secret in compose.yaml").toBe(false);
       expect(env.includes(v), "secret in .env").toBe(false);

@@ -3,10 +3,12 @@
  * the install log, secrets, status, logs, stop/start, down/install with data intact, the
  * guarded deletions, uninstall. Services are stand-ins (lifecycle behaviour only).
  */
+
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECRET_KEYS } from "../../compose/secrets.js";
 import { helk } from "../helpers/run-cli.js";
 import { elasticAdmin, kafkaOf } from "../helpers/stack-clients.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack, volumeNames } from "../helpers/test-stack.js";
@@ -91,7 +93,7 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
       expect(log).toContain(`[${stepName}]`);
     expect(log).toMatch(/\$ docker compose --project-name helktest-life-\d+ --file \S+compose\.yaml up -d --remove-orphans/);
     const secrets = Object.values(stack.secrets());
-    expect(secrets).toHaveLength(7);
+    expect(secrets).toHaveLength(SECRET_KEYS.length);
     const tlsKey = readFileSync(join(stack.home, "secrets", "tls.key"), "utf8").split("\n")[1] as string;
     for (const v of [...secrets, tlsKey]) {
       expect(log.includes(v), "secret in log").toBe(false);
