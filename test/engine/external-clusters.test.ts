@@ -13,6 +13,7 @@ import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExternalClusters, startExternalClusters } from "../helpers/external-clusters.js";
 import { helk } from "../helpers/run-cli.js";
+import { topicEnd } from "../helpers/stack-clients.js";
 import {
   containerIds,
   createTestStack,
@@ -44,16 +45,6 @@ function externalConfig(esUser = "elastic"): Record<string, unknown> {
   };
 }
 
-async function endOffsets(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
  * The topic's growth since `before`, once it reaches `expected` or after the deadline. After a
  * leader moves, the new leader's high watermark catches up with what was acknowledged within
@@ -63,7 +54,7 @@ async function growth(before: number, expected: number, ms = 60_000): Promise<nu
   const started = Date.now();
   const reads: number[] = [];
   for (;;) {
-    const grown = (await endOffsets("winlogbeat")) - before;
+    const grown = (await topicEnd(kafka, "winlogbeat")) - before;
     reads.push(grown);
     if (grown >= expected || Date.now() > started + ms) {
       // In the CI log: how the high watermarks caught up, as evidence either way.
@@ -169,11 +160,11 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
   });
 
   it("replay publishes to the external cluster and the Spark join writes to the external Elasticsearch", async () => {
-    const before = await endOffsets("winlogbeat");
+    const before = await topicEnd(kafka, "winlogbeat");
     const r = await helk(["replay", "--json", ...stack.flags, `${MORDOR}empire_launcher_sct_regsvr32.zip`]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { bootstrap: string }).bootstrap).toContain(`(SASL SCRAM-SHA-512 as ${KAFKA_USER})`);
-    expect((await endOffsets("winlogbeat")) - before).toBe(2390);
+    expect((await topicEnd(kafka, "winlogbeat")) - before).toBe(2390);
     expect(await waitForJoined(11)).toBe(11);
   });
 
@@ -188,7 +179,7 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
   });
 
   it("a broker killed mid-replay costs no event; status reports the degraded cluster, then healthy again", async () => {
-    const before = await endOffsets("winlogbeat");
+    const before = await topicEnd(kafka, "winlogbeat");
     const replay = helk(["replay", "--json", "--rate", "1500", ...stack.flags, `${MORDOR}covenant_dcom_executeexcel4macro_allowed.zip`]);
     await new Promise((r) => setTimeout(r, 1500));
     await clusters.killBroker(2);

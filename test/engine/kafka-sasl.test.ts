@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
-import { kafkaOf, writeBefore } from "../helpers/stack-clients.js";
+import { firstMessage, kafkaOf, topicEnd, writeBefore } from "../helpers/stack-clients.js";
 import { createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
@@ -18,16 +18,6 @@ const USER = "helk_client";
 let stack: TestStack;
 
 const login = () => ({ username: USER, password: stack.secrets().kafkaClientPassword as string });
-
-async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function connectError(kafka: Kafka): Promise<Error> {
   const admin = kafka.admin();
@@ -58,13 +48,7 @@ describe.sequential("Kafka SASL/SCRAM on the external listener", () => {
     expect((JSON.parse(r.stdout) as { recreated: string[] }).recreated).toContain("kafka");
     expect(readFileSync(stack.logFile, "utf8")).toContain(`Kafka SCRAM user ${USER} set`);
 
-    const consumer = kafkaOf(stack, "127.0.0.1", login()).consumer({ groupId: `sasl-${process.pid}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: "winlogbeat", fromBeginning: true });
-    const seen = await new Promise<string>((resolve) => {
-      void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
-    });
-    await consumer.disconnect();
+    const seen = await firstMessage(kafkaOf(stack, "127.0.0.1", login()), "winlogbeat", `sasl-${process.pid}`);
     expect(seen).toBe(JSON.stringify({ EventID: 1, note: "before SASL" }));
   });
 
@@ -76,13 +60,13 @@ describe.sequential("Kafka SASL/SCRAM on the external listener", () => {
 
   it("helk replay logs in with the install's credential and every event arrives", async () => {
     const kafka = kafkaOf(stack, "127.0.0.1", login());
-    const before = await endOffsets(kafka, "winlogbeat");
+    const before = await topicEnd(kafka, "winlogbeat");
     const r = await helk(["replay", "--json", "--install-home", stack.home, join(MORDOR, "empire_launcher_sct_regsvr32.zip")]);
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { events: number; bootstrap: string };
     expect(out.events).toBe(2390);
     expect(out.bootstrap).toBe(`127.0.0.1:${stack.ports.kafka} (SASL SCRAM-SHA-512 as ${USER})`);
-    expect((await endOffsets(kafka, "winlogbeat")) - before).toBe(2390);
+    expect((await topicEnd(kafka, "winlogbeat")) - before).toBe(2390);
   });
 
   it("replay to the address without a login says the listener may require SASL; a wrong login is named", async () => {

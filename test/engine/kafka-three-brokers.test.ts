@@ -7,22 +7,13 @@
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
+import { topicEnd } from "../helpers/stack-clients.js";
 import { createTestStack, requireStandinImages, type StatusJson, statusWhenReady, type TestStack } from "../helpers/test-stack.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
 let stack: TestStack;
 let kafka: Kafka;
 let port: number;
-
-async function endOffsets(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () => {
   beforeAll(async () => {
@@ -80,11 +71,11 @@ describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () 
     // HELK's 5 topics: winlogbeat's 3 partitions and 1 each for the other four.
     expect(row?.detail).toMatch(/ of 7 partitions/);
 
-    const before = await endOffsets("winlogbeat");
+    const before = await topicEnd(kafka, "winlogbeat");
     const r = await helk(["replay", "--json", ...stack.flags, `${MORDOR}schtask_modification.zip`]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { events: number }).events).toBe(2657);
-    expect((await endOffsets("winlogbeat")) - before).toBe(2657);
+    expect((await topicEnd(kafka, "winlogbeat")) - before).toBe(2657);
   });
 
   it("kafka-2 back: the cluster heals and status is healthy again", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HELK_BIN, helk } from "../helpers/run-cli.js";
-import { elasticAdmin, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
+import { elasticAdmin, firstMessage, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
 
 let stack: TestStack;
@@ -41,14 +41,7 @@ describe.sequential("helk reconfigure --host-ip keeps data and recreates only wh
     expect((await containerIds(stack.project)).elasticsearch).toBe(ids.elasticsearch);
 
     // Kafka now advertises the new address, and the message from before is still there.
-    const after = kafkaOf(stack, NEW_IP);
-    const consumer = after.consumer({ groupId: `reconf-${process.pid}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: "winlogbeat", fromBeginning: true });
-    const seen = await new Promise<string>((resolve) => {
-      void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
-    });
-    await consumer.disconnect();
+    const seen = await firstMessage(kafkaOf(stack, NEW_IP), "winlogbeat", `reconf-${process.pid}`);
     expect(seen).toBe(JSON.stringify({ EventID: 1, note: "before the move" }));
     const es = elasticAdmin(stack);
     expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-move" })).found).toBe(true);

@@ -33,3 +33,26 @@ export async function writeBefore(stack: TestStack, id: string, note: string): P
   await producer.send({ topic: "winlogbeat", acks: -1, messages: [{ key: "WS1", value: JSON.stringify({ EventID: 1, note }) }] });
   await producer.disconnect();
 }
+
+/** The sum of a topic's end offsets: how many messages it has ever taken. */
+export async function topicEnd(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The value of the first message a new consumer group reads from a topic. */
+export async function firstMessage(kafka: Kafka, topic: string, groupId: string): Promise<string> {
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen = await new Promise<string>((resolve) => {
+    void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
+  });
+  await consumer.disconnect();
+  return seen;
+}
