@@ -4,7 +4,7 @@
  * Every service definition and renderer asks here instead of naming "kafka:19092". Pure.
  */
 import type { HelkConfig } from "./config/schema.js";
-import { servicesFor } from "./profiles.js";
+import { KAFKA_BROKERS, servicesFor } from "./profiles.js";
 
 /** Where a configured CA file is mounted read-only in the containers that need it. */
 export const CA_MOUNT = { kafka: "/etc/helk/ca/kafka-ca.pem", elasticsearch: "/etc/helk/ca/elasticsearch-ca.pem" } as const;
@@ -36,7 +36,9 @@ export function kafkaEndpoint(config: HelkConfig): KafkaEndpoint {
   if (!ext)
     return {
       external: false,
-      bootstrap: Array.from({ length: config.kafka.brokers }, (_, i) => `${i === 0 ? "kafka" : `kafka-${i + 1}`}:19092`).join(","),
+      bootstrap: KAFKA_BROKERS.slice(0, config.kafka.brokers)
+        .map((broker) => `${broker}:19092`)
+        .join(","),
       securityProtocol: "PLAINTEXT",
     };
   const tls = ext.tls.enabled;

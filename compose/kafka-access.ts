@@ -27,7 +27,7 @@ export const LOCAL_SCRAM_MECHANISM = "SCRAM-SHA-512";
 
 type KafkaSecrets = Pick<HelkSecrets, "kafkaClientPassword" | "externalKafkaPassword">;
 
-export function localKafkaAccess(config: HelkConfig, secrets: KafkaSecrets | undefined): KafkaAccess {
+export function hostKafkaAccess(config: HelkConfig, secrets: KafkaSecrets | undefined): KafkaAccess {
   const ext = config.kafka.external;
   if (ext) {
     if (ext.sasl && !secrets?.externalKafkaPassword) throw new Error("the external Kafka cluster requires SASL, and no password was given");

@@ -107,13 +107,15 @@ export function selectServices(profile: ProfileName, addons: readonly AddonName[
  */
 export function servicesFor(config: Pick<HelkConfig, "profile" | "addons" | "kafka" | "elasticsearch">): ServiceName[] {
   return selectServices(config.profile, config.addons).flatMap((s): ServiceName[] => {
-    if (s === "kafka") return config.kafka.external ? [] : config.kafka.brokers === 3 ? ["kafka", "kafka-2", "kafka-3"] : ["kafka"];
+    if (s === "kafka") return config.kafka.external ? [] : KAFKA_BROKERS.slice(0, config.kafka.brokers);
     return s === "elasticsearch" && config.elasticsearch.external ? [] : [s];
   });
 }
 
-/** Kafka's brokers among an install's services: kafka, and kafka-2, kafka-3 in the three-broker layout. */
-export const isKafkaBroker = (s: string): boolean => s === "kafka" || s === "kafka-2" || s === "kafka-3";
+/** Kafka's brokers, in node-id order: kafka alone, or with kafka-2 and kafka-3 in the three-broker layout. */
+export const KAFKA_BROKERS = ["kafka", "kafka-2", "kafka-3"] as const satisfies readonly ServiceName[];
+
+export const isKafkaBroker = (s: string): boolean => (KAFKA_BROKERS as readonly string[]).includes(s);
 
 export function requirements(profile: ProfileName, addons: readonly AddonName[]): { ramGiB: number; diskGiB: number } {
   const p = getProfile(profile);

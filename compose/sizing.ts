@@ -24,13 +24,15 @@ interface Rule {
   heapKey?: keyof HelkConfig["memory"];
 }
 
+const KAFKA_BROKER: Rule = { weight: 1.5, heapFraction: 0.5, minHeapMiB: 512, maxHeapMiB: 6 * 1024, heapKey: "kafkaHeap" };
+
 const RULES: Record<ServiceName, Rule> = {
   elasticsearch: { weight: 4, heapFraction: 0.5, minHeapMiB: 512, maxHeapMiB: 31 * 1024, heapKey: "elasticsearchHeap" },
   logstash: { weight: 2, heapFraction: 0.6, minHeapMiB: 512, maxHeapMiB: 8 * 1024, heapKey: "logstashHeap" },
-  kafka: { weight: 1.5, heapFraction: 0.5, minHeapMiB: 512, maxHeapMiB: 6 * 1024, heapKey: "kafkaHeap" },
-  // The three-broker layout's other brokers: the same as the first (kafka.brokers: 3).
-  "kafka-2": { weight: 1.5, heapFraction: 0.5, minHeapMiB: 512, maxHeapMiB: 6 * 1024, heapKey: "kafkaHeap" },
-  "kafka-3": { weight: 1.5, heapFraction: 0.5, minHeapMiB: 512, maxHeapMiB: 6 * 1024, heapKey: "kafkaHeap" },
+  // Every broker of the three-broker layout (kafka.brokers: 3) is sized as the first.
+  kafka: KAFKA_BROKER,
+  "kafka-2": KAFKA_BROKER,
+  "kafka-3": KAFKA_BROKER,
   "ksqldb-server": { weight: 1.5, heapFraction: 0.6, minHeapMiB: 512, maxHeapMiB: 8 * 1024, heapKey: "ksqldbHeap" },
   "spark-worker": { weight: 2, heapFraction: 0.75, minHeapMiB: 512, maxHeapMiB: 32 * 1024, heapKey: "sparkWorkerMemory" },
   kibana: { weight: 1 },

@@ -12,7 +12,7 @@ import type { HelkConfig } from "../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import { externalModeProblems } from "../compose/endpoints.js";
 import { serviceImage } from "../compose/helk-images.js";
-import { describeKafkaAccess, LOCAL_SCRAM_MECHANISM, localKafkaAccess } from "../compose/kafka-access.js";
+import { describeKafkaAccess, hostKafkaAccess, LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
 import { imageKeyOf, ON_DEMAND, type ServiceName, servicesFor } from "../compose/profiles.js";
@@ -263,7 +263,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
         "External clusters",
         async () => {
           const findings = [
-            ...(config.kafka.external ? await checkExternalKafka(localKafkaAccess(config, p.state.secrets), config) : []),
+            ...(config.kafka.external ? await checkExternalKafka(hostKafkaAccess(config, p.state.secrets), config) : []),
             ...(config.elasticsearch.external ? await checkExternalElasticsearch(hostElasticsearchAccess(config, p.state.secrets)) : []),
           ];
           for (const f of findings) log.write(`[external] ${f.ok ? "ok  " : "FAIL"} ${f.cluster}: ${f.message}`);
@@ -371,7 +371,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
         ...(services.includes("jupyter")
           ? { jupyter: services.includes("nginx") ? `${https}/jupyter/` : `http://127.0.0.1:${config.ports.jupyter}/jupyter/` }
           : {}),
-        kafka: describeKafkaAccess(localKafkaAccess(config, p.state.secrets)),
+        kafka: describeKafkaAccess(hostKafkaAccess(config, p.state.secrets)),
         elasticsearch: hostElasticsearchAccess(config, undefined).nodes.join(","),
       },
       credentials: {

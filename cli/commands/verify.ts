@@ -1,6 +1,6 @@
 /** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair through the live install. */
 import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
-import { kafkaNeedsSecret, localKafkaAccess } from "../../compose/kafka-access.js";
+import { hostKafkaAccess, kafkaNeedsSecret } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { systemClock } from "../../engine/clock.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
@@ -42,7 +42,7 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
   const result = await verify({
     record,
     elasticsearch: hostElasticsearchAccess(record.config, secrets),
-    kafka: localKafkaAccess(record.config, secrets),
+    kafka: hostKafkaAccess(record.config, secrets),
     timeoutSeconds,
     clock: systemClock,
     ...(opts.json ? {} : { onHop: (h: HopResult) => printer.out(hopLine(h)) }),

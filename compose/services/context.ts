@@ -2,8 +2,8 @@
 
 import type { ComposeService } from "../compose-spec.js";
 import type { HelkConfig } from "../config/schema.js";
-import { caVolumes, elasticsearchEndpoint, kafkaEndpoint } from "../endpoints.js";
-import type { ServiceName } from "../profiles.js";
+import { elasticsearchEndpoint, kafkaEndpoint } from "../endpoints.js";
+import { KAFKA_BROKERS, type ServiceName } from "../profiles.js";
 import type { ServiceMemory } from "../sizing.js";
 
 export interface ServiceContext {
@@ -61,13 +61,11 @@ export function needsClusterSecrets(ctx: ServiceContext): boolean {
   return es.writer !== undefined || es.apiKey === true || kafkaEndpoint(ctx.config).sasl !== undefined;
 }
 
-export { caVolumes };
-
 /** Wait for Kafka and/or Elasticsearch where this install runs them; external clusters are checked by preflight. */
 export function clusterDependencies(
   ctx: ServiceContext,
   on: readonly ("kafka" | "elasticsearch")[] = ["kafka", "elasticsearch"],
 ): NonNullable<ComposeService["depends_on"]> {
-  const names = on.flatMap((s) => (s === "kafka" ? (["kafka", "kafka-2", "kafka-3"] as const) : ([s] as const)));
+  const names = on.flatMap((s) => (s === "kafka" ? KAFKA_BROKERS : [s]));
   return Object.fromEntries(names.filter((s) => ctx.selected.has(s)).map((s) => [s, { condition: "service_healthy" as const }]));
 }

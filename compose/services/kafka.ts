@@ -6,6 +6,7 @@
  */
 import { shellHealth } from "../compose-spec.js";
 import { LOCAL_SCRAM_MECHANISM } from "../kafka-access.js";
+import { KAFKA_BROKERS } from "../profiles.js";
 import { heapOpts, type ServiceDefinition } from "./context.js";
 
 /**
@@ -20,9 +21,6 @@ function externalSasl(enabled: boolean): Record<string, string> {
   };
 }
 
-/** The name, and so the hostname, of broker n (1-based): kafka, kafka-2, kafka-3. */
-export const brokerName = (n: number): string => (n === 1 ? "kafka" : `kafka-${n}`);
-
 /**
  * Broker n of kafka.brokers (1 or 3). Every broker is also a KRaft controller; in the
  * three-broker layout the cluster keeps three copies of everything and accepts a write once two
@@ -32,11 +30,13 @@ export const brokerName = (n: number): string => (n === 1 ? "kafka" : `kafka-${n
 export function kafkaBroker(n: number): ServiceDefinition {
   return (ctx) => {
     const count = ctx.config.kafka.brokers;
-    const name = brokerName(n);
+    const name = KAFKA_BROKERS[n - 1] as string;
     const port = ctx.config.ports.kafka + n - 1;
     const replicas = String(count === 3 ? 3 : 1);
     const minIsr = String(count === 3 ? 2 : 1);
-    const voters = Array.from({ length: count }, (_, i) => `${i + 1}@${brokerName(i + 1)}:9093`).join(",");
+    const voters = KAFKA_BROKERS.slice(0, count)
+      .map((broker, i) => `${i + 1}@${broker}:9093`)
+      .join(",");
     return {
       image: ctx.config.images.kafka,
       hostname: name,

@@ -1,7 +1,7 @@
 /** Kibana, reached through nginx only (no published port). */
 import { shellHealth } from "../compose-spec.js";
-import { elasticsearchEndpoint } from "../endpoints.js";
-import { caVolumes, clusterDependencies, type ServiceDefinition } from "./context.js";
+import { caVolumes, elasticsearchEndpoint } from "../endpoints.js";
+import { clusterDependencies, type ServiceDefinition } from "./context.js";
 
 export const kibana: ServiceDefinition = (ctx) => {
   const secure = ctx.config.security.enabled;

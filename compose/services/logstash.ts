@@ -3,8 +3,8 @@
  * of HELK's Logstash image (images/logstash), so nothing is mounted but its data.
  */
 import { shellHealth } from "../compose-spec.js";
-import { elasticsearchEndpoint } from "../endpoints.js";
-import { caVolumes, clusterDependencies, clusterEnv, heapOpts, local, needsClusterSecrets, type ServiceDefinition } from "./context.js";
+import { caVolumes, elasticsearchEndpoint } from "../endpoints.js";
+import { clusterDependencies, clusterEnv, heapOpts, local, needsClusterSecrets, type ServiceDefinition } from "./context.js";
 
 export const logstash: ServiceDefinition = (ctx) => ({
   image: ctx.config.images.logstash,

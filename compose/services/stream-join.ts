@@ -5,7 +5,8 @@
  * lives in a data volume, so a restart resumes where it stopped.
  */
 import { shellHealth } from "../compose-spec.js";
-import { caVolumes, clusterDependencies, clusterEnv, needsClusterSecrets, type ServiceDefinition } from "./context.js";
+import { caVolumes } from "../endpoints.js";
+import { clusterDependencies, clusterEnv, needsClusterSecrets, type ServiceDefinition } from "./context.js";
 
 /** The job touches its heartbeat file every few seconds while its query runs. */
 const HEARTBEAT = "/tmp/helk-stream-join.heartbeat";

@@ -3,6 +3,7 @@
  * container in, findings out, each with the command that fixes it. engine/doctor/facts.ts
  * gathers the facts; the rules are table-tested on their own.
  */
+import { KAFKA_BROKERS } from "../../compose/profiles.js";
 import type { ContainerSummary } from "../docker-client.js";
 
 export type Severity = "error" | "warning";
@@ -89,7 +90,7 @@ const SIGNATURES: Signature[] = [
     id: "log.kafka-unreachable",
     pattern: /Connection to node -?\d+ .* could not be established|Broker may not be available/,
     // Kafka's own start-up logs this while its listeners open; what matters is its clients.
-    except: ["kafka", "kafka-2", "kafka-3"],
+    except: [...KAFKA_BROKERS],
     message: (s) => `${s} cannot reach a Kafka broker at the address Kafka advertises`,
     fix: () => "sudo helk doctor   (see the kafka.advertised-listener finding); then sudo helk install --host-ip <this host's address>",
   },

@@ -5,7 +5,7 @@
  */
 import type { HelkConfig } from "../../compose/config/schema.js";
 import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
-import { kafkaNeedsSecret, localKafkaAccess } from "../../compose/kafka-access.js";
+import { hostKafkaAccess, kafkaNeedsSecret } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import type { ContainerSummary } from "../docker-client.js";
 import { readSecretsIfAllowed } from "../secrets.js";
@@ -25,7 +25,7 @@ export function probePlan(service: string, config: HelkConfig, container?: Conta
       // container's own health only.
       const s = kafkaNeedsSecret(config) ? readSecretsIfAllowed(config.installHome) : undefined;
       if (kafkaNeedsSecret(config) && !s) return undefined;
-      const access = localKafkaAccess(config, s);
+      const access = hostKafkaAccess(config, s);
       return {
         load: async () => (await import("./kafka-probe.js")).kafkaProbe,
         target: { address: access.brokers.join(","), kafka: access },

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { HelkConfig } from "../../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
-import { describeKafkaAccess, localKafkaAccess } from "../../compose/kafka-access.js";
+import { describeKafkaAccess, hostKafkaAccess } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
@@ -47,7 +47,7 @@ export async function provision(
     });
   const result: ProvisionResult = { changes: [], notes: [] };
   if (services.includes("kafka") || config.kafka.external) {
-    const access = localKafkaAccess(config, s);
+    const access = hostKafkaAccess(config, s);
     try {
       // HELK sets the SCRAM user of its own broker only; an external cluster's users are its operators'.
       if (access.sasl && !access.external && !(await saslLoginWorks(access))) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { HelkConfig } from "../../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { externalModeProblems, kafkaEndpoint } from "../../compose/endpoints.js";
-import { localKafkaAccess } from "../../compose/kafka-access.js";
+import { hostKafkaAccess } from "../../compose/kafka-access.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { servicesFor } from "../../compose/profiles.js";
 import { portClashes, publishedPorts } from "../../compose/published-ports.js";
@@ -100,13 +100,13 @@ describe("external mode: the compose model", () => {
 
   it("gives host clients the external brokers with TLS and SASL, and the external nodes with the user", () => {
     const config = external("lab", { tls: true });
-    expect(localKafkaAccess(config, secrets)).toEqual({
+    expect(hostKafkaAccess(config, secrets)).toEqual({
       brokers: ["10.0.0.11:9093", "10.0.0.12:9093", "10.0.0.13:9093"],
       external: true,
       sasl: { mechanism: "scram-sha-512", username: "helk", password: KAFKA_PW },
       tls: { caFile: "/etc/pki/kafka-ca.pem" },
     });
-    expect(() => localKafkaAccess(config, SECRETS)).toThrow(/no password was given/);
+    expect(() => hostKafkaAccess(config, SECRETS)).toThrow(/no password was given/);
     expect(hostElasticsearchAccess(config, secrets)).toEqual({
       nodes: ["https://10.0.0.20:9200", "https://10.0.0.21:9200"],
       external: true,
@@ -202,7 +202,7 @@ describe("three-broker Kafka on this machine (kafka.brokers: 3)", () => {
     });
     expect(spec.services["stream-join"]?.environment?.HELK_KAFKA_BOOTSTRAP).toBe("kafka:19092,kafka-2:19092,kafka-3:19092");
     expect(Object.keys(spec.services["stream-join"]?.depends_on ?? {})).toEqual(["kafka", "kafka-2", "kafka-3", "elasticsearch"]);
-    expect(localKafkaAccess(config, undefined).brokers).toEqual([9092, 9093, 9094].map((p) => `${config.hostIp}:${p}`));
+    expect(hostKafkaAccess(config, undefined).brokers).toEqual([9092, 9093, 9094].map((p) => `${config.hostIp}:${p}`));
   });
 
   it("names a port two services would share", () => {

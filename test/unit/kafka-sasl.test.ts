@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeKafkaAccess, localKafkaAccess } from "../../compose/kafka-access.js";
+import { describeKafkaAccess, hostKafkaAccess } from "../../compose/kafka-access.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { renderInstallFiles } from "../../compose/render.js";
 import { kafkaErrorHint } from "../../engine/kafka-client.js";
@@ -40,15 +40,15 @@ describe("Kafka SASL/SCRAM on the external listener", () => {
   });
 
   it("gives host clients the SCRAM login only when enabled, and never prints the password", () => {
-    expect(localKafkaAccess(withSasl(false), SECRETS)).toEqual({ brokers: [`${HOST_IP}:9092`] });
-    const access = localKafkaAccess(withSasl(true), SECRETS);
+    expect(hostKafkaAccess(withSasl(false), SECRETS)).toEqual({ brokers: [`${HOST_IP}:9092`] });
+    const access = hostKafkaAccess(withSasl(true), SECRETS);
     expect(access.sasl).toEqual({ mechanism: "scram-sha-512", username: "winlogbeat", password: SECRETS.kafkaClientPassword });
     expect(describeKafkaAccess(access)).toBe(`${HOST_IP}:9092 (SASL SCRAM-SHA-512 as winlogbeat)`);
-    expect(() => localKafkaAccess(withSasl(true), undefined)).toThrow(/requires SASL/);
+    expect(() => hostKafkaAccess(withSasl(true), undefined)).toThrow(/requires SASL/);
   });
 
   it("names the fix for a refused login and for a plaintext client on a SASL listener", () => {
-    const access = localKafkaAccess(withSasl(true), SECRETS);
+    const access = hostKafkaAccess(withSasl(true), SECRETS);
     const refused = Object.assign(new Error("SASL SCRAM SHA512 authentication failed"), { name: "KafkaJSSASLAuthenticationError" });
     expect(kafkaErrorHint(refused, access)).toContain("sudo helk credentials");
     expect(kafkaErrorHint(new Error("Closed connection"), { brokers: access.brokers })).toContain("require SASL");
