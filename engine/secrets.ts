@@ -35,9 +35,16 @@ export function generateSecrets(overrides: Partial<HelkSecrets> = {}): HelkSecre
   };
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, as kafka-storage makes. */
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, as kafka-storage makes.
+ * Like Kafka's own Uuid.randomUuid(), never one starting with "-": command lines such as
+ * `kafka-storage format -t ID` would read it as an option (1 id in 64 otherwise).
+ */
 export function generateClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 export interface InstallState {

@@ -6,7 +6,6 @@
  * published: on Linux the host routes to a bridge network's addresses, so one advertised
  * address per broker (its container IP) serves the host and the attached containers alike.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { execa } from "execa";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import { stringify } from "yaml";
 import { readHostFacts } from "../../engine/host-facts.js";
+import { generateClusterId } from "../../engine/secrets.js";
 import { ES_FIXTURE, KAFKA_FIXTURE } from "./test-stack.js";
 
 export type BrokerNumber = 1 | 2 | 3;
@@ -181,7 +181,7 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
     if (o.elasticPassword !== undefined) {
       writeFileSync(join(dir, "elasticsearch.env"), envLine("ELASTIC_PASSWORD", o.elasticPassword), { mode: 0o600 });
     }
-    const clusterId = randomBytes(16).toString("base64url");
+    const clusterId = generateClusterId();
     let prefix = "";
     for (let attempt = 0; ; attempt++) {
       prefix = subnetPrefix(attempt);
