@@ -106,3 +106,13 @@ build "$STANDIN" "$standin_hash" "$CONTEXT"
 unhealthy_df=$(printf 'FROM %s\nENV STANDIN_HEALTHY=0\n' "$STANDIN")
 unhealthy_hash=$({ echo "$unhealthy_df"; id_of "$STANDIN"; } | sha)
 build "$UNHEALTHY" "$unhealthy_hash" - <<<"$unhealthy_df"
+
+# Strict doubles of the upstream images that cannot be pulled here, one folder each under
+# test/fixtures/images/doubles/<name>/ (a Dockerfile FROM $BASE or $STANDIN, and the CONTRACT.md
+# that names the upstream sources it follows), tagged helk-test/<name>-double:1.
+for ctx in test/fixtures/images/doubles/*/; do
+  [ -f "$ctx/Dockerfile" ] || continue
+  name=$(basename "$ctx")
+  hash=$({ (cd "$ctx" && find . -type f ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum); id_of "$BASE"; id_of "$STANDIN"; } | sha)
+  build "helk-test/$name-double:1" "$hash" "$ctx"
+done

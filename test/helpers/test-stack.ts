@@ -8,15 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { deepMerge } from "../../compose/config/resolve.js";
-import { SERVICE_NAMES } from "../../compose/config/schema.js";
+import { CORE_TEST_IMAGES, ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, TEST_IMAGES } from "./doubles.js";
 import { helk } from "./run-cli.js";
 
-export const STANDIN = "helk-test/standin:1";
-export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
-/** Real services built from package registries (scripts/build-fixture-images.sh). */
-export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
-export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
-export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
+export { ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, STANDIN, STANDIN_UNHEALTHY } from "./doubles.js";
 
 let nextPortBlock = 0;
 
@@ -53,8 +48,8 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     jupyter: base + 7,
   };
   // Kafka and Elasticsearch are real (probes and provisioning need them); the services that
-  // cannot be obtained here (Logstash, Kibana, ksqlDB...) and nginx's upstream are stand-ins.
-  const images = { ...Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN])), kafka: KAFKA_FIXTURE, elasticsearch: ES_FIXTURE };
+  // cannot be obtained here run doubles (test/helpers/doubles.ts).
+  const images = { ...TEST_IMAGES };
   const baseConfig = {
     profile,
     projectName: project,
@@ -138,10 +133,7 @@ export async function requireImages(images: string[], hint: string): Promise<voi
 }
 
 export const requireStandinImages = (): Promise<void> =>
-  requireImages(
-    [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE],
-    "run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)",
-  );
+  requireImages(CORE_TEST_IMAGES, "run scripts/build-test-images.sh and scripts/build-fixture-images.sh (scripts/test.sh does)");
 
 /** The real Kafka, Elasticsearch and notebook fixtures of the `lab` profile tests. */
 export const requireLabImages = (): Promise<void> =>
