@@ -21,6 +21,9 @@ function externalSasl(enabled: boolean): Record<string, string> {
   };
 }
 
+/** The healthcheck's JVM heap: one metadata request needs a few MB, not the broker's heap. */
+export const HEALTHCHECK_HEAP_OPTS = "-Xms16m -Xmx64m";
+
 /**
  * Broker n of kafka.brokers (1 or 3). Every broker is also a KRaft controller; in the
  * three-broker layout the cluster keeps three copies of everything and accepts a write once two
@@ -63,8 +66,10 @@ export function kafkaBroker(n: number): ServiceDefinition {
       },
       ports: [`${ctx.hostIp}:${port}:9092`],
       volumes: [`${n === 1 ? "kafka-data" : `kafka-data-${n}`}:/var/lib/kafka/data`],
+      // kafka-run-class.sh gives every JVM the container's KAFKA_HEAP_OPTS: without its own,
+      // each check would start a second broker-sized heap inside the broker's memory limit.
       healthcheck: shellHealth(
-        "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:19092 >/dev/null 2>&1 || exit 1",
+        `KAFKA_HEAP_OPTS='${HEALTHCHECK_HEAP_OPTS}' /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:19092 >/dev/null 2>&1 || exit 1`,
         "20s",
       ),
     };

@@ -86,6 +86,22 @@ describe("compose model options", () => {
     expect(spec.secrets?.htpasswd).toBeUndefined();
   });
 
+  it("gives every Kafka broker's healthcheck JVM a small heap of its own, not the broker's", () => {
+    const spec = buildComposeModel(renderInput(configFor("analysis", [], { kafka: { ...configFor("analysis").kafka, brokers: 3 } })));
+    const brokers = Object.entries(spec.services).filter(([name]) => /^kafka(-\d)?$/.test(name));
+    expect(brokers.length).toBe(3);
+    const mib = (opts: string, flag: string): number => Number(new RegExp(`${flag}(\\d+)m`).exec(opts)?.[1]);
+    for (const [name, s] of brokers) {
+      const check = s.healthcheck.test[1] as string;
+      // kafka-run-class.sh takes the heap from KAFKA_HEAP_OPTS, which the container's env sets for the broker.
+      const own = /^KAFKA_HEAP_OPTS='([^']+)' \/opt\/kafka\/bin\/kafka-broker-api-versions\.sh /.exec(check);
+      expect(own, `${name}: ${check}`).not.toBeNull();
+      const brokerHeap = mib(s.environment?.KAFKA_HEAP_OPTS as string, "-Xmx");
+      expect(mib(own?.[1] as string, "-Xmx"), name).toBeLessThanOrEqual(64);
+      expect(brokerHeap, name).toBeGreaterThan(64);
+    }
+  });
+
   it("uses configured images and ports", () => {
     const base = configFor("analysis");
     const config = {

@@ -48,7 +48,7 @@ describe("Logstash pipelines (images/logstash)", () => {
       "90-output.conf",
     ]);
     expect(sections.map((s) => s.type)).toEqual(["input", "filter", "filter", "filter", "output"]);
-    expect(read("logstash/pipelines.yml")).toContain('path.config: "/usr/share/logstash/pipeline/*.conf"');
+    expect(read("logstash/pipelines.yml")).toContain('path.config: "/usr/share/logstash/helk-pipeline/*.conf"');
   });
 
   it("the parser is a real check: it rejects broken configuration, naming the line", () => {
