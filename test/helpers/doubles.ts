@@ -13,6 +13,11 @@ export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
 export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
 export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
 export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
+/** Strict doubles (test/fixtures/images/doubles/<name>/, scripts/build-test-images.sh). */
+export const KSQLDB_DOUBLE = "helk-test/ksqldb-double:1";
+export const LOGSTASH_DOUBLE = "helk-test/logstash-double:1";
+export const NGINX_DOUBLE = "helk-test/nginx-double:1";
+export const ELASTALERT_DOUBLE = "helk-test/elastalert-double:1";
 
 type ImageKey = (typeof SERVICE_NAMES)[number];
 
@@ -21,11 +26,12 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
   ...(Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN])) as Record<ImageKey, string>),
   kafka: KAFKA_FIXTURE,
   elasticsearch: ES_FIXTURE,
-  logstash: STANDIN,
+  logstash: LOGSTASH_DOUBLE,
   kibana: STANDIN,
-  ksqldb: STANDIN,
-  nginx: STANDIN,
+  ksqldb: KSQLDB_DOUBLE,
+  nginx: NGINX_DOUBLE,
+  elastalert: ELASTALERT_DOUBLE,
 };
 
 /** Every double and fixture image the core engine tests need, for requireImages(). */
-export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE];
+export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE, LOGSTASH_DOUBLE, NGINX_DOUBLE];
