@@ -20,12 +20,17 @@ export interface KafkaEndpoint {
   ca?: { file: string; mount: string };
 }
 
+/** The read-only Elasticsearch user of the notebooks (engine/provision/elasticsearch.ts makes it). */
+export const NOTEBOOK_READER = "helk_notebook_reader";
+
 export interface ElasticsearchEndpoint {
   external: boolean;
   /** Comma-separated node URLs. */
   urls: string;
   /** The user HELK's services write as: the external cluster's user, or HELK's own writer. */
   writer?: string;
+  /** The user notebooks read as: HELK's read-only notebook user, or the external cluster's user. */
+  reader?: string;
   /** They log in with the operator's API key instead (elasticsearch.external.apiKey). */
   apiKey?: boolean;
   ca?: { file: string; mount: string };
@@ -54,11 +59,15 @@ export function kafkaEndpoint(config: HelkConfig): KafkaEndpoint {
 export function elasticsearchEndpoint(config: HelkConfig): ElasticsearchEndpoint {
   const ext = config.elasticsearch.external;
   if (!ext)
-    return { external: false, urls: "http://elasticsearch:9200", ...(config.security.enabled ? { writer: "helk_logstash_writer" } : {}) };
+    return {
+      external: false,
+      urls: "http://elasticsearch:9200",
+      ...(config.security.enabled ? { writer: "helk_logstash_writer", reader: NOTEBOOK_READER } : {}),
+    };
   return {
     external: true,
     urls: ext.urls.map((u) => u.replace(/\/$/, "")).join(","),
-    ...(ext.username ? { writer: ext.username } : {}),
+    ...(ext.username ? { writer: ext.username, reader: ext.username } : {}),
     ...(ext.apiKey ? { apiKey: true } : {}),
     ...(ext.caFile ? { ca: { file: ext.caFile, mount: CA_MOUNT.elasticsearch } } : {}),
   };

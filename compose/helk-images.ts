@@ -20,6 +20,8 @@ const BUILT: Partial<Record<ServiceName, HelkImage>> = {
   "ksqldb-server": { folder: "ksqldb", baseKey: "ksqldb" },
   jupyter: { folder: "jupyter", baseKey: "jupyter" },
   "stream-join": { folder: "jupyter", baseKey: "jupyter" },
+  "spark-master": { folder: "jupyter", baseKey: "jupyter" },
+  "spark-worker": { folder: "jupyter", baseKey: "jupyter" },
 };
 
 export function helkImageOf(service: ServiceName): HelkImage | undefined {

@@ -94,7 +94,11 @@ export function buildInstallPlan(input: PlanInput): InstallPlan {
       lines: [
         ...topics,
         "elasticsearch index templates: sysmon, windows events, sysmon-join",
-        ...(config.security.enabled ? ["elasticsearch users: kibana_system password, helk_logstash_writer"] : []),
+        ...(config.security.enabled
+          ? [
+              `elasticsearch users: kibana_system password, helk_logstash_writer${services.includes("jupyter") ? ", helk_notebook_reader" : ""}`,
+            ]
+          : []),
         ...(services.includes("kibana") ? ["kibana saved objects: data views and dashboards"] : []),
         ...(services.includes("ksqldb-server") ? ["ksqldb statements: the Sysmon EID 1 x EID 3 join"] : []),
       ],

@@ -128,13 +128,16 @@ export function recommendProfile(hostRamGiB: number): Profile | undefined {
   return [...PROFILES].reverse().find((p) => p.minRamGiB <= hostRamGiB);
 }
 
-/** Which `images.*` setting a service runs (both Spark services share one image). */
+/**
+ * Which `images.*` setting a service runs. The Spark master and worker run the notebook image,
+ * as the join does: one Spark, Java and Python for the driver, the cluster and the job.
+ */
 export function imageKeyOf(service: ServiceName): ImageKey {
   const special: Partial<Record<ServiceName, ImageKey>> = {
     "ksqldb-server": "ksqldb",
     "ksqldb-cli": "ksqldbCli",
-    "spark-master": "spark",
-    "spark-worker": "spark",
+    "spark-master": "jupyter",
+    "spark-worker": "jupyter",
     // The streaming join runs HELK's notebook image (PySpark plus the job).
     "stream-join": "jupyter",
     "kafka-2": "kafka",

@@ -96,7 +96,21 @@ export function renderInstallFiles(input: RenderInput): RenderedFile[] {
     const password = es.external ? writerPassword : secrets.elasticPassword;
     if (password) add("secrets/elastalert.env", envFile({ ES_PASSWORD: password }), SECRET);
   }
-  if (has("jupyter")) add("secrets/jupyter.env", envFile({ JUPYTER_TOKEN: secrets.jupyterToken }), SECRET);
+  if (has("jupyter")) {
+    // The notebooks read Elasticsearch as their own read-only user (or the external cluster's).
+    const readerPassword = es.external
+      ? es.reader
+        ? secrets.externalElasticsearchPassword
+        : undefined
+      : es.reader
+        ? secrets.notebookReaderPassword
+        : undefined;
+    add(
+      "secrets/jupyter.env",
+      envFile({ JUPYTER_TOKEN: secrets.jupyterToken, ...(readerPassword ? { HELK_ES_PASSWORD: readerPassword } : {}) }),
+      SECRET,
+    );
+  }
   if (has("nginx")) {
     add("secrets/tls.key", input.tls.key, SECRET);
     add("config/nginx/tls.crt", input.tls.cert);

@@ -12,6 +12,8 @@ export interface HelkSecrets {
   kibanaSystemPassword: string;
   /** Least-privilege "helk_logstash_writer" user. */
   logstashWriterPassword: string;
+  /** Read-only "helk_notebook_reader" user the notebooks query Elasticsearch as. */
+  notebookReaderPassword: string;
   /** The analyst's password for Kibana/Jupyter behind nginx (user: security.kibanaUser). */
   analystPassword: string;
   /** Kibana saved-object/reporting/security encryption key, at least 32 characters. */
@@ -52,13 +54,14 @@ export const SECRET_KEYS: readonly GeneratedSecretKey[] = [
   "jupyterToken",
   "htpasswdSalt",
   "kafkaClientPassword",
+  "notebookReaderPassword",
 ];
 
 /**
  * Secrets added after the first release: an install made before them lacks them, so they are
  * generated and stored on its next run instead of failing the state file as incomplete.
  */
-export const LATER_SECRET_KEYS: readonly GeneratedSecretKey[] = ["kafkaClientPassword"];
+export const LATER_SECRET_KEYS: readonly GeneratedSecretKey[] = ["kafkaClientPassword", "notebookReaderPassword"];
 
 /** One line of an nginx auth_basic_user_file: salted SHA-1, which nginx reads as {SSHA}. */
 export function htpasswdLine(user: string, password: string, salt: string): string {

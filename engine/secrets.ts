@@ -31,6 +31,7 @@ export function generateSecrets(overrides: Partial<HelkSecrets> = {}): HelkSecre
     jupyterToken: randomToken(40),
     htpasswdSalt: randomToken(12),
     kafkaClientPassword: randomToken(32),
+    notebookReaderPassword: randomToken(24),
     ...overrides,
   };
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Build helk-test/jupyter:pyspark: real JupyterLab with PySpark and Debian's Java 17, a drop-in
-# for quay.io/jupyter/pyspark-notebook as the generated compose file runs it. No container
-# registry is reachable, so it builds on helk-test/debian:bookworm (made by
-# scripts/build-test-images.sh, run first when missing); the wheels of
-# test/fixtures/images/jupyter/requirements.txt are fetched on the host with pip into
-# $HELK_CACHE/fixtures/notebook-wheels and copied into a temporary build context.
+# Build helk-test/pyspark-notebook:<Spark version>: real JupyterLab and real Spark with the layout of
+# quay.io/jupyter/pyspark-notebook:spark-<same version> (test/fixtures/images/jupyter/CONTRACT.md):
+# Spark under /usr/local/spark, no Kafka connector, no pip pyspark. The Spark version is the
+# pyspark== pin of test/fixtures/images/jupyter/requirements.txt, the one HELK's default images
+# run. No container registry is reachable, so it builds on helk-test/debian:bookworm (made by
+# scripts/build-test-images.sh, run first when missing); the wheels of requirements.txt are
+# fetched on the host with pip into $HELK_CACHE/fixtures/notebook-wheels and copied into a
+# temporary build context, with the host's CA bundle (see the Dockerfile).
 # Idempotent and fast when nothing changed: the image carries org.helk.inputs=<sha256 of its
 # inputs> and is rebuilt only when that hash differs. One line: built / up to date.
 #   bash scripts/build-notebook-image.sh
@@ -18,8 +20,12 @@ FIXTURES=$CACHE/fixtures
 LOGS=$CACHE/logs
 WHEELS_ROOT=$FIXTURES/notebook-wheels
 BASE=helk-test/debian:bookworm
-IMAGE=helk-test/jupyter:pyspark
 DIR=test/fixtures/images/jupyter
+SPARK_VERSION=$(sed -n 's/^pyspark==//p' "$DIR/requirements.txt")
+[ -n "$SPARK_VERSION" ] || { echo "build-notebook-image: $DIR/requirements.txt has no pyspark== line" >&2; exit 1; }
+IMAGE=helk-test/pyspark-notebook:$SPARK_VERSION
+# The CAs Java in the image trusts besides Debian's (the Dockerfile says why).
+HOST_CA=${HELK_HOST_CA:-/etc/ssl/certs/ca-certificates.crt}
 PY=${HELK_PYTHON:-python3}
 # Debian 12's python3, which runs the image's venv: the exact version, since some wheels need a
 # later 3.11.x (pip refuses them in the image, so they must not be chosen here either).
@@ -47,7 +53,8 @@ trap 'rm -rf --one-file-system "$WORK"' EXIT
 # (fetched once; a set for older requirements is deleted when a new one is complete).
 notebook_wheels() {
   local req=$DIR/requirements.txt dir log pyspark glibc platforms
-  dir=$WHEELS_ROOT/$ARCH-$({ echo "$ARCH $PY_ABI"; cat "$req"; } | sha | cut -c1-12)
+  # Keyed on the pins only: editing a comment refetches nothing.
+  dir=$WHEELS_ROOT/$ARCH-$({ echo "$ARCH $PY_ABI"; grep -v '^#' "$req"; } | sha | cut -c1-12)
   if [ ! -s "$dir/MANIFEST" ]; then
     "$PY" -m pip --version >/dev/null 2>&1 ||
       die "$PY has no pip on the host (apt-get install python3-pip, or set HELK_PYTHON)"
@@ -83,44 +90,24 @@ $(tail -n 25 "$log")"
   WHEELS=$dir
 }
 
-# JARS=$FIXTURES/spark-kafka-<pom hash>: Spark's Kafka connector and the three artifacts it
-# adds to PySpark's own jars, fetched once with Maven.
-SPARK_KAFKA_ARTIFACTS=spark-sql-kafka-0-10_2.13,spark-token-provider-kafka-0-10_2.13,kafka-clients,commons-pool2
-spark_kafka_jars() {
-  local pom=$DIR/spark-kafka.pom.xml dir log
-  dir=$FIXTURES/spark-kafka-$(sha <"$pom" | cut -c1-12)
-  if [ ! -s "$dir/MANIFEST" ]; then
-    log=$LOGS/notebook-spark-kafka.log
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
-      -DincludeArtifactIds="$SPARK_KAFKA_ARTIFACTS" -DoutputDirectory="$dir.tmp" >"$log" 2>&1 ||
-      die "mvn could not fetch Spark's Kafka connector; last lines of $log:
-$(tail -n 25 "$log")"
-    [ "$(find "$dir.tmp" -name '*.jar' | wc -l)" -eq 4 ] || die "expected 4 jars from $pom, got: $(ls "$dir.tmp")"
-    (cd "$dir.tmp" && sha256sum -- *.jar) >"$dir.tmp/MANIFEST"
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
-  fi
-  JARS=$dir
-}
-
 build_notebook() {
   local t0 hash ctx old log
   t0=$(now)
   # Inputs: the fixture files (requirements.txt pins every wheel), the CPU and the exact base.
-  hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; } | sha)
+  [ -s "$HOST_CA" ] || die "no CA bundle at $HOST_CA (install ca-certificates, or set HELK_HOST_CA)"
+  hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; sha <"$HOST_CA"; } | sha)
   if [ "$(label_of "$IMAGE")" = "$hash" ]; then report "$IMAGE" "up to date" "$t0"; return; fi
   notebook_wheels
-  spark_kafka_jars
   ctx=$WORK/context
-  mkdir -p "$ctx/spark-jars"
-  cp "$JARS"/*.jar "$ctx/spark-jars/"
-  cp "$DIR"/Dockerfile "$DIR"/requirements.txt "$DIR"/*.py "$ctx"/
+  mkdir -p "$ctx"
+  cp "$DIR"/Dockerfile "$DIR"/requirements.txt "$DIR"/*.py "$DIR"/*.sh "$ctx"/
+  cp "$HOST_CA" "$ctx/host-ca.crt"
   # Hard links when the cache and the context share a file system: no 500 MB copy.
   cp -al "$WHEELS" "$ctx/wheels" 2>/dev/null || { rm -rf "$ctx/wheels" && cp -r "$WHEELS" "$ctx/wheels"; }
   old=$(id_of "$IMAGE")
   log="$LOGS/$(echo "$IMAGE" | tr '/:' '__').log"
   # The classic builder, whose log this parses below (and the engine here has no BuildKit).
-  if ! DOCKER_BUILDKIT=0 docker build --force-rm --label "org.helk.inputs=$hash" -t "$IMAGE" "$ctx" >"$log" 2>&1; then
+  if ! DOCKER_BUILDKIT=0 docker build --force-rm --build-arg "SPARK_VERSION=$SPARK_VERSION" --label "org.helk.inputs=$hash" -t "$IMAGE" "$ctx" >"$log" 2>&1; then
     drop_leftovers "$log" failed
     die "docker build of $IMAGE failed; last lines of $log:
 $(tail -n 25 "$log")"

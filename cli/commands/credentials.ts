@@ -78,6 +78,16 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
           },
         ]
       : []),
+    ...(has("jupyter") && !extEs
+      ? [
+          {
+            what: "notebooks' reader (Jupyter)",
+            user: "helk_notebook_reader",
+            secret: s.notebookReaderPassword,
+            where: "→ Elasticsearch (read-only)",
+          },
+        ]
+      : []),
     ...(has("kafka") && record.config.kafka.sasl.enabled
       ? [
           {
@@ -108,6 +118,9 @@ export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }
         ? { writer: { user: "helk_logstash_writer", password: s.logstashWriterPassword } }
         : {}),
       ...(has("jupyter") ? { jupyterToken: s.jupyterToken } : {}),
+      ...(has("jupyter") && !extEs && s.notebookReaderPassword
+        ? { notebookReader: { user: "helk_notebook_reader", password: s.notebookReaderPassword } }
+        : {}),
       ...(has("kafka") && record.config.kafka.sasl.enabled
         ? { kafka: { mechanism: LOCAL_SCRAM_MECHANISM, user: record.config.kafka.sasl.username, password: s.kafkaClientPassword } }
         : {}),

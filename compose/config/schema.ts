@@ -17,7 +17,6 @@ export const SERVICE_NAMES = [
   "ksqldb",
   "ksqldbCli",
   "jupyter",
-  "spark",
   "elastalert",
 ] as const;
 export const TOPIC_NAMES = ["winlogbeat", "SYSMON_JOIN", "winevent", "filebeat", "zeek"] as const;
@@ -114,8 +113,9 @@ export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   nginx: "nginx:1.28.0-alpine",
   ksqldb: "confluentinc/ksqldb-server:0.29.0",
   ksqldbCli: "confluentinc/ksqldb-cli:0.29.0",
-  jupyter: "quay.io/jupyter/pyspark-notebook:spark-3.5.3",
-  spark: "apache/spark:3.5.3",
+  // Spark 4.2.0 (Scala 2.13), the last Spark whose Kafka connector is published: HELK's
+  // notebook image (images/jupyter) runs the notebooks, the join job and the Spark cluster on it.
+  jupyter: "quay.io/jupyter/pyspark-notebook:spark-4.2.0",
   elastalert: "jertel/elastalert2:2.25.0",
 };
 
@@ -153,7 +153,12 @@ export const configSchema = z
       .default(DEFAULT_LOG_FILE)
       .describe("Install log: every step and command, secrets redacted"),
     images: z
-      .strictObject(imagesShape)
+      .strictObject({
+        ...imagesShape,
+        // Kept so that configs and install records written before the Spark cluster moved to
+        // the notebook image still load.
+        spark: image.optional().describe("No longer used: the Spark master and worker run HELK's notebook image (images.jupyter)"),
+      })
       .prefault({})
       .describe("Image per service; point at a local registry or locally built images when air-gapped"),
     ports: z

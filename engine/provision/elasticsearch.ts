@@ -6,6 +6,7 @@
 import type { Client } from "@elastic/elasticsearch";
 import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
+import { NOTEBOOK_READER } from "../../compose/endpoints.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../probes/elasticsearch-probe.js";
 
@@ -43,6 +44,39 @@ const LOGSTASH_ROLE = {
   ],
 };
 
+/**
+ * The notebooks' user: search and read HELK's indices (and see their mappings, which Spark and
+ * pandas readers ask for), nothing else: no writes, no cluster settings.
+ */
+const NOTEBOOK_ROLE = {
+  cluster: ["monitor"],
+  indices: [{ names: ["logs-*", "sysmon-join*", "helk-stream-status"], privileges: ["read", "view_index_metadata"] }],
+};
+
+type RoleBody = typeof LOGSTASH_ROLE | typeof NOTEBOOK_ROLE;
+
+/** The role as wanted and the user with its password; each put only when it differs. */
+async function ensureUser(client: Client, nodes: string[], name: string, role: RoleBody, password: string): Promise<string[]> {
+  const changes: string[] = [];
+  const r = (await client.security.getRole({ name }).catch(() => undefined))?.[name];
+  if (
+    !r ||
+    !sameJson(r.cluster, role.cluster) ||
+    !sameJson(
+      r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
+      role.indices,
+    )
+  ) {
+    await client.security.putRole({ name, ...role });
+    changes.push(`role ${name}`);
+  }
+  if (!(await canAuthenticate(nodes, name, password))) {
+    await client.security.putUser({ username: name, password, roles: [name] });
+    changes.push(`user ${name}`);
+  }
+  return changes;
+}
+
 async function canAuthenticate(nodes: string[], username: string, password: string): Promise<boolean> {
   const c = esClient({ nodes, username, password });
   try {
@@ -59,6 +93,8 @@ export async function provisionElasticsearch(o: {
   access: ElasticsearchAccess;
   /** HELK's own node with security on: it sets kibana_system's password and makes the writer user. */
   manageUsers: boolean;
+  /** The install runs Jupyter: make the notebooks' read-only user too. */
+  notebookReader?: boolean;
   secrets: HelkSecrets;
   retentionDays: number;
 }): Promise<{ changes: string[]; notes: string[] }> {
@@ -103,27 +139,9 @@ export async function provisionElasticsearch(o: {
         await client.security.changePassword({ username: "kibana_system", password: o.secrets.kibanaSystemPassword });
         changes.push("user kibana_system: password set");
       }
-      const role = await client.security.getRole({ name: "helk_logstash_writer" }).catch(() => undefined);
-      const r = role?.helk_logstash_writer;
-      if (
-        !r ||
-        !sameJson(r.cluster, LOGSTASH_ROLE.cluster) ||
-        !sameJson(
-          r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
-          LOGSTASH_ROLE.indices,
-        )
-      ) {
-        await client.security.putRole({ name: "helk_logstash_writer", ...LOGSTASH_ROLE });
-        changes.push("role helk_logstash_writer");
-      }
-      if (!(await canAuthenticate(o.access.nodes, "helk_logstash_writer", o.secrets.logstashWriterPassword))) {
-        await client.security.putUser({
-          username: "helk_logstash_writer",
-          password: o.secrets.logstashWriterPassword,
-          roles: ["helk_logstash_writer"],
-        });
-        changes.push("user helk_logstash_writer");
-      }
+      changes.push(...(await ensureUser(client, o.access.nodes, "helk_logstash_writer", LOGSTASH_ROLE, o.secrets.logstashWriterPassword)));
+      if (o.notebookReader)
+        changes.push(...(await ensureUser(client, o.access.nodes, NOTEBOOK_READER, NOTEBOOK_ROLE, o.secrets.notebookReaderPassword)));
     }
     return { changes, notes };
   } finally {

@@ -73,6 +73,7 @@ export async function provision(
       const es = await provisionElasticsearch({
         access,
         manageUsers: !access.external && config.security.enabled,
+        notebookReader: services.includes("jupyter"),
         secrets: s,
         retentionDays: config.elasticsearch.retentionDays,
       });

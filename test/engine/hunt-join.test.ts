@@ -215,42 +215,55 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(await count()).toBe(before);
   });
 
-  it("the shipped notebooks run in the notebook container: the job's status and the SQL join", async () => {
+  it("the shipped notebooks run in the notebook container as its read-only user: the job's status and the SQL join", async () => {
+    // lab has no Logstash to fill the normalised Sysmon index the SQL notebook reads: write a
+    // data set's Sysmon EID 1 and 3 events there, so the SQL join runs on real documents.
+    const text = (await execa("unzip", ["-p", `${MORDOR}cmd_bitsadmin_download_psh_script.zip`], { maxBuffer: 256 * 1024 * 1024 })).stdout;
+    const fields = ["@timestamp", "EventID", "Hostname", "ProcessGuid", "Image", "CommandLine", "ParentImage", "User"];
+    const events = text
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter(
+        (e) =>
+          (e.SourceName === "Microsoft-Windows-Sysmon" || e.Channel === "Microsoft-Windows-Sysmon/Operational") &&
+          [1, 3].includes(Number(e.EventID)) &&
+          e.ProcessGuid,
+      )
+      .map((e) => Object.fromEntries(fields.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])));
+    const creates = events.filter((e) => Number(e.EventID) === 1);
+    const connects = events.filter((e) => Number(e.EventID) === 3);
+    // SQL's inner join: one row per (EID 1, EID 3) pair of one ProcessGuid.
+    const sqlRows = connects.reduce((n, c) => n + creates.filter((p) => p.ProcessGuid === c.ProcessGuid).length, 0);
+    expect(sqlRows).toBeGreaterThan(0);
+    const index = "logs-endpoint-winevent-sysmon-notebook-test";
+    const bulk = await es.bulk({ refresh: "wait_for", operations: events.flatMap((doc) => [{ create: { _index: index } }, doc]) });
+    expect(bulk.errors, JSON.stringify(bulk.items.find((i) => i.create?.error))).toBe(false);
+
     const jupyter = (await containerIds(stack.project)).jupyter as string;
+    // No credentials given here: the notebooks log in with what HELK gave the jupyter service.
     const run = (notebook: string) =>
       execa(
         "docker",
-        [
-          "exec",
-          "-e",
-          "HELK_ES_USER",
-          "-e",
-          "HELK_ES_PASSWORD",
-          jupyter,
-          "jupyter",
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--stdout",
-          `/opt/helk/notebooks/${notebook}`,
-        ],
-        // Names only on the command line: docker exec takes the values from its own environment.
-        { env: { HELK_ES_USER: "elastic", HELK_ES_PASSWORD: stack.secrets().elasticPassword as string }, reject: false },
+        ["exec", jupyter, "jupyter", "nbconvert", "--to", "notebook", "--execute", "--stdout", `/home/jovyan/helk-notebooks/${notebook}`],
+        { reject: false },
       );
     const outputs = (r: { stdout: string }) =>
       (JSON.parse(r.stdout) as { cells: { outputs?: { text?: string[] }[] }[] }).cells
         .flatMap((c) => c.outputs ?? [])
         .flatMap((o) => o.text ?? [])
         .join("");
+    const env = await execa("docker", ["exec", jupyter, "printenv", "HELK_ES_USER"]);
+    expect(env.stdout).toBe("helk_notebook_reader");
     const status = await run("03-stream-join-status.ipynb");
     expect(status.exitCode, status.stderr).toBe(0);
     expect(outputs(status)).toMatch(/^active\s+True$/m);
     expect(outputs(status)).toContain("37 joined documents in sysmon-join");
     const sql = await run("01-sysmon-join-sql.ipynb");
     expect(sql.exitCode, sql.stderr).toBe(0);
-    // No Logstash in lab, so no normalised Sysmon index for the SQL side: it runs on nothing.
-    expect(outputs(sql)).toContain("sysmon-join documents: 37 | SQL join rows: 0");
+    expect(outputs(sql)).toContain(`${events.length} Sysmon EID 1 and 3 events`);
+    expect(outputs(sql)).toContain(`sysmon-join documents: 37 | SQL join rows: ${sqlRows}`);
+    await es.indices.delete({ index });
   }, 300_000);
 
   it("the job resumes from its checkpoint after a restart: batch ids go on, new data joins, nothing re-joined", async () => {

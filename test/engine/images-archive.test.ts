@@ -30,7 +30,7 @@ describe.sequential("helk images save / load / install --images-from", () => {
     // A label on top gives the same stand-in an id of its own.
     await execa("docker", ["build", "-q", "-t", B, "-"], { input: `FROM ${STANDIN}\nLABEL org.helk.test=air\n` });
     const images = Object.fromEntries(
-      ["kafka", "elasticsearch", "logstash", "kibana", "nginx", "ksqldb", "ksqldbCli", "jupyter", "spark", "elastalert"].map((s) => [s, A]),
+      ["kafka", "elasticsearch", "logstash", "kibana", "nginx", "ksqldb", "ksqldbCli", "jupyter", "elastalert"].map((s) => [s, A]),
     );
     stack = createTestStack("air", "core", { images: { ...images, kafka: B } });
   });

@@ -12,7 +12,12 @@ export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
 /** Real services built from package registries (scripts/build-fixture-images.sh). */
 export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
 export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
-export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
+/**
+ * Real JupyterLab and Spark with upstream pyspark-notebook's layout and none of HELK's additions
+ * (no Kafka connector): scripts/build-notebook-image.sh, test/fixtures/images/jupyter/CONTRACT.md.
+ * Its tag is the Spark version HELK's default images.jupyter runs (test/unit/spark-version.test.ts).
+ */
+export const JUPYTER_FIXTURE = "helk-test/pyspark-notebook:4.2.0";
 /** Strict doubles (test/fixtures/images/doubles/<name>/, scripts/build-test-images.sh). */
 export const KSQLDB_DOUBLE = "helk-test/ksqldb-double:1";
 export const LOGSTASH_DOUBLE = "helk-test/logstash-double:1";
@@ -31,6 +36,8 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
   ksqldb: KSQLDB_DOUBLE,
   nginx: NGINX_DOUBLE,
   elastalert: ELASTALERT_DOUBLE,
+  // Also what spark-master, spark-worker and stream-join run, through HELK's notebook image.
+  jupyter: JUPYTER_FIXTURE,
 };
 
 /** Every double and fixture image the core engine tests need, for requireImages(). */

@@ -18,6 +18,7 @@ export const SECRETS: HelkSecrets = {
   jupyterToken: "SecretJupyter0006xyzQ",
   htpasswdSalt: "SaltSalt0007",
   kafkaClientPassword: "KafkaClientPassword0008",
+  notebookReaderPassword: "SecretNotebookReader0009xyzQ",
 };
 
 export function configFor(profile: HelkConfig["profile"], addons: HelkConfig["addons"] = [], patch: Partial<HelkConfig> = {}): HelkConfig {

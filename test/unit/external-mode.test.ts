@@ -90,7 +90,13 @@ describe("external mode: the compose model", () => {
   it("puts the operator's passwords only into 0600 env files of the services that log in", () => {
     const out = files(external("notebook-analysis"));
     const holding = out.filter((f) => f.content.includes(KAFKA_PW) || f.content.includes(ES_PW));
-    expect(holding.map((f) => f.path).sort()).toEqual(["secrets/kibana.env", "secrets/logstash.env", "secrets/stream-join.env"]);
+    // The notebooks read the external cluster as the operator's user (HELK makes no users there).
+    expect(holding.map((f) => f.path).sort()).toEqual([
+      "secrets/jupyter.env",
+      "secrets/kibana.env",
+      "secrets/logstash.env",
+      "secrets/stream-join.env",
+    ]);
     for (const f of holding) expect(f.mode, f.path).toBe(0o600);
     expect(out.find((f) => f.path === "secrets/stream-join.env")?.content).toBe(
       `HELK_ES_PASSWORD=${ES_PW}\nHELK_KAFKA_SASL_PASSWORD=${KAFKA_PW}\n`,

@@ -236,12 +236,12 @@ describe("Dockerfiles of the images HELK builds", () => {
   const config = configFor("notebook-analysis");
   const built = helkImagesFor(config, selectServices("notebook-analysis", []), "1.0.0");
 
-  it("logstash, kibana, ksqldb and the notebook image (jupyter and stream-join share it)", () => {
+  it("logstash, kibana, ksqldb and the notebook image (jupyter, the Spark cluster and stream-join share it)", () => {
     expect(built.map((b) => [b.folder, b.services])).toEqual([
       ["logstash", ["logstash"]],
       ["kibana", ["kibana"]],
       ["ksqldb", ["ksqldb-server"]],
-      ["jupyter", ["jupyter", "stream-join"]],
+      ["jupyter", ["jupyter", "spark-master", "spark-worker", "stream-join"]],
     ]);
     expect(built.map((b) => b.tag)).toContain(`${config.projectName}/jupyter:1.0.0`);
   });

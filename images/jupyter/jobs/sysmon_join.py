@@ -82,16 +82,16 @@ def spark_session():
         .config("spark.sql.shuffle.partitions", ENV.get("HELK_JOIN_PARTITIONS", "4"))
         .config("spark.ui.showConsoleProgress", "false")
     )
-    # The Kafka connector: baked into the image's Spark jars where the image has it, otherwise
-    # fetched by Spark's own resolver for the Spark version this job runs on.
+    # Spark's Kafka source is baked into the image's Spark jars (images/jupyter/build): nothing
+    # is fetched at run time (spark.jars.packages would be ignored by a running JVM anyway, and
+    # an air-gapped site has nowhere to fetch from). Without it, say so instead of failing later
+    # with "Failed to find data source: kafka".
     import pyspark
 
-    spark_home = os.path.dirname(pyspark.__file__)
+    spark_home = ENV.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
     if not glob.glob(os.path.join(spark_home, "jars", "spark-sql-kafka-0-10_*.jar")):
-        scala = "2.13" if pyspark.__version__.startswith("4") else "2.12"
-        package = f"org.apache.spark:spark-sql-kafka-0-10_{scala}:{pyspark.__version__}"
-        log(f"fetching {package}")
-        builder = builder.config("spark.jars.packages", package)
+        log(f"Spark's Kafka source is not in {spark_home}/jars: rebuild HELK's notebook image (helk install)")
+        sys.exit(2)
     return builder.getOrCreate()
 
 
