@@ -8,21 +8,8 @@ import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js"
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../probes/elasticsearch-probe.js";
-
-/** Deep equality on JSON, ignoring key order (Elasticsearch echoes settings as strings). */
-function sameJson(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(norm);
-    if (v && typeof v === "object")
-      return Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
-      );
-    return typeof v === "number" || typeof v === "boolean" ? String(v) : v;
-  };
-  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
-}
+import { ensureServiceUsers } from "./elasticsearch-users.js";
+import { sameJson } from "./same-json.js";
 
 async function hasIlm(client: Client): Promise<boolean> {
   try {
@@ -30,28 +17,6 @@ async function hasIlm(client: Client): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-const LOGSTASH_ROLE = {
-  cluster: ["monitor", "manage_index_templates"],
-  indices: [
-    {
-      names: ["logs-*", "sysmon-join*", "helk-stream-status"],
-      privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"],
-    },
-  ],
-};
-
-async function canAuthenticate(nodes: string[], username: string, password: string): Promise<boolean> {
-  const c = esClient({ nodes, username, password });
-  try {
-    await c.security.authenticate();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.close().catch(() => undefined);
   }
 }
 
@@ -98,33 +63,7 @@ export async function provisionElasticsearch(o: {
 
     // An external cluster's users are its operators': HELK writes as the user it was given.
     if (o.access.external) notes.push(`users not managed: HELK's services use ${o.access.username ?? "no login"} on the external cluster`);
-    if (o.manageUsers) {
-      if (!(await canAuthenticate(o.access.nodes, "kibana_system", o.secrets.kibanaSystemPassword))) {
-        await client.security.changePassword({ username: "kibana_system", password: o.secrets.kibanaSystemPassword });
-        changes.push("user kibana_system: password set");
-      }
-      const role = await client.security.getRole({ name: "helk_logstash_writer" }).catch(() => undefined);
-      const r = role?.helk_logstash_writer;
-      if (
-        !r ||
-        !sameJson(r.cluster, LOGSTASH_ROLE.cluster) ||
-        !sameJson(
-          r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
-          LOGSTASH_ROLE.indices,
-        )
-      ) {
-        await client.security.putRole({ name: "helk_logstash_writer", ...LOGSTASH_ROLE });
-        changes.push("role helk_logstash_writer");
-      }
-      if (!(await canAuthenticate(o.access.nodes, "helk_logstash_writer", o.secrets.logstashWriterPassword))) {
-        await client.security.putUser({
-          username: "helk_logstash_writer",
-          password: o.secrets.logstashWriterPassword,
-          roles: ["helk_logstash_writer"],
-        });
-        changes.push("user helk_logstash_writer");
-      }
-    }
+    if (o.manageUsers) changes.push(...(await ensureServiceUsers(client, o.access.nodes, o.secrets)));
     return { changes, notes };
   } finally {
     await client.close().catch(() => undefined);

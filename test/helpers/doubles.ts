@@ -11,8 +11,10 @@ export const STANDIN = "helk-test/standin:1";
 export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
 /** Real services built from package registries (scripts/build-fixture-images.sh). */
 export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
-export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
+export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5-es";
 export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
+/** Strict doubles (scripts/build-test-images.sh), one folder each under test/fixtures/images/doubles/. */
+export const KIBANA_DOUBLE = "helk-test/kibana-double:1";
 
 type ImageKey = (typeof SERVICE_NAMES)[number];
 
@@ -22,10 +24,10 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
   kafka: KAFKA_FIXTURE,
   elasticsearch: ES_FIXTURE,
   logstash: STANDIN,
-  kibana: STANDIN,
+  kibana: KIBANA_DOUBLE,
   ksqldb: STANDIN,
   nginx: STANDIN,
 };
 
 /** Every double and fixture image the core engine tests need, for requireImages(). */
-export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE];
+export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE, KIBANA_DOUBLE];
