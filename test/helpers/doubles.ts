@@ -11,7 +11,7 @@ export const STANDIN = "helk-test/standin:1";
 export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
 /** Real services built from package registries (scripts/build-fixture-images.sh). */
 export const KAFKA_FIXTURE = "helk-test/kafka:4.1.1";
-export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5-es";
+export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
 export const JUPYTER_FIXTURE = "helk-test/jupyter:pyspark";
 /** Strict doubles (scripts/build-test-images.sh), one folder each under test/fixtures/images/doubles/. */
 export const KIBANA_DOUBLE = "helk-test/kibana-double:1";
