@@ -128,11 +128,56 @@ function template(
   };
 }
 
-/** The templates, with the retention policy attached where the node supports ILM. */
+/**
+ * Elasticsearch's own index templates that HELK's names meet: every 8.x/9.x node installs them at
+ * start (elastic/elasticsearch x-pack/plugin/stack StackTemplateRegistry, logs@template.json and
+ * metrics@template.json), data streams, priority 100. Elasticsearch refuses a template whose
+ * patterns overlap another's at the same priority (MetadataIndexTemplateService
+ * findConflictingV2Templates: "multiple index templates may not match during index creation"),
+ * and the highest priority alone decides which template an index gets.
+ */
+export const BUILT_IN_TEMPLATES = [
+  { name: "logs", index_patterns: ["logs-*-*"], priority: 100, data_stream: true },
+  { name: "metrics", index_patterns: ["metrics-*-*"], priority: 100, data_stream: true },
+] as const;
+
+/**
+ * Topics Logstash indexes under `logs-<topic>-<date>` without normalising them (its catch-all route
+ * in images/logstash/pipeline/20-route.conf, for the topics 10-input-kafka.conf reads).
+ */
+export const PASS_THROUGH_TOPICS = ["filebeat", "zeek"] as const;
+
+/**
+ * The templates, with the retention policy attached where the node supports ILM.
+ *
+ * HELK's indices stay plain daily indices, above the built-in `logs` template (priority 100, a
+ * data stream for every `logs-*-*` name), rather than becoming data streams:
+ * - a data stream accepts only `create` (Logstash writes with `index`, the join documents are
+ *   overwritten by id so a replay does not duplicate them) and is named
+ *   `logs-<dataset>-<namespace>` with no `-` inside the dataset: HELK's names and every data view,
+ *   notebook and saved search built on them would change;
+ * - the `logs` template's settings name an ingest pipeline (logs@default-pipeline), ILM rollover
+ *   (logs@lifecycle) and ECS mapping types (match_only_text, wildcard, constant_keyword) that the
+ *   minimal test distribution lacks, as it lacks the data-streams module: data streams would be
+ *   a path the tests could not run;
+ * - retention stays what it is (delete daily indices after N days), with or without ILM.
+ * The priorities leave room above Elastic's 100 and Fleet integrations' 200 (whose
+ * `logs-<dataset.with.dots>-*` patterns never overlap HELK's). Every `logs-*-*` name Logstash
+ * writes needs one of these, or it would become a data stream that refuses Logstash's writes.
+ */
 export function indexTemplates(lifecyclePolicy?: string, replicas = 0): IndexTemplate[] {
   return [
-    template("helk-winevent", ["logs-endpoint-winevent-*"], 100, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy, replicas),
-    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 200, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy, replicas),
+    template("helk-winevent", ["logs-endpoint-winevent-*"], 300, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy, replicas),
+    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 400, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy, replicas),
+    template(
+      "helk-pass-through",
+      PASS_THROUGH_TOPICS.map((t) => `logs-${t}-*`),
+      300,
+      { "@timestamp": { type: "date" } },
+      "Events of other topics, indexed as they come",
+      lifecyclePolicy,
+      replicas,
+    ),
     template(
       "helk-sysmon-join",
       ["sysmon-join*"],

@@ -35,6 +35,7 @@ import { type CheckOutcome, runPreflight } from "./preflight.js";
 import { type ProvisionResult, provision } from "./provision/provision.js";
 import { provisionTargets } from "./provision/targets.js";
 import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
+import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
@@ -307,6 +308,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       (n) => (n.pulled || n.built ? `pulled ${n.pulled}, built ${n.built}` : "all present"),
     );
 
+    await setLoginsFirst({ config, services, secrets: p.state.secrets, target, docker, clock, sink, log });
     const healthyAfter = await step(
       sink,
       "start",
@@ -410,6 +412,36 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     if (err instanceof HelkError) for (const d of err.details) log.write(`  ${d}`);
     throw err;
   }
+}
+
+/**
+ * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with
+ * (engine/service-logins.ts says why here and not in a setup container).
+ */
+async function setLoginsFirst(o: {
+  config: HelkConfig;
+  services: ServiceName[];
+  secrets: HelkSecrets;
+  target: ComposeTarget;
+  docker: DockerClient;
+  clock: Clock;
+  sink: ProgressSink;
+  log: InstallLog;
+}): Promise<void> {
+  if (!needsLoginsFirst(o.config, o.services)) return;
+  const changes = await step(
+    o.sink,
+    "logins",
+    "Start Elasticsearch and set the services' logins",
+    () =>
+      startElasticsearchWithLogins({
+        ...o,
+        composeArgs: ["up", "-d"],
+        expectedImage: serviceImage(o.config, "elasticsearch", VERSION),
+      }),
+    (c) => (c.length ? c.join(", ") : "already set"),
+  );
+  for (const c of changes) o.log.write(`[logins] ${c}`);
 }
 
 /**

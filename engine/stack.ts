@@ -6,11 +6,15 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { type Clock, systemClock } from "./clock.js";
 import { type ComposeCli, composeArgs, detectCompose } from "./compose-cli.js";
 import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
+import type { ProgressSink } from "./events.js";
 import { type InstallRecord, readRecord } from "./install-record.js";
+import { readSecretsIfAllowed, stateFile } from "./secrets.js";
+import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
 
 export interface Stack {
   record: InstallRecord;
@@ -62,9 +66,42 @@ async function requireValidComposeFile(stack: Stack): Promise<void> {
   }
 }
 
-export async function start(stack: Stack, services: string[]): Promise<void> {
+/** What start and restart report while Elasticsearch comes up first; silent by default. */
+export interface LifecycleDeps {
+  sink?: ProgressSink;
+  clock?: Clock;
+}
+
+/**
+ * Elasticsearch first and the services' logins set, when the services to (re)start log in to it:
+ * its data volume may be new (after `down --volumes`), and the official image then knows only
+ * `elastic` (engine/service-logins.ts). Returns whether it ran.
+ */
+async function loginsFirst(stack: Stack, services: string[], composeArgs: string[], deps: LifecycleDeps): Promise<boolean> {
+  const { record } = stack;
+  if (!needsLoginsFirst(record.config, record.services, services)) return false;
+  const secrets = readSecretsIfAllowed(record.installHome);
+  if (!secrets)
+    throw new HelkError(`cannot read ${stateFile(record.installHome)}`, {
+      exitCode: ExitCode.preflight,
+      hint: "Kibana and Logstash log in with passwords kept there, readable by root only: run the command with sudo",
+    });
+  await startElasticsearchWithLogins({
+    target: await stack.compose(),
+    config: record.config,
+    secrets,
+    docker: stack.docker,
+    clock: deps.clock ?? systemClock,
+    sink: deps.sink ?? (() => undefined),
+    composeArgs,
+  });
+  return true;
+}
+
+export async function start(stack: Stack, services: string[], deps: LifecycleDeps = {}): Promise<void> {
   checkServices(stack, services);
   await requireValidComposeFile(stack);
+  await loginsFirst(stack, services, ["up", "-d", "--no-recreate"], deps);
   await runCompose(await stack.compose(), ["up", "-d", "--no-recreate", ...services]);
 }
 
@@ -73,9 +110,16 @@ export async function stop(stack: Stack, services: string[]): Promise<void> {
   await runCompose(await stack.compose(), ["stop", ...services]);
 }
 
-export async function restart(stack: Stack, services: string[]): Promise<void> {
+export async function restart(stack: Stack, services: string[], deps: LifecycleDeps = {}): Promise<void> {
   checkServices(stack, services);
   await requireValidComposeFile(stack);
+  const all = services.length ? services : stack.record.services;
+  // Elasticsearch restarts first and alone, so the others come back to a node with their logins.
+  if (all.includes("elasticsearch") && (await loginsFirst(stack, services, ["restart"], deps))) {
+    const rest = all.filter((s) => s !== "elasticsearch");
+    if (rest.length) await runCompose(await stack.compose(), ["restart", ...rest]);
+    return;
+  }
   await runCompose(await stack.compose(), ["restart", ...services]);
 }
 

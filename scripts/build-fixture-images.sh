@@ -25,7 +25,7 @@ KAFKA_IMAGE=helk-test/kafka:$KAFKA_VERSION
 KAFKA_DIR=test/fixtures/images/kafka
 
 ES_VERSION=8.19.5
-ES_IMAGE=helk-test/elasticsearch:$ES_VERSION
+ES_IMAGE=${HELK_ES_FIXTURE_TAG:-helk-test/elasticsearch:$ES_VERSION}
 ES_DIR=test/fixtures/images/elasticsearch
 ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip
 
@@ -115,27 +115,37 @@ build_kafka() {
 }
 
 build_elasticsearch() {
-  local t0 hash ctx src
+  local t0 hash ctx module src
   t0=$(now)
   hash=$({ tree_sum "$ES_DIR"; echo "$ES_ARTIFACT"; id_of "$BASE"; } | sha)
   if [ "$(label_of "$ES_IMAGE")" = "$hash" ]; then report "$ES_IMAGE" "up to date" "$t0"; return; fi
   es_zip
   ctx=$WORK/es-context
-  mkdir -p "$ctx/security-analysis" "$WORK/es-classes"
+  mkdir -p "$ctx"
   cp "$ES_DIR"/Dockerfile "$ES_DIR"/entrypoint.sh "$ES_DIR"/elasticsearch.yml "$ctx"/
   # Windows launchers are of no use in the image.
   unzip -q "$ES_ZIP" -x '*.bat' '*.exe' -d "$ctx" ||
     die "cannot unpack $ES_ZIP (delete $(dirname "$ES_ZIP") to fetch it again)"
   mv "$ctx/elasticsearch-$ES_VERSION" "$ctx/elasticsearch"
-  # The module that lets the node create its .security index (see its source).
-  src=$ES_DIR/security-analysis
   need_host_tools
-  javac --release 17 -nowarn -d "$WORK/es-classes" -cp "$ctx/elasticsearch/lib/*" "$src"/*.java \
-    >"$LOGS/es-security-analysis.log" 2>&1 ||
-    die "javac of $src failed; last lines of $LOGS/es-security-analysis.log:
-$(tail -n 25 "$LOGS/es-security-analysis.log")"
-  jar cf "$ctx/security-analysis/helk-security-analysis.jar" -C "$WORK/es-classes" .
-  sed "s/@ES_VERSION@/$ES_VERSION/g" "$src/plugin-descriptor.properties" >"$ctx/security-analysis/plugin-descriptor.properties"
+  # The fixture's own modules (see each one's source): security-analysis lets the node create its
+  # .security index; stack-templates installs the built-in logs/metrics templates, whose JSON is
+  # the distribution's own, taken from its template-resources jar into the module's jar.
+  for module in security-analysis stack-templates; do
+    src=$ES_DIR/$module
+    rm -rf "$WORK/es-classes" && mkdir -p "$WORK/es-classes" "$ctx/$module"
+    javac --release 17 -nowarn -d "$WORK/es-classes" -cp "$ctx/elasticsearch/lib/*" "$src"/*.java \
+      >"$LOGS/es-$module.log" 2>&1 ||
+      die "javac of $src failed; last lines of $LOGS/es-$module.log:
+$(tail -n 25 "$LOGS/es-$module.log")"
+    if [ "$module" = stack-templates ]; then
+      unzip -q -o -d "$WORK/es-classes" "$ctx"/elasticsearch/modules/x-pack-core/x-pack-template-resources-"$ES_VERSION".jar \
+        'logs@*.json' 'metrics@*.json' 'ecs@mappings.json' 'data-streams@mappings.json' ||
+        die "the template resources are missing from the $ES_VERSION distribution"
+    fi
+    jar cf "$ctx/$module/helk-$module.jar" -C "$WORK/es-classes" .
+    sed "s/@ES_VERSION@/$ES_VERSION/g" "$src/plugin-descriptor.properties" >"$ctx/$module/plugin-descriptor.properties"
+  done
   labelled_build "$ES_IMAGE" "$hash" "$ctx"
   report "$ES_IMAGE" "built" "$t0"
 }

@@ -31,6 +31,7 @@ const STEPS: [string, string][] = [
   ["render", "Write compose.yaml, .env, secrets and service configs"],
   ["validate", "docker compose config"],
   ["images", "Images"],
+  ["logins", "Start Elasticsearch and set the services' logins"],
   ["start", "Start services and wait until healthy"],
   ["provision", "Provision topics, templates and users"],
 ];

@@ -6,24 +6,10 @@
 import type { Client } from "@elastic/elasticsearch";
 import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
-import { NOTEBOOK_READER } from "../../compose/endpoints.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../probes/elasticsearch-probe.js";
-
-/** Deep equality on JSON, ignoring key order (Elasticsearch echoes settings as strings). */
-function sameJson(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(norm);
-    if (v && typeof v === "object")
-      return Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
-      );
-    return typeof v === "number" || typeof v === "boolean" ? String(v) : v;
-  };
-  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
-}
+import { ensureServiceUsers } from "./elasticsearch-users.js";
+import { sameJson } from "./same-json.js";
 
 async function hasIlm(client: Client): Promise<boolean> {
   try {
@@ -31,61 +17,6 @@ async function hasIlm(client: Client): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-const LOGSTASH_ROLE = {
-  cluster: ["monitor", "manage_index_templates"],
-  indices: [
-    {
-      names: ["logs-*", "sysmon-join*", "helk-stream-status"],
-      privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"],
-    },
-  ],
-};
-
-/**
- * The notebooks' user: search and read HELK's indices (and see their mappings, which Spark and
- * pandas readers ask for), nothing else: no writes, no cluster settings.
- */
-const NOTEBOOK_ROLE = {
-  cluster: ["monitor"],
-  indices: [{ names: ["logs-*", "sysmon-join*", "helk-stream-status"], privileges: ["read", "view_index_metadata"] }],
-};
-
-type RoleBody = typeof LOGSTASH_ROLE | typeof NOTEBOOK_ROLE;
-
-/** The role as wanted and the user with its password; each put only when it differs. */
-async function ensureUser(client: Client, nodes: string[], name: string, role: RoleBody, password: string): Promise<string[]> {
-  const changes: string[] = [];
-  const r = (await client.security.getRole({ name }).catch(() => undefined))?.[name];
-  if (
-    !r ||
-    !sameJson(r.cluster, role.cluster) ||
-    !sameJson(
-      r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
-      role.indices,
-    )
-  ) {
-    await client.security.putRole({ name, ...role });
-    changes.push(`role ${name}`);
-  }
-  if (!(await canAuthenticate(nodes, name, password))) {
-    await client.security.putUser({ username: name, password, roles: [name] });
-    changes.push(`user ${name}`);
-  }
-  return changes;
-}
-
-async function canAuthenticate(nodes: string[], username: string, password: string): Promise<boolean> {
-  const c = esClient({ nodes, username, password });
-  try {
-    await c.security.authenticate();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.close().catch(() => undefined);
   }
 }
 
@@ -134,15 +65,7 @@ export async function provisionElasticsearch(o: {
 
     // An external cluster's users are its operators': HELK writes as the user it was given.
     if (o.access.external) notes.push(`users not managed: HELK's services use ${o.access.username ?? "no login"} on the external cluster`);
-    if (o.manageUsers) {
-      if (!(await canAuthenticate(o.access.nodes, "kibana_system", o.secrets.kibanaSystemPassword))) {
-        await client.security.changePassword({ username: "kibana_system", password: o.secrets.kibanaSystemPassword });
-        changes.push("user kibana_system: password set");
-      }
-      changes.push(...(await ensureUser(client, o.access.nodes, "helk_logstash_writer", LOGSTASH_ROLE, o.secrets.logstashWriterPassword)));
-      if (o.notebookReader)
-        changes.push(...(await ensureUser(client, o.access.nodes, NOTEBOOK_READER, NOTEBOOK_ROLE, o.secrets.notebookReaderPassword)));
-    }
+    if (o.manageUsers) changes.push(...(await ensureServiceUsers(client, o.access.nodes, o.secrets, o.notebookReader)));
     return { changes, notes };
   } finally {
     await client.close().catch(() => undefined);

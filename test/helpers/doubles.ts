@@ -23,6 +23,7 @@ export const KSQLDB_DOUBLE = "helk-test/ksqldb-double:1";
 export const LOGSTASH_DOUBLE = "helk-test/logstash-double:1";
 export const NGINX_DOUBLE = "helk-test/nginx-double:1";
 export const ELASTALERT_DOUBLE = "helk-test/elastalert-double:1";
+export const KIBANA_DOUBLE = "helk-test/kibana-double:1";
 
 type ImageKey = (typeof SERVICE_NAMES)[number];
 
@@ -32,7 +33,7 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
   kafka: KAFKA_FIXTURE,
   elasticsearch: ES_FIXTURE,
   logstash: LOGSTASH_DOUBLE,
-  kibana: STANDIN,
+  kibana: KIBANA_DOUBLE,
   ksqldb: KSQLDB_DOUBLE,
   nginx: NGINX_DOUBLE,
   elastalert: ELASTALERT_DOUBLE,
@@ -41,4 +42,4 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
 };
 
 /** Every double and fixture image the core engine tests need, for requireImages(). */
-export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE, LOGSTASH_DOUBLE, NGINX_DOUBLE];
+export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE, LOGSTASH_DOUBLE, NGINX_DOUBLE, KIBANA_DOUBLE];

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, TOPIC_NAMES } from "../../compose/config/schema.js";
-import { indexTemplates, RETENTION_POLICY } from "../../compose/elasticsearch-templates.js";
+import { BUILT_IN_TEMPLATES, indexTemplates, PASS_THROUGH_TOPICS, RETENTION_POLICY } from "../../compose/elasticsearch-templates.js";
 import { helkImagesFor } from "../../compose/helk-images.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { selectServices } from "../../compose/profiles.js";
@@ -220,6 +220,64 @@ describe("Kibana saved objects (images/kibana)", () => {
       "helk-sysmon-join",
       "helk-winevent",
     ]);
+  });
+});
+
+/** Can one index name match both glob patterns (only `*` wildcards, as Elasticsearch's simple match)? */
+function globsOverlap(a: string, b: string): boolean {
+  const seen = new Map<string, boolean>();
+  const f = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    seen.set(key, false);
+    let r = false;
+    if (i === a.length && j === b.length) r = true;
+    else if (a[i] === "*") r = f(i + 1, j) || (j < b.length && f(i, j + 1));
+    else if (b[j] === "*") r = f(i, j + 1) || (i < a.length && f(i + 1, j));
+    else r = i < a.length && j < b.length && a[i] === b[j] && f(i + 1, j + 1);
+    seen.set(key, r);
+    return r;
+  };
+  return f(0, 0);
+}
+
+describe("Elasticsearch templates beside the node's built-in ones", () => {
+  const all = [
+    ...BUILT_IN_TEMPLATES.map((t) => ({ name: t.name, patterns: [...t.index_patterns], priority: t.priority })),
+    ...indexTemplates().map((t) => ({ name: t.name, patterns: t.body.index_patterns, priority: t.body.priority })),
+  ];
+  const winner = (index: string) =>
+    all.filter((t) => t.patterns.some((p) => matches(p, index))).sort((x, y) => y.priority - x.priority)[0]?.name;
+
+  it("the overlap check is real: logs-*-* overlaps logs-endpoint-winevent-*, not sysmon-join*", () => {
+    expect(globsOverlap("logs-*-*", "logs-endpoint-winevent-*")).toBe(true);
+    expect(globsOverlap("logs-*-*", "sysmon-join*")).toBe(false);
+    expect(globsOverlap("a*b", "*c")).toBe(false);
+  });
+
+  it("no HELK template overlaps another template at the same priority (Elasticsearch refuses that put)", () => {
+    const clashes: string[] = [];
+    for (const h of all.filter((t) => t.name.startsWith("helk-")))
+      for (const o of all)
+        if (o !== h && o.priority === h.priority && h.patterns.some((p) => o.patterns.some((q) => globsOverlap(p, q))))
+          clashes.push(`${h.name} and ${o.name} at ${h.priority}`);
+    expect(clashes).toEqual([]);
+  });
+
+  it("every index Logstash writes is taken by a HELK template, not the built-in data stream ones", () => {
+    const indices = [
+      "logs-endpoint-winevent-2020.10.23",
+      "logs-endpoint-winevent-sysmon-2020.10.23",
+      "sysmon-join-2020.10.23",
+      ...PASS_THROUGH_TOPICS.map((t) => `logs-${t}-2020.10.23`),
+    ];
+    expect(indices.map(winner)).toEqual(["helk-winevent", "helk-sysmon", "helk-sysmon-join", "helk-pass-through", "helk-pass-through"]);
+    // The pass-through topics are exactly those Logstash reads and does not route itself.
+    const input = read("logstash/pipeline/10-input-kafka.conf");
+    const topics = JSON.parse(/topics => (\[[^\]]*\])/.exec(input)?.[1] ?? "[]") as string[];
+    const routed = ["winlogbeat", "SYSMON_JOIN", "winevent"];
+    expect(topics.filter((t) => !routed.includes(t)).sort()).toEqual([...PASS_THROUGH_TOPICS].sort());
   });
 });
 

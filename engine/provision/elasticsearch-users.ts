@@ -1,0 +1,82 @@
+/**
+ * The logins HELK's services use on HELK's own Elasticsearch node (security on): the built-in
+ * kibana_system's password, the least-privilege writer Logstash and the Spark join use, and the
+ * notebooks' read-only user. The official image sets only `elastic` from ELASTIC_PASSWORD, and
+ * these live in the node's data volume: they are set on every start that may meet a new volume
+ * (engine/service-logins.ts), before the services that log in with them start, and again by
+ * provisioning. Each is changed only when its login fails or differs; a second run changes nothing.
+ */
+import type { Client } from "@elastic/elasticsearch";
+import { NOTEBOOK_READER } from "../../compose/endpoints.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import { esClient } from "../probes/elasticsearch-probe.js";
+import { sameJson } from "./same-json.js";
+
+const HELK_INDICES = ["logs-*", "sysmon-join*", "helk-stream-status"];
+
+const LOGSTASH_ROLE = {
+  cluster: ["monitor", "manage_index_templates"],
+  indices: [{ names: HELK_INDICES, privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"] }],
+};
+
+/**
+ * The notebooks' user: search and read HELK's indices (and see their mappings, which Spark and
+ * pandas readers ask for), nothing else: no writes, no cluster settings.
+ */
+const NOTEBOOK_ROLE = {
+  cluster: ["monitor"],
+  indices: [{ names: HELK_INDICES, privileges: ["read", "view_index_metadata"] }],
+};
+
+type RoleBody = typeof LOGSTASH_ROLE;
+
+async function canAuthenticate(nodes: string[], username: string, password: string): Promise<boolean> {
+  const c = esClient({ nodes, username, password });
+  try {
+    await c.security.authenticate();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+/** A role named as its user, as wanted, and the user with its password; each put only when it differs. */
+async function ensureUser(client: Client, nodes: string[], name: string, role: RoleBody, password: string): Promise<string[]> {
+  const changes: string[] = [];
+  const r = (await client.security.getRole({ name }).catch(() => undefined))?.[name];
+  const sameRole =
+    r &&
+    sameJson(r.cluster, role.cluster) &&
+    sameJson(
+      r.indices?.map((i) => ({ names: i.names, privileges: i.privileges })),
+      role.indices,
+    );
+  if (!sameRole) {
+    await client.security.putRole({ name, ...role });
+    changes.push(`role ${name}`);
+  }
+  if (!(await canAuthenticate(nodes, name, password))) {
+    await client.security.putUser({ username: name, password, roles: [name] });
+    changes.push(`user ${name}`);
+  }
+  return changes;
+}
+
+export async function ensureServiceUsers(
+  client: Client,
+  nodes: string[],
+  secrets: Pick<HelkSecrets, "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword">,
+  /** Also the notebooks' read-only user (profiles with Jupyter). */
+  notebookReader = false,
+): Promise<string[]> {
+  const changes: string[] = [];
+  if (!(await canAuthenticate(nodes, "kibana_system", secrets.kibanaSystemPassword))) {
+    await client.security.changePassword({ username: "kibana_system", password: secrets.kibanaSystemPassword });
+    changes.push("user kibana_system: password set");
+  }
+  changes.push(...(await ensureUser(client, nodes, "helk_logstash_writer", LOGSTASH_ROLE, secrets.logstashWriterPassword)));
+  if (notebookReader) changes.push(...(await ensureUser(client, nodes, NOTEBOOK_READER, NOTEBOOK_ROLE, secrets.notebookReaderPassword)));
+  return changes;
+}

@@ -1,0 +1,88 @@
+/**
+ * Kibana logs in to HELK's own Elasticsearch as the built-in kibana_system, Logstash as
+ * helk_logstash_writer. The official Elasticsearch image sets only `elastic`'s password (from
+ * ELASTIC_PASSWORD), and Kibana answers 503 on /api/status until its login works, so these logins
+ * must exist before those services start: Elasticsearch is started on its own first, waited for,
+ * given the logins, and only then does the caller start the rest.
+ *
+ * Why a phase of the engine rather than the one-shot `setup` container of Elastic's own compose
+ * example (a curl loop that sets kibana_system's password, which Kibana's depends_on waits for with
+ * `service_completed_successfully`): the logins are set by the same tested, idempotent code that
+ * provisioning uses (engine/provision/elasticsearch-users.ts), the passwords go over Elasticsearch's
+ * API from the engine instead of into another container's environment, and no container that exits
+ * by design has to be explained to the health wait, `helk status`, doctor and the sizing budget.
+ * The cost: a bare `docker compose up` on a wiped data volume does not set them; every helk verb
+ * that starts services does (install, and so reconfigure and upgrade; start; restart).
+ */
+import type { HelkConfig } from "../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
+import type { HelkSecrets } from "../compose/secrets.js";
+import type { Clock } from "./clock.js";
+import { type ComposeTarget, runCompose } from "./compose-runner.js";
+import type { DockerClient } from "./docker-client.js";
+import { ExitCode, HelkError } from "./errors.js";
+import type { ProgressSink } from "./events.js";
+import { waitForHealthy } from "./health-wait.js";
+import type { InstallLog } from "./install-log.js";
+import { esClient } from "./probes/elasticsearch-probe.js";
+import { ensureServiceUsers } from "./provision/elasticsearch-users.js";
+
+/** Services whose container logs in to HELK's own node with a login HELK sets. */
+const LOGIN_USERS: ReadonlySet<string> = new Set(["kibana", "logstash"]);
+
+/** Does starting these services (of this install) need the logins set first? */
+export function needsLoginsFirst(config: HelkConfig, installed: readonly string[], starting: readonly string[] = []): boolean {
+  if (!config.security.enabled || config.elasticsearch.external || !installed.includes("elasticsearch")) return false;
+  const targets = starting.length ? starting : installed;
+  return targets.some((s) => LOGIN_USERS.has(s) || s === "elasticsearch");
+}
+
+export interface LoginsPhaseOptions {
+  target: ComposeTarget;
+  config: HelkConfig;
+  secrets: Pick<HelkSecrets, "elasticPassword" | "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword">;
+  docker: DockerClient;
+  clock: Clock;
+  sink: ProgressSink;
+  log?: InstallLog;
+  /** How Compose brings Elasticsearch up: `up -d` (install), `up -d --no-recreate` (start), `restart`. */
+  composeArgs: string[];
+  /** The image Elasticsearch must run once (re)created (an upgrade changes it). */
+  expectedImage?: string;
+}
+
+/** Start Elasticsearch alone, wait until healthy, set the services' logins; returns what changed. */
+export async function startElasticsearchWithLogins(o: LoginsPhaseOptions): Promise<string[]> {
+  const abort = new AbortController();
+  const up = runCompose(o.target, [...o.composeArgs, "elasticsearch"], { ...(o.log ? { log: o.log } : {}), signal: abort.signal });
+  try {
+    await waitForHealthy({
+      docker: o.docker,
+      project: o.config.projectName,
+      services: ["elasticsearch"],
+      timeoutSeconds: o.config.timeouts.healthSeconds,
+      clock: o.clock,
+      sink: o.sink,
+      composeUp: up,
+      ...(o.log ? { logFile: o.log.path } : {}),
+      ...(o.expectedImage ? { expectedImages: { elasticsearch: o.expectedImage } } : {}),
+    });
+  } catch (err) {
+    abort.abort();
+    await up.catch(() => undefined);
+    throw err;
+  }
+  const access = hostElasticsearchAccess(o.config, o.secrets);
+  const client = esClient(access, 30_000);
+  try {
+    return await ensureServiceUsers(client, access.nodes, o.secrets);
+  } catch (cause) {
+    throw new HelkError(`setting the services' logins on Elasticsearch failed: ${(cause as Error).message}`, {
+      exitCode: ExitCode.failure,
+      hint: "Kibana and Logstash cannot log in without them; check `helk logs elasticsearch`, then run the command again",
+      cause,
+    });
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
