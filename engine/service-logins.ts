@@ -40,7 +40,10 @@ export function needsLoginsFirst(config: HelkConfig, installed: readonly string[
 export interface LoginsPhaseOptions {
   target: ComposeTarget;
   config: HelkConfig;
-  secrets: Pick<HelkSecrets, "elasticPassword" | "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword">;
+  secrets: Pick<
+    HelkSecrets,
+    "elasticPassword" | "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword" | "analystPassword"
+  >;
   docker: DockerClient;
   clock: Clock;
   sink: ProgressSink;

@@ -1,7 +1,9 @@
 /**
  * The logins HELK's services use on HELK's own Elasticsearch node (security on): the built-in
- * kibana_system's password, the least-privilege writer Logstash and the Spark join use, and the
- * notebooks' read-only user. The official image sets only `elastic` from ELASTIC_PASSWORD, and
+ * kibana_system's password, the least-privilege writer Logstash and the Spark join use, the
+ * notebooks' read-only user, and the analyst's own login (security.kibanaUser): nginx's basic auth
+ * forwards the analyst's Authorization header to Kibana, and Kibana checks every request's header
+ * against Elasticsearch, so without a user of that name and password every Kibana page is a 401. The official image sets only `elastic` from ELASTIC_PASSWORD, and
  * these live in the node's data volume: they are set on every start that may meet a new volume
  * (engine/service-logins.ts), before the services that log in with them start, and again by
  * provisioning. Each is changed only when its login fails or differs; a second run changes nothing.
@@ -64,12 +66,32 @@ async function ensureUser(client: Client, nodes: string[], name: string, role: R
   return changes;
 }
 
+/**
+ * Elasticsearch's built-in `editor` role: every Kibana feature, read-only on data indices. An
+ * analyst builds dashboards and searches; only `elastic` administers.
+ */
+const ANALYST_ROLES = ["editor"];
+
+/** The analyst's user: built-in roles only, so the password and the role list are all there is to check. */
+async function ensureAnalyst(client: Client, nodes: string[], username: string, password: string): Promise<string[]> {
+  const current = (await client.security.getUser({ username }).catch(() => undefined))?.[username];
+  if (current && sameJson(current.roles, ANALYST_ROLES) && (await canAuthenticate(nodes, username, password))) return [];
+  await client.security.putUser({ username, password, roles: ANALYST_ROLES });
+  return [`user ${username}`];
+}
+
+export interface ServiceUsersOptions {
+  /** Also the notebooks' read-only user (profiles with Jupyter). */
+  notebookReader?: boolean;
+  /** Also the analyst's login behind nginx (profiles with Kibana): security.kibanaUser. */
+  analystUser?: string;
+}
+
 export async function ensureServiceUsers(
   client: Client,
   nodes: string[],
-  secrets: Pick<HelkSecrets, "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword">,
-  /** Also the notebooks' read-only user (profiles with Jupyter). */
-  notebookReader = false,
+  secrets: Pick<HelkSecrets, "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword" | "analystPassword">,
+  o: ServiceUsersOptions = {},
 ): Promise<string[]> {
   const changes: string[] = [];
   if (!(await canAuthenticate(nodes, "kibana_system", secrets.kibanaSystemPassword))) {
@@ -77,6 +99,7 @@ export async function ensureServiceUsers(
     changes.push("user kibana_system: password set");
   }
   changes.push(...(await ensureUser(client, nodes, "helk_logstash_writer", LOGSTASH_ROLE, secrets.logstashWriterPassword)));
-  if (notebookReader) changes.push(...(await ensureUser(client, nodes, NOTEBOOK_READER, NOTEBOOK_ROLE, secrets.notebookReaderPassword)));
+  if (o.notebookReader) changes.push(...(await ensureUser(client, nodes, NOTEBOOK_READER, NOTEBOOK_ROLE, secrets.notebookReaderPassword)));
+  if (o.analystUser) changes.push(...(await ensureAnalyst(client, nodes, o.analystUser, secrets.analystPassword)));
   return changes;
 }

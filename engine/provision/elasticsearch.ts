@@ -8,7 +8,7 @@ import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js"
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../probes/elasticsearch-probe.js";
-import { ensureServiceUsers } from "./elasticsearch-users.js";
+import { ensureServiceUsers, type ServiceUsersOptions } from "./elasticsearch-users.js";
 import { sameJson } from "./same-json.js";
 
 async function hasIlm(client: Client): Promise<boolean> {
@@ -24,8 +24,8 @@ export async function provisionElasticsearch(o: {
   access: ElasticsearchAccess;
   /** HELK's own node with security on: it sets kibana_system's password and makes the writer user. */
   manageUsers: boolean;
-  /** The install runs Jupyter: make the notebooks' read-only user too. */
-  notebookReader?: boolean;
+  /** Which of the optional users the install's services need. */
+  users?: ServiceUsersOptions;
   secrets: HelkSecrets;
   retentionDays: number;
 }): Promise<{ changes: string[]; notes: string[] }> {
@@ -65,7 +65,7 @@ export async function provisionElasticsearch(o: {
 
     // An external cluster's users are its operators': HELK writes as the user it was given.
     if (o.access.external) notes.push(`users not managed: HELK's services use ${o.access.username ?? "no login"} on the external cluster`);
-    if (o.manageUsers) changes.push(...(await ensureServiceUsers(client, o.access.nodes, o.secrets, o.notebookReader)));
+    if (o.manageUsers) changes.push(...(await ensureServiceUsers(client, o.access.nodes, o.secrets, o.users)));
     return { changes, notes };
   } finally {
     await client.close().catch(() => undefined);

@@ -73,7 +73,10 @@ export async function provision(
       const es = await provisionElasticsearch({
         access,
         manageUsers: !access.external && config.security.enabled,
-        notebookReader: services.includes("jupyter"),
+        users: {
+          notebookReader: services.includes("jupyter"),
+          ...(services.includes("kibana") ? { analystUser: config.security.kibanaUser } : {}),
+        },
         secrets: s,
         retentionDays: config.elasticsearch.retentionDays,
       });
