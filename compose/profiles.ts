@@ -140,6 +140,15 @@ export function recommendProfile(hostRamGiB: number): Profile | undefined {
   return [...PROFILES].reverse().find((p) => p.minRamGiB <= hostRamGiB);
 }
 
+/**
+ * The service whose log shows events arriving, for the install summary's `helk logs` hint:
+ * Logstash where it runs, else the stream join (lab), else Kafka.
+ */
+export function firstDataService(services: readonly ServiceName[]): ServiceName {
+  const order: ServiceName[] = ["logstash", "stream-join", "ksqldb-server", "kafka", "elasticsearch"];
+  return order.find((s) => services.includes(s)) ?? services[0] ?? "kafka";
+}
+
 /** Which `images.*` setting a service runs (both Spark services share one image). */
 export function imageKeyOf(service: ServiceName): ImageKey {
   const special: Partial<Record<ServiceName, ImageKey>> = {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AddonName } from "../../compose/config/schema.js";
 import { defaultConfig } from "../../compose/config/schema.js";
 import {
+  firstDataService,
   KAFKA_BROKERS,
   MEMORY_SLACK,
   PROFILES,
@@ -116,5 +117,24 @@ describe("memory sizing", () => {
     const sized = sizeServices(16 * 1024, selectServices("analysis", []), memory);
     const biggest = Object.entries(sized).sort((a, b) => b[1].limitMiB - a[1].limitMiB)[0]?.[0];
     expect(biggest).toBe("elasticsearch");
+  });
+});
+
+describe("the install summary's `helk logs` hint", () => {
+  it.each([
+    ["lab", [], "stream-join"],
+    ["core", [], "logstash"],
+    ["analysis", [], "logstash"],
+    ["notebook-analysis", ["alerting"], "logstash"],
+    ["lab", ["alerting"], "stream-join"],
+  ] as const)("%s + %j: helk logs %s", (profile, addons, service) => {
+    const services = selectServices(profile, addons);
+    expect(firstDataService(services)).toBe(service);
+    // Never a service the profile lacks (issue 19: lab was told to follow logstash).
+    expect(services).toContain(firstDataService(services));
+  });
+
+  it("a service set without Logstash, the join or ksqlDB still gets one of its own services", () => {
+    expect(firstDataService(["elasticsearch", "kibana"])).toBe("elasticsearch");
   });
 });
