@@ -22,6 +22,7 @@ describe("HELK_TEST_IMAGES", () => {
 
   it("doubles: every service on a locally built image, none on an upstream one", () => {
     const map = testImageMap("doubles");
+    expect(map).toEqual(DOUBLE_IMAGES);
     expect(Object.keys(map).sort()).toEqual([...SERVICE_NAMES].sort());
     for (const key of SERVICE_NAMES) {
       expect(map[key], key).toMatch(/^helk-test\//);
