@@ -26,8 +26,6 @@ interface Rule {
   heapFraction?: number;
   maxHeapMiB?: number;
   heapKey?: keyof HelkConfig["memory"];
-  /** Heap of a fixed-size JVM (spark-master's daemon). */
-  fixedHeapMiB?: number;
 }
 
 // Floors (MiB) and why:
@@ -44,8 +42,9 @@ interface Rule {
 //   512 MB plus its Python worker.
 // - spark-worker 1536 (worker memory 1024 at 0.67): Spark's default spark.executor.memory
 //   is 1g and a worker that offers less never runs the notebooks' executors; the rest
-//   holds the worker daemon itself.
-// - spark-master 768 (daemon heap 512): the master holds only cluster state.
+//   holds the worker daemon itself (SPARK_DAEMON_HEAP_MIB).
+// - spark-master 768: the master holds only cluster state; with SPARK_DAEMON_HEAP_MIB as its
+//   heap (Spark's default daemon heap is 1g, more than this limit).
 // - nginx 128, elastalert 384 (one Python process), ksqldb-cli 512 (a JVM, on demand).
 const KAFKA_BROKER: Rule = { weight: 1.5, floorMiB: 1024, heapFraction: 0.5, maxHeapMiB: 6 * 1024, heapKey: "kafkaHeap" };
 
@@ -62,11 +61,17 @@ const RULES: Record<ServiceName, Rule> = {
   jupyter: { weight: 1.5, floorMiB: 1024 },
   // A Spark driver in local mode; its heap is set from the limit in services/stream-join.ts.
   "stream-join": { weight: 1.5, floorMiB: 1024 },
-  "spark-master": { weight: 0, floorMiB: 768, fixed: true, fixedHeapMiB: 512 },
+  "spark-master": { weight: 0, floorMiB: 768, fixed: true },
   nginx: { weight: 0, floorMiB: 128, fixed: true },
   "ksqldb-cli": { weight: 0, floorMiB: 512, fixed: true },
   elastalert: { weight: 0, floorMiB: 384, fixed: true },
 };
+
+/**
+ * Heap for Spark's master and worker daemons (SPARK_DAEMON_MEMORY, Spark's default 1g): the
+ * master's limit and the worker's share beside its executors are sized for this.
+ */
+export const SPARK_DAEMON_HEAP_MIB = 512;
 
 /** The smallest limit sizing gives a service (its floor). */
 export const floorMiB = (service: ServiceName): number => RULES[service].floorMiB;
@@ -126,7 +131,7 @@ export function sizeServices(
   for (const service of services) {
     const rule = RULES[service];
     if (rule.fixed) {
-      out[service] = { limitMiB: rule.floorMiB, ...(rule.fixedHeapMiB ? { heapMiB: rule.fixedHeapMiB } : {}) };
+      out[service] = { limitMiB: rule.floorMiB };
       continue;
     }
     let limitMiB = limits.get(service) ?? rule.floorMiB;
