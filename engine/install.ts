@@ -364,13 +364,16 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       config,
     };
     writeRecord(home, record);
-    await step(
-      sink,
-      "ready",
-      "Wait until helk status passes",
-      () => untilStatusPasses(record, docker, clock, config.timeouts.healthSeconds),
-      (seconds) => `after ${seconds} s more`,
-    );
+    // Without provisioning the services may not log in yet: status passes after `helk provision`.
+    if (options.skipProvision) sink({ kind: "step-skip", step: "ready", reason: "--skip-provision" });
+    else
+      await step(
+        sink,
+        "ready",
+        "Wait until helk status passes",
+        () => untilStatusPasses(record, docker, clock, config.timeouts.healthSeconds),
+        (seconds) => `after ${seconds} s more`,
+      );
     const plan = buildInstallPlan({ config, host, files: changes, secretsCreated: p.created, target: home });
     const https = `https://${hostIp}${config.ports.https === 443 ? "" : `:${config.ports.https}`}`;
     const summary: InstallSummary = {
