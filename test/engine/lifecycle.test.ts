@@ -144,9 +144,9 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
   it("status prints a table", async () => {
     const r = await helk(["status", ...stack.flags]);
     expect(r.stdout).toMatch(/^SERVICE\s+STATE\s+HEALTH\s+UPTIME\s+IMAGE\s+PORTS\s+DETAIL$/m);
-    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+s\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available$/m);
+    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+[sm]\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available$/m);
     expect(r.stdout).toMatch(
-      /^kafka\s+running\s+healthy\s+\d+s\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
+      /^kafka\s+running\s+healthy\s+\d+[sm]\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
     );
     expect(r.stdout).toContain("all 5 services healthy");
   });
