@@ -68,6 +68,10 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     images,
     ports,
     timeouts: { healthSeconds: 120 },
+    // Every stack would otherwise size its heaps for the whole host, and Elasticsearch
+    // pre-touches its heap: several stacks at once (other test files, other runs on the same
+    // engine) then push the machine into swap. Sizing itself is unit-tested.
+    memory: { elasticsearchHeap: "512m", kafkaHeap: "512m", logstashHeap: "512m", ksqldbHeap: "512m" },
   };
   const stack: TestStack = {
     project,
