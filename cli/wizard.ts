@@ -4,7 +4,7 @@
  */
 import { confirm, input, password, select } from "@inquirer/prompts";
 import type { HelkConfig } from "../compose/config/schema.js";
-import { PROFILES, recommendProfile, requirements } from "../compose/profiles.js";
+import { MEMORY_SLACK, PROFILES, recommendProfile, requirements } from "../compose/profiles.js";
 
 export interface WizardAnswers {
   profile: HelkConfig["profile"];
@@ -26,7 +26,7 @@ export async function runWizard(defaults: { config: HelkConfig; hostIp: string; 
       name: `${p.name}${p.name === recommended?.name ? " (recommended)" : ""} - ${p.summary}`,
       value: p.name,
       description: `needs ${p.minRamGiB} GiB memory and ${p.minDiskGiB} GiB disk`,
-      ...(p.minRamGiB > defaults.hostRamGiB / 0.95 ? { disabled: `(needs ${p.minRamGiB} GiB)` } : {}),
+      ...(p.minRamGiB > defaults.hostRamGiB / MEMORY_SLACK ? { disabled: `(needs ${p.minRamGiB} GiB)` } : {}),
     })),
   });
   const hostIp = await input({

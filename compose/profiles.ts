@@ -24,7 +24,10 @@ export interface Profile {
   helkOption?: number;
   summary: string;
   services: ServiceName[];
-  /** Minimum host memory in GiB; the wizard and preflight refuse less. */
+  /**
+   * Minimum host memory in GiB; the wizard and preflight refuse less (less MEMORY_SLACK).
+   * Set so every service's floor (sizing.ts) fits what the OS reserve leaves.
+   */
   minRamGiB: number;
   /** Minimum free disk in GiB under the install home and Docker's data root. */
   minDiskGiB: number;
@@ -48,14 +51,14 @@ export const PROFILES: readonly Profile[] = [
     name: "lab",
     summary: "a light hunting lab: Kafka, Elasticsearch, Jupyter (PySpark) and the Spark Sysmon join, no UI stack",
     services: LAB,
-    minRamGiB: 4,
+    minRamGiB: 5.5,
     minDiskGiB: 10,
   },
   {
     name: "core",
     summary: "Kafka (KRaft), Logstash, Elasticsearch, Kibana, nginx (TLS + auth)",
     services: CORE,
-    minRamGiB: 4,
+    minRamGiB: 5.5,
     minDiskGiB: 20,
   },
   {
@@ -63,7 +66,7 @@ export const PROFILES: readonly Profile[] = [
     helkOption: 1,
     summary: "core + ksqlDB with the Sysmon ProcessCreate x NetworkConnect join",
     services: ANALYSIS,
-    minRamGiB: 5,
+    minRamGiB: 7,
     minDiskGiB: 20,
   },
   {
@@ -71,7 +74,7 @@ export const PROFILES: readonly Profile[] = [
     helkOption: 3,
     summary: "analysis + Jupyter (PySpark, GraphFrames) + Spark master/worker + the Spark Sysmon join",
     services: NOTEBOOK,
-    minRamGiB: 8,
+    minRamGiB: 12,
     minDiskGiB: 25,
   },
 ];
@@ -79,6 +82,15 @@ export const PROFILES: readonly Profile[] = [
 export const ADDONS: readonly Addon[] = [
   { name: "alerting", summary: "ElastAlert 2 rules over HELK's indices", services: ["elastalert"], extraRamGiB: 0.5 },
 ];
+
+/**
+ * Preflight accepts a host with this fraction of a profile's minimum: an "8 GiB" machine
+ * reports less than 8 GiB of MemTotal (the kernel and firmware keep some).
+ */
+export const MEMORY_SLACK = 0.95;
+
+/** Each broker beyond the first (kafka.brokers: 3) adds this to a profile's minimum. */
+export const EXTRA_BROKER_RAM_GIB = 1.5;
 
 /** Services started on demand only (compose profile "tools"), e.g. the ksqlDB CLI. */
 export const ON_DEMAND: ReadonlySet<ServiceName> = new Set(["ksqldb-cli"]);
@@ -117,15 +129,24 @@ export const KAFKA_BROKERS = ["kafka", "kafka-2", "kafka-3"] as const satisfies 
 
 export const isKafkaBroker = (s: string): boolean => (KAFKA_BROKERS as readonly string[]).includes(s);
 
-export function requirements(profile: ProfileName, addons: readonly AddonName[]): { ramGiB: number; diskGiB: number } {
+export function requirements(profile: ProfileName, addons: readonly AddonName[], brokers = 1): { ramGiB: number; diskGiB: number } {
   const p = getProfile(profile);
-  const extra = addons.reduce((sum, a) => sum + getAddon(a).extraRamGiB, 0);
+  const extra = addons.reduce((sum, a) => sum + getAddon(a).extraRamGiB, 0) + (brokers - 1) * EXTRA_BROKER_RAM_GIB;
   return { ramGiB: p.minRamGiB + extra, diskGiB: p.minDiskGiB };
 }
 
 /** The largest profile whose minimum fits the host's memory, or undefined if none does. */
 export function recommendProfile(hostRamGiB: number): Profile | undefined {
   return [...PROFILES].reverse().find((p) => p.minRamGiB <= hostRamGiB);
+}
+
+/**
+ * The service whose log shows events arriving, for the install summary's `helk logs` hint:
+ * Logstash where it runs, else the stream join (lab), else Kafka.
+ */
+export function firstDataService(services: readonly ServiceName[]): ServiceName {
+  const order: ServiceName[] = ["logstash", "stream-join", "ksqldb-server", "kafka", "elasticsearch"];
+  return order.find((s) => services.includes(s)) ?? services[0] ?? "kafka";
 }
 
 /**

@@ -30,12 +30,13 @@ import { buildHelkImages } from "./helk-images.js";
 import { readHostFacts, resolveHostIp } from "./host-facts.js";
 import { loadImages } from "./image-archive.js";
 import { InstallLog } from "./install-log.js";
-import { writeRecord } from "./install-record.js";
+import { type InstallRecord, writeRecord } from "./install-record.js";
 import { type CheckOutcome, runPreflight } from "./preflight.js";
 import { type ProvisionResult, provision } from "./provision/provision.js";
 import { provisionTargets } from "./provision/targets.js";
 import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
+import { status } from "./status.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
@@ -351,7 +352,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     if (provisioned !== "skipped") for (const c of provisioned.changes) log.write(`[provision] ${c}`);
     if (provisioned !== "skipped") for (const n of provisioned.notes) sink({ kind: "info", step: "provision", message: n });
 
-    writeRecord(home, {
+    const record: InstallRecord = {
       version: VERSION,
       project: config.projectName,
       profile: config.profile,
@@ -363,7 +364,18 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       logFile: log.path,
       installedAt: new Date(clock.now()).toISOString(),
       config,
-    });
+    };
+    writeRecord(home, record);
+    // Without provisioning the services may not log in yet: status passes after `helk provision`.
+    if (options.skipProvision) sink({ kind: "step-skip", step: "ready", reason: "--skip-provision" });
+    else
+      await step(
+        sink,
+        "ready",
+        "Wait until helk status passes",
+        () => untilStatusPasses(record, docker, clock, config.timeouts.healthSeconds),
+        (seconds) => `after ${seconds} s more`,
+      );
     const plan = buildInstallPlan({ config, host, files: changes, secretsCreated: p.created, target: home });
     const https = `https://${hostIp}${config.ports.https === 443 ? "" : `:${config.ports.https}`}`;
     const summary: InstallSummary = {
@@ -442,6 +454,33 @@ async function setLoginsFirst(o: {
     (c) => (c.length ? c.join(", ") : "already set"),
   );
   for (const c of changes) o.log.write(`[logins] ${c}`);
+}
+
+/**
+ * Install returns only once `helk status` would pass, so `helk install && helk status` holds
+ * in a script: a container's health check can pass before its own protocol probe does (the
+ * Spark join's heartbeat starts before its first progress report reaches Elasticsearch).
+ * Same verdict as `helk status`, probes included; on a timeout the error names each service
+ * still failing with its probe's detail.
+ */
+async function untilStatusPasses(record: InstallRecord, docker: DockerClient, clock: Clock, timeoutSeconds: number): Promise<number> {
+  const start = clock.now();
+  for (;;) {
+    const s = await status({ record, docker }, { now: () => clock.now() });
+    const waited = Math.round((clock.now() - start) / 1000);
+    if (s.healthy) return waited;
+    if (waited >= timeoutSeconds) {
+      const failing = s.services.filter(
+        (x) => x.probe === "failed" || !["healthy", "none"].includes(x.health) || !["running", "external"].includes(x.state),
+      );
+      throw new HelkError(`installed, but helk status does not pass after ${waited} s: ${failing.map((x) => x.name).join(", ")}`, {
+        exitCode: ExitCode.unhealthy,
+        details: failing.map((x) => `${x.name}: ${x.detail}`),
+        hint: `see \`helk logs ${failing[0]?.name ?? ""}\` and ${record.logFile}; run \`helk install\` again once fixed: it resumes`,
+      });
+    }
+    await clock.sleep(2000);
+  }
 }
 
 /**

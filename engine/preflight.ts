@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
 import type { HostFacts } from "../compose/model.js";
-import { requirements } from "../compose/profiles.js";
+import { MEMORY_SLACK, requirements } from "../compose/profiles.js";
 import { portClashes, publishedPorts } from "../compose/published-ports.js";
 import { type ComposeCli, detectCompose } from "./compose-cli.js";
 import type { DockerClient } from "./docker-client.js";
@@ -42,8 +42,6 @@ export const MAX_MAP_COUNT = 262144;
 export const SYSCTL_FILE = "/etc/sysctl.d/99-helk.conf";
 /** Docker 20.10, the oldest engine with the compose features HELK uses (service_healthy, mem_limit). */
 const MIN_API = [1, 41];
-/** Hosts report a little less than their nominal memory; 5% slack accepts a "5 GB" machine. */
-const RAM_SLACK = 0.95;
 
 function nearestExisting(path: string): string {
   let p = path;
@@ -102,9 +100,10 @@ const CHECKS: Record<CheckName, Check> = {
     }
   },
   memory: async (ctx) => {
-    const need = requirements(ctx.config.profile, ctx.config.addons).ramGiB;
+    const brokers = ctx.config.kafka.external ? 1 : ctx.config.kafka.brokers;
+    const need = requirements(ctx.config.profile, ctx.config.addons, brokers).ramGiB;
     const have = ctx.host.memoryMiB / 1024;
-    return have >= need * RAM_SLACK
+    return have >= need * MEMORY_SLACK
       ? { name: "memory", ok: true, message: `${have.toFixed(1)} GiB memory (profile needs ${need} GiB)` }
       : {
           name: "memory",

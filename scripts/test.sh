@@ -1,41 +1,49 @@
 #!/usr/bin/env bash
 # Set up and run every test tier: lint, typecheck, unit, cli and engine (real Docker
-# Compose and engine). Ends with one line: `N passed, N failed[, N skipped]`.
+# Compose and engine). Ends with one line that counts tests only, as they really ended, then
+# names the checks: `N passed, N failed[, N skipped]; lint ok|FAILED, typecheck ok|FAILED`.
+# A test that did not run because its beforeAll (or its file's import) failed counts as failed
+# (scripts/lib/outcome-reporter.mjs); a failed check or setup step fails the run (exit 1).
+# HELK_TEST_IMAGES=upstream runs the engine tier on the upstream images (test/helpers/doubles.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-host.sh --test || { echo "0 passed, 1 failed"; exit 1; }
+setup_failed() { echo "0 passed, 0 failed; setup FAILED: $1"; exit 1; }
+bash scripts/setup-host.sh --test || setup_failed "scripts/setup-host.sh --test"
 # Images the engine tier runs (no registry is reachable; each is cached by a hash of its inputs):
 # stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
-bash scripts/build-test-images.sh || { echo "0 passed, 1 failed"; exit 1; }
-bash scripts/build-fixture-images.sh || { echo "0 passed, 1 failed"; exit 1; }
-bash scripts/build-notebook-image.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build-test-images.sh || setup_failed "scripts/build-test-images.sh"
+bash scripts/build-fixture-images.sh || setup_failed "scripts/build-fixture-images.sh"
+bash scripts/build-notebook-image.sh || setup_failed "scripts/build-notebook-image.sh"
 
-passed=0
-failed=0
+checks=()
+checks_failed=0
 check() {
   local name=$1; shift
   echo "== $name: $*"
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "== $name FAILED"; fi
+  if "$@"; then checks+=("$name ok"); else checks+=("$name FAILED"); checks_failed=1; echo "== $name FAILED"; fi
 }
 check lint npx biome check .
 check typecheck npx tsc --noEmit -p .
 
 mkdir -p .test-output
-npx vitest run --reporter=default --reporter=json --outputFile.json=.test-output/vitest.json
+rm -f .test-output/outcome.json
+HELK_OUTCOME_FILE=.test-output/outcome.json npx vitest run --reporter=default \
+  --reporter=./scripts/lib/outcome-reporter.mjs --reporter=json --outputFile.json=.test-output/vitest.json
 vitest_rc=$?
 
-read -r vp vf vs < <(node -e '
+read -r passed failed skipped < <(node -e '
   try {
-    const r = JSON.parse(require("fs").readFileSync(".test-output/vitest.json", "utf8"));
-    console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + r.numTodoTests);
-  } catch { console.log("0 1 0"); }')
-passed=$((passed + vp))
-failed=$((failed + vf))
-# A runner that died without failing a test still fails the run.
-if [ "$vitest_rc" -ne 0 ] && [ "$vf" -eq 0 ]; then failed=$((failed + 1)); fi
+    const r = JSON.parse(require("fs").readFileSync(".test-output/outcome.json", "utf8"));
+    console.log(r.passed, r.failed, r.skipped);
+    for (const n of r.failedNames) console.error("FAILED: " + n);
+  } catch { console.log("0 0 0"); }')
+# A runner that died before reporting, or without failing a test, still fails the run.
+runner=""
+if [ "$vitest_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then runner="; vitest exited $vitest_rc"; fi
 
 line="$passed passed, $failed failed"
-[ "$vs" -gt 0 ] && line="$line, $vs skipped"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+line="$line; $(IFS=,; echo "${checks[*]}" | sed 's/,/, /g')$runner"
 echo "$line"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$checks_failed" -eq 0 ] && [ -z "$runner" ]

@@ -1,6 +1,7 @@
 /** `helk install`: flags (or the wizard) → options → engine.install → rendered result. */
 
 import type { HelkConfig } from "../../compose/config/schema.js";
+import { firstDataService } from "../../compose/profiles.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { type ProgressSink, silentSink } from "../../engine/events.js";
@@ -34,6 +35,7 @@ const STEPS: [string, string][] = [
   ["logins", "Start Elasticsearch and set the services' logins"],
   ["start", "Start services and wait until healthy"],
   ["provision", "Provision topics, templates and users"],
+  ["ready", "Wait until helk status passes"],
 ];
 
 export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTTY = Boolean(process.stdin.isTTY)): Promise<number> {
@@ -147,7 +149,7 @@ function printSummary(printer: Printer, result: InstallResult): void {
         ]
       : []),
     "",
-    `Next: helk status   |   helk logs logstash -f   |   install log: ${result.logFile}`,
+    `Next: helk status   |   helk logs ${firstDataService(result.plan.services)} -f   |   install log: ${result.logFile}`,
   ];
   printer.out(lines.join("\n"));
 }

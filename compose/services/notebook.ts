@@ -5,7 +5,11 @@
  */
 import { shellHealth } from "../compose-spec.js";
 import { elasticsearchEndpoint, kafkaEndpoint } from "../endpoints.js";
+import { SPARK_DAEMON_HEAP_MIB } from "../sizing.js";
 import { clusterDependencies, INTERNAL, local, type ServiceDefinition, tcpCheck } from "./context.js";
+
+/** Spark's daemons take a 1g heap by default, more than the master's limit: sizing.ts sets theirs. */
+const DAEMON_ENV = { SPARK_DAEMON_MEMORY: `${SPARK_DAEMON_HEAP_MIB}m` };
 
 /** Where HELK's notebook image keeps the worker's application dirs (a data volume). */
 export const SPARK_WORKER_DIR = "/var/lib/helk/spark-work";
@@ -50,6 +54,7 @@ export const sparkMaster: ServiceDefinition = (ctx) => ({
   hostname: "spark-master",
   // spark-class is on the image's PATH ($SPARK_HOME/bin upstream); it runs in the foreground.
   command: ["spark-class", "org.apache.spark.deploy.master.Master", "--host", "spark-master", "--port", "7077", "--webui-port", "8080"],
+  environment: DAEMON_ENV,
   ports: [local(ctx.config.ports.sparkUi, 8080)],
   healthcheck: shellHealth(masterAlive, "30s"),
 });
@@ -69,6 +74,7 @@ export const sparkWorker: ServiceDefinition = (ctx) => ({
     INTERNAL.sparkMaster,
   ],
   environment: {
+    ...DAEMON_ENV,
     SPARK_WORKER_MEMORY: `${ctx.memory.heapMiB ?? 1024}m`,
   },
   volumes: [`spark-work:${SPARK_WORKER_DIR}`],

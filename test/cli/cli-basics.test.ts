@@ -50,7 +50,7 @@ describe("helk profiles", () => {
     const r = await helk(["profiles", "--json"]);
     const data = JSON.parse(r.stdout) as { profiles: { name: string; services: string[]; minRamGiB: number; minDiskGiB: number }[] };
     expect(data.profiles.map((p) => p.name)).toEqual(["lab", "core", "analysis", "notebook-analysis"]);
-    expect(data.profiles[2]).toMatchObject({ minRamGiB: 5, minDiskGiB: 20 });
+    expect(data.profiles[2]).toMatchObject({ minRamGiB: 7, minDiskGiB: 20 });
     expect(data.profiles[3]?.services).toContain("jupyter");
   });
 });

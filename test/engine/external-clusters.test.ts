@@ -181,8 +181,22 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
   it("a broker killed mid-replay costs no event; status reports the degraded cluster, then healthy again", async () => {
     const before = await topicEnd(kafka, "winlogbeat");
     const replay = helk(["replay", "--json", "--rate", "1500", ...stack.flags, `${MORDOR}covenant_dcom_executeexcel4macro_allowed.zip`]);
-    await new Promise((r) => setTimeout(r, 1500));
+    let replayEnded = false;
+    void replay.finally(() => {
+      replayEnded = true;
+    });
+    // Kill once the replay is under way, reading the topic's end offsets at that moment.
+    let atKill = before;
+    for (const until = Date.now() + 60_000; atKill < before + 500 && !replayEnded && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      atKill = await topicEnd(kafka, "winlogbeat");
+    }
     await clusters.killBroker(2);
+    const endedBeforeKill = replayEnded;
+    // Strictly inside the replay: some of its events were in, not all, and it was still running.
+    expect(atKill, "end offsets at the kill").toBeGreaterThan(before);
+    expect(atKill, "end offsets at the kill").toBeLessThan(before + 8121);
+    expect(endedBeforeKill, "replay ended before the kill").toBe(false);
     const r = await replay;
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { events: number }).events).toBe(8121);

@@ -92,6 +92,13 @@ async function expectedJoin(file: string): Promise<Map<string, Partial<JoinDoc>>
 
 const count = async () => (await es.count({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true })).count;
 
+/**
+ * Every write the index has taken since its shard started (a rewrite of the same id counts
+ * too, where the document count does not): the witness that nothing was joined again.
+ */
+const indexTotal = async () =>
+  (await es.indices.stats({ index: "sysmon-join", metric: "indexing" }))._all.primaries?.indexing?.index_total ?? -1;
+
 /** While the job creates the index its shard may not answer yet: that counts as nothing yet. */
 const countSoFar = () => count().catch(() => 0);
 
@@ -269,7 +276,7 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
   it("the job resumes from its checkpoint after a restart: batch ids go on, new data joins, nothing re-joined", async () => {
     const report = async () =>
       (await es.get<{ started: string; batch_id: number | null }>({ index: "helk-stream-status", id: "sysmon-join" }))._source;
-    const before = { count: await count(), report: await report() };
+    const before = { count: await count(), report: await report(), writes: await indexTotal() };
     const r = await helk(["restart", "stream-join", ...stack.flags]);
     expect(r.exitCode, r.stderr).toBe(0);
     // A report from the restarted job (a new start time).
@@ -285,6 +292,10 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect((await report())?.batch_id).toBeGreaterThanOrEqual(before.report?.batch_id ?? Number.POSITIVE_INFINITY);
     expect(before.report?.batch_id).toBeGreaterThan(5);
     expect(await count()).toBe(before.count);
+    // The ids are deterministic, so the count alone would hide a re-join: the index took
+    // exactly one write since, verify's joined document (deleted again by verify).
+    await es.indices.refresh({ index: "sysmon-join" });
+    expect((await indexTotal()) - before.writes, "writes into sysmon-join since the restart").toBe(1);
   });
 
   it("helk verify names the broken hop: the join stopped", async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_KEYS } from "../../compose/secrets.js";
 import { helk } from "../helpers/run-cli.js";
 import { elasticAdmin, kafkaOf } from "../helpers/stack-clients.js";
+import { stackState } from "../helpers/stack-state.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack, volumeNames } from "../helpers/test-stack.js";
 
 const SERVICES = ["kafka", "elasticsearch", "logstash", "kibana", "nginx"];
@@ -105,12 +106,13 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     const state = join(stack.home, "secrets", "helk-state.json");
     expect(statSync(state).mode & 0o777).toBe(0o600);
     const before = readFileSync(state, "utf8");
-    const ids = await containerIds(stack.project);
+    const real = await stackState(stack);
     const r = await helk(["install", "--non-interactive", "--yes", "--profile", "core", ...stack.flags]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/secrets: done \(reused\)/);
     expect(readFileSync(state, "utf8")).toBe(before);
-    expect(await containerIds(stack.project)).toEqual(ids);
+    // The same containers (ids and creation times), topics, templates, and no user written again.
+    expect(await stackState(stack)).toEqual(real);
     // The human summary shows the credentials once, at the end.
     expect(r.stdout).toContain(`password ${stack.secrets().analystPassword}`);
   });
@@ -142,9 +144,9 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
   it("status prints a table", async () => {
     const r = await helk(["status", ...stack.flags]);
     expect(r.stdout).toMatch(/^SERVICE\s+STATE\s+HEALTH\s+UPTIME\s+IMAGE\s+PORTS\s+DETAIL$/m);
-    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+s\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available$/m);
+    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+[sm]\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available$/m);
     expect(r.stdout).toMatch(
-      /^kafka\s+running\s+healthy\s+\d+s\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
+      /^kafka\s+running\s+healthy\s+\d+[sm]\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
     );
     expect(r.stdout).toContain("all 5 services healthy");
   });
@@ -181,6 +183,7 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     const before = await readData(stack, marker);
     expect(before.kafkaMessages).toBe(2);
     const volumes = await volumeNames(stack.project);
+    const real = await stackState(stack, { containers: false });
     const r = await helk(["down", ...stack.flags]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("data volumes kept");
@@ -189,8 +192,10 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     const again = await helk(["install", "--non-interactive", "--yes", "--profile", "core", ...stack.flags]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(await readData(stack, marker)).toEqual(before);
-    // Provisioning on the re-run found everything in place.
+    // Provisioning on the re-run found everything in place, and left it so: topics, templates,
+    // and no user or password written again (the security index's sequence number is kept).
     expect(again.stderr).toMatch(/provision: done \(nothing to change\)/);
+    expect(await stackState(stack, { containers: false })).toEqual(real);
   });
 
   it("down --volumes without a terminal or --force refuses and deletes nothing", async () => {

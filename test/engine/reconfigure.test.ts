@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HELK_BIN, helk } from "../helpers/run-cli.js";
 import { elasticAdmin, firstMessage, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
+import { stackState } from "../helpers/stack-state.js";
 import { containerIds, createTestStack, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
 
 let stack: TestStack;
@@ -66,9 +67,12 @@ describe.sequential("helk reconfigure --host-ip keeps data and recreates only wh
   });
 
   it("a second reconfigure with nothing new recreates nothing", async () => {
+    const real = await stackState(stack, { kafkaHost: NEW_IP });
     const r = await helk(["reconfigure", "--json", "--install-home", stack.home]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { recreated: string[] }).recreated).toEqual([]);
+    // What is there says the same: containers (ids, creation times), topics, templates, users.
+    expect(await stackState(stack, { kafkaHost: NEW_IP })).toEqual(real);
   });
 
   it("credentials: the install's users and secrets, for root, and the same ones the services use", async () => {

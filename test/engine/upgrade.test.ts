@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
 import { elasticAdmin, kafkaOf, writeBefore } from "../helpers/stack-clients.js";
+import { stackState } from "../helpers/stack-state.js";
 import {
   containerIds,
   createTestStack,
@@ -91,6 +92,7 @@ describe.sequential("helk upgrade: snapshot, recreate what changed, roll back on
   });
 
   it("a failed upgrade rolls back to the previous image; nothing is lost", { timeout: 420_000 }, async () => {
+    const real = await stackState(stack, { containers: false });
     const r = await helk([
       "upgrade",
       "--image",
@@ -107,5 +109,7 @@ describe.sequential("helk upgrade: snapshot, recreate what changed, roll back on
     expect((await es.get({ index: "logs-endpoint-winevent-2020.10.23", id: "before-upgrade" })).found).toBe(true);
     const status = await helk(["status", "--json", "--install-home", stack.home]);
     expect(status.exitCode, status.stdout).toBe(0);
+    // Topics, templates and users as before the attempt.
+    expect(await stackState(stack, { containers: false })).toEqual(real);
   });
 });

@@ -5,7 +5,7 @@
  * image it stands for: see the CONTRACT.md beside each double under test/fixtures/images/.
  * One line per service, so that a double can be swapped without touching the rest.
  */
-import { SERVICE_NAMES } from "../../compose/config/schema.js";
+import { DEFAULT_IMAGES, SERVICE_NAMES } from "../../compose/config/schema.js";
 
 export const STANDIN = "helk-test/standin:1";
 export const STANDIN_UNHEALTHY = "helk-test/standin-unhealthy:1";
@@ -27,8 +27,8 @@ export const KIBANA_DOUBLE = "helk-test/kibana-double:1";
 
 type ImageKey = (typeof SERVICE_NAMES)[number];
 
-/** The engine tier's image per service (`images.<key>` of every test stack). */
-export const TEST_IMAGES: Record<ImageKey, string> = {
+/** The engine tier's image per service on the doubles (`images.<key>` of every test stack). */
+export const DOUBLE_IMAGES: Record<ImageKey, string> = {
   ...(Object.fromEntries(SERVICE_NAMES.map((s) => [s, STANDIN])) as Record<ImageKey, string>),
   kafka: KAFKA_FIXTURE,
   elasticsearch: ES_FIXTURE,
@@ -43,3 +43,48 @@ export const TEST_IMAGES: Record<ImageKey, string> = {
 
 /** Every double and fixture image the core engine tests need, for requireImages(). */
 export const CORE_TEST_IMAGES = [STANDIN, STANDIN_UNHEALTHY, KAFKA_FIXTURE, ES_FIXTURE, LOGSTASH_DOUBLE, NGINX_DOUBLE, KIBANA_DOUBLE];
+
+/**
+ * `HELK_TEST_IMAGES`: `doubles` (the default, what runs where no registry answers) or
+ * `upstream`, the real-images tier: every engine-tier install and the hunt data path run on
+ * the upstream images HELK configures by default (compose/config/schema.ts DEFAULT_IMAGES),
+ * pulled by `helk install` itself.
+ */
+export type TestImagesMode = "doubles" | "upstream";
+
+export function testImagesMode(env: Record<string, string | undefined> = process.env): TestImagesMode {
+  const value = env.HELK_TEST_IMAGES ?? "doubles";
+  if (value === "doubles" || value === "upstream") return value;
+  throw new Error(`HELK_TEST_IMAGES=${value}: use doubles (the default) or upstream (the real-images tier)`);
+}
+
+/**
+ * Images that stand for the upstream image of their key. Under `upstream` each becomes that
+ * key's default image; any other image a test chose (a deliberately broken double such as
+ * STANDIN_UNHEALTHY, a re-tagged image of an upgrade test) stays: those tests are about HELK's
+ * handling, not about the image.
+ */
+const standsForUpstream = (ref: string): boolean =>
+  ref === STANDIN || ref === KAFKA_FIXTURE || ref === ES_FIXTURE || ref === JUPYTER_FIXTURE || Object.values(DOUBLE_IMAGES).includes(ref);
+
+/** A test stack's `images` in the given mode: the doubles, then the test's own choices, mapped. */
+export function testImageMap(mode: TestImagesMode, chosen: Partial<Record<ImageKey, string>> = {}): Record<ImageKey, string> {
+  const merged = { ...DOUBLE_IMAGES, ...chosen };
+  if (mode === "doubles") return merged;
+  return Object.fromEntries(
+    SERVICE_NAMES.map((key) => [key, standsForUpstream(merged[key]) ? DEFAULT_IMAGES[key] : merged[key]]),
+  ) as Record<ImageKey, string>;
+}
+
+/** This run's mode, from the environment. */
+export const TEST_IMAGES_MODE = testImagesMode();
+
+/** The engine tier's image per service in this run's mode. */
+export const TEST_IMAGES: Record<ImageKey, string> = testImageMap(TEST_IMAGES_MODE);
+
+/**
+ * The images a test needs present before it starts: under `upstream` the ones standing for an
+ * upstream image are not needed (install pulls the upstream ones).
+ */
+export const neededLocally = (images: readonly string[], mode: TestImagesMode = TEST_IMAGES_MODE): string[] =>
+  mode === "upstream" ? images.filter((i) => !standsForUpstream(i)) : [...images];

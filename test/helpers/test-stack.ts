@@ -8,7 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { deepMerge } from "../../compose/config/resolve.js";
-import { CORE_TEST_IMAGES, ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, TEST_IMAGES } from "./doubles.js";
+import {
+  CORE_TEST_IMAGES,
+  ES_FIXTURE,
+  JUPYTER_FIXTURE,
+  KAFKA_FIXTURE,
+  neededLocally,
+  TEST_IMAGES,
+  TEST_IMAGES_MODE,
+  testImageMap,
+} from "./doubles.js";
 import { helk } from "./run-cli.js";
 
 export { ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, STANDIN, STANDIN_UNHEALTHY } from "./doubles.js";
@@ -59,6 +68,10 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     images,
     ports,
     timeouts: { healthSeconds: 120 },
+    // Every stack would otherwise size its heaps for the whole host, and Elasticsearch
+    // pre-touches its heap: several stacks at once (other test files, other runs on the same
+    // engine) then push the machine into swap. Sizing itself is unit-tested.
+    memory: { elasticsearchHeap: "512m", kafkaHeap: "512m", logstashHeap: "512m", ksqldbHeap: "512m" },
   };
   const stack: TestStack = {
     project,
@@ -70,7 +83,12 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
     flags: ["--config", configFile],
     secrets: () =>
       (JSON.parse(readFileSync(join(home, "secrets", "helk-state.json"), "utf8")) as { secrets: Record<string, string> }).secrets,
-    writeConfig: (p) => writeFileSync(configFile, JSON.stringify(deepMerge(baseConfig, p), null, 2)),
+    writeConfig: (p) => {
+      const config = deepMerge(baseConfig, p) as typeof baseConfig;
+      // HELK_TEST_IMAGES=upstream: the fixtures and doubles a test chose become the upstream images.
+      config.images = testImageMap(TEST_IMAGES_MODE, config.images);
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+    },
     cleanup: async () => {
       const ids = (
         await execa("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
@@ -126,7 +144,7 @@ export async function volumeNames(project: string): Promise<string[]> {
 
 /** Fails before any stack starts when a test image is missing, naming the script that builds it. */
 export async function requireImages(images: string[], hint: string): Promise<void> {
-  for (const image of images) {
+  for (const image of neededLocally(images)) {
     const r = await execa("docker", ["image", "inspect", image], { reject: false });
     if (r.exitCode !== 0) throw new Error(`${image} is missing: ${hint}`);
   }

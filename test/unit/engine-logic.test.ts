@@ -203,7 +203,20 @@ describe("preflight: vm.max_map_count", () => {
     expect(outcomes.find((o) => o.name === "memory")).toMatchObject({
       ok: false,
       exitCode: 3,
-      message: "6.0 GiB memory is below the 8 GiB that profile notebook-analysis needs",
+      message: "6.0 GiB memory is below the 12 GiB that profile notebook-analysis needs",
+    });
+  });
+
+  it("asks 1.5 GiB more per extra broker of the three-broker layout", async () => {
+    const config = { ...defaultConfig(), profile: "analysis" as const, hostIp: "127.0.0.1" };
+    config.kafka = { ...config.kafka, brokers: 3 };
+    const { outcomes } = await runPreflight(
+      { config, host: { memoryMiB: 8 * 1024, cpus: 2 }, docker: scriptedDocker([[]]), ownPorts: new Set(), isRoot: true },
+      new Set(["ports", "disk", "engine", "max-map-count", "root"]),
+    );
+    expect(outcomes.find((o) => o.name === "memory")).toMatchObject({
+      ok: false,
+      message: "8.0 GiB memory is below the 10 GiB that profile analysis needs",
     });
   });
 });

@@ -1,0 +1,33 @@
+/** scripts/lib/outcome-reporter.mjs, which scripts/test.sh's closing line counts from. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+import { expect, it } from "vitest";
+
+it("counts a test whose beforeAll failed as failed, and a test that skipped itself as skipped", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "helk-outcome-")), "outcome.json");
+  const root = resolve("test/fixtures/outcome-reporter");
+  const r = await execa(
+    "npx",
+    [
+      "vitest",
+      "run",
+      "--root",
+      root,
+      "--config",
+      join(root, "vitest.config.mjs"),
+      "--reporter",
+      resolve("scripts/lib/outcome-reporter.mjs"),
+    ],
+    { reject: false, env: { HELK_OUTCOME_FILE: out } },
+  );
+  expect(r.exitCode).not.toBe(0);
+  const outcome = JSON.parse(readFileSync(out, "utf8")) as { passed: number; failed: number; skipped: number; failedNames: string[] };
+  expect(outcome).toEqual({
+    passed: 1,
+    failed: 2,
+    skipped: 2,
+    failedNames: ["a suite whose beforeAll fails > never runs (not run: image missing)", "a healthy suite > fails"],
+  });
+}, 60_000);
