@@ -74,7 +74,8 @@ beforeAll(async () => {
   await execa("docker", ["exec", "-i", NAME, "bash", "-c", `mkdir -p ${CLONE} && tar -xf - -C ${CLONE}`], {
     inputFile: join(copyDir, "clone.tar"),
   });
-});
+  // A cold image build (Debian's .deb files and the npm cache) takes minutes on a busy machine.
+}, 900_000);
 
 afterAll(async () => {
   await execa("docker", ["rm", "-f", NAME], { reject: false });
