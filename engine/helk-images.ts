@@ -17,11 +17,16 @@ import { imagesDir } from "./package-root.js";
 
 const INPUTS_LABEL = "org.helk.inputs";
 
+// A walk of its own: a Dirent's parent path arrived in Node 18.20 (Ubuntu 24.04 ships 18.19), and
+// recursive readdir with file types lost nested entries in early 18.x (nodejs/node#48858).
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && !e.name.endsWith(".pyc"))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) files.push(...filesUnder(path));
+    else if (e.isFile() && !e.name.endsWith(".pyc")) files.push(path);
+  }
+  return files.sort();
 }
 
 /** sha256 over every file's relative path and bytes, and the base image's id. */

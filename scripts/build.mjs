@@ -26,7 +26,8 @@ await build({
   splitting: true,
   format: "esm",
   platform: "node",
-  target: "node20",
+  // Debian 12's and Ubuntu 24.04's own Node.js (18.19+) run the bundle: package.json engines.
+  target: "node18.19",
   minify: true,
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",

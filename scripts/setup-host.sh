@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepare a Debian 12 host (as root) for HELK: Docker engine, Docker Compose, openssl,
-# Node dependencies and the built CLI. Reuses whatever is already there; safe to re-run.
+# Prepare a Debian 12 / Ubuntu 24.04 host (as root) for HELK: Docker engine, Docker Compose,
+# openssl, Node.js (the distribution's), Node dependencies and the built CLI. Reuses whatever
+# is already there; safe to re-run.
 #   bash scripts/setup-host.sh          # what `helk install` needs
 #   bash scripts/setup-host.sh --test   # plus what the test tiers need
 set -euo pipefail
@@ -9,6 +10,10 @@ cd "$(dirname "$0")/.."
 TEST=0
 [ "${1:-}" = "--test" ] && TEST=1
 COMPOSE_VERSION=v2.40.3
+# The built CLI runs on Node.js 18.19+ (package.json engines; Debian 12 ships 18.20, Ubuntu
+# 24.04 18.19). The test tiers need 20.19+: vitest 4 and its bundler refuse older ones.
+NODE_MIN=18.19
+[ "$TEST" = 1 ] && NODE_MIN=20.19
 CACHE=${HELK_CACHE:-/var/cache/helk}
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -23,11 +28,47 @@ want=(docker.io docker-compose openssl ca-certificates curl)
 [ "$TEST" = 1 ] && want+=(python3 unzip zip kcat time)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "installing ${missing[*]}"
+
+node_version() { node -p process.versions.node 2>/dev/null || true; }
+node_ok() { local v; v=$(node_version); [ -n "$v" ] && dpkg --compare-versions "$v" ge "$NODE_MIN"; }
+node_unusable() {
+  local found
+  found=$(node_version)
+  {
+    echo "HELK needs Node.js $NODE_MIN or newer$([ "$TEST" = 1 ] && echo " for the test tiers (vitest 4)"); $1"
+    echo "found: ${found:+v$found at $(command -v node)}${found:-no node on PATH}"
+    echo "Debian 12 and Ubuntu 24.04 ship Node.js 18 (it runs helk, not the test tiers); Ubuntu 22.04 ships 12, too old for either."
+    echo "fix: install Node.js $NODE_MIN+ from another source (for example NodeSource's nodejs 20.x package, or: snap install node --classic --channel=20), then run this script again"
+  } >&2
+  exit 3
+}
+# Node.js: the distribution's nodejs when no node, or too old a one, is on PATH (apt upgrades
+# an old packaged one); npm only when none is on PATH (NodeSource's nodejs brings its own).
+node_ok || missing+=(nodejs)
+need_npm=0
+command -v npm >/dev/null 2>&1 || need_npm=1
+
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_npm" = 1 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" nodejs "* ]]; then
+    # Refuse before installing anything: a nodejs that cannot run helk helps nobody.
+    candidate=$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ { print $2 }')
+    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ] || dpkg --compare-versions "$candidate" lt "$NODE_MIN"; then
+      node_unusable "this distribution's nodejs package is ${candidate:-not available}"
+    fi
+  fi
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    say "installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
 fi
+# Another node earlier on PATH (a tarball in /usr/local/bin, nvm) can still shadow the package's.
+node_ok || node_unusable "the one on PATH is older (the distribution's is /usr/bin/node: put it first on PATH or remove the old one)"
+say "node: $(node --version) ($(command -v node)), npm $(npm --version)"
 
 # --- Compose v2 plugin: packaged where available, else built once from the Go module proxy ---
 if ! docker compose version >/dev/null 2>&1; then
@@ -65,11 +106,11 @@ docker info >/dev/null 2>&1 || { echo "the Docker engine did not start; see /var
 say "docker engine: $(docker version --format '{{.Server.Version}}')"
 
 # --- Node dependencies and the bundled CLI ----------------------------------------------
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=5)?0:1)' \
-  || { echo "HELK needs Node.js 20.5 or newer (found $(node --version 2>/dev/null || echo none))" >&2; exit 3; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing Node dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The development tools (vitest, biome) declare Node 20+; only the test tiers run them, and
+  # the build needs esbuild alone: a user's engine-strict setting must not fail the install.
+  npm ci --no-audit --no-fund --loglevel=error --engine-strict=false
 fi
 npm run -s build
 if [ "$TEST" = 0 ]; then
