@@ -42,7 +42,7 @@ describe("helk profiles", () => {
     const r = await helk(["profiles"]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^PROFILE\s+RAM\s+DISK\s+SERVICES$/m);
-    expect(r.stdout).toMatch(/^notebook-analysis\s+8 GiB\s+25 GiB\s+kafka, .*jupyter, spark-master, spark-worker, stream-join$/m);
+    expect(r.stdout).toMatch(/^notebook-analysis\s+12 GiB\s+25 GiB\s+kafka, .*jupyter, spark-master, spark-worker, stream-join$/m);
     expect(r.stdout).toMatch(/^alerting\s+\+0.5 GiB/m);
   });
 
