@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Set up and run every test tier: lint, typecheck, unit, cli and engine (real Docker
-# Compose and engine). Ends with one line that counts tests only, as they really ended, then
-# names the checks: `N passed, N failed[, N skipped]; lint ok|FAILED, typecheck ok|FAILED`.
+# Compose and engine). Names the checks on one line (`checks: lint ok|FAILED, typecheck ok|FAILED`),
+# then ends with one plain line that counts tests only, as they really ended:
+# `N passed, N failed[, N skipped]`.
 # A test that did not run because its beforeAll (or its file's import) failed counts as failed
 # (scripts/lib/outcome-reporter.mjs); a failed check or setup step fails the run (exit 1).
 # HELK_TEST_IMAGES=upstream runs the engine tier on the upstream images (test/helpers/doubles.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-setup_failed() { echo "0 passed, 0 failed; setup FAILED: $1"; exit 1; }
+setup_failed() { echo "setup FAILED: $1"; echo "0 passed, 0 failed"; exit 1; }
 bash scripts/setup-host.sh --test || setup_failed "scripts/setup-host.sh --test"
 # Images the engine tier runs (no registry is reachable; each is cached by a hash of its inputs):
 # stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
@@ -39,11 +40,11 @@ read -r passed failed skipped < <(node -e '
     for (const n of r.failedNames) console.error("FAILED: " + n);
   } catch { console.log("0 0 0"); }')
 # A runner that died before reporting, or without failing a test, still fails the run.
-runner=""
-if [ "$vitest_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then runner="; vitest exited $vitest_rc"; fi
+runner=0
+if [ "$vitest_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then runner=1; echo "vitest exited $vitest_rc without a failed test"; fi
 
+echo "checks: $(IFS=,; echo "${checks[*]}" | sed 's/,/, /g')"
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
-line="$line; $(IFS=,; echo "${checks[*]}" | sed 's/,/, /g')$runner"
 echo "$line"
-[ "$failed" -eq 0 ] && [ "$checks_failed" -eq 0 ] && [ -z "$runner" ]
+[ "$failed" -eq 0 ] && [ "$checks_failed" -eq 0 ] && [ "$runner" -eq 0 ]
