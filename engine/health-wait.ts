@@ -54,22 +54,29 @@ export async function waitForHealthy(o: HealthWaitOptions): Promise<Record<strin
     },
   );
 
+  // The container each service was seen ready in: Compose may still replace a healthy container
+  // of the same image (a changed limit recreates it), and the replacement must be waited for.
+  const readyIn = new Map<string, string>();
   for (;;) {
+    // Read before listing: `up` done at this point means every replacement is in the list.
+    const upWasDone = upDone;
     const containers = await o.docker.containers.list(o.project);
     const byService = new Map(containers.map((c) => [c.service, c]));
     const now = o.clock.now();
     for (const service of o.services) {
       const c = byService.get(service);
       if (c && !firstSeen.has(service)) firstSeen.set(service, now);
+      if (readyAfter[service] !== undefined && c && readyIn.get(service) !== c.id) delete readyAfter[service];
       const expected = o.expectedImages?.[service];
       const current = c !== undefined && (!expected || c.image === expected);
       if (c && current && isReady(c) && readyAfter[service] === undefined) {
         readyAfter[service] = Math.round((now - start) / 1000);
+        readyIn.set(service, c.id);
         o.sink({ kind: "info", step: "health", message: `${service} healthy after ${readyAfter[service]} s` });
       }
     }
     const pending = o.services.filter((s) => readyAfter[s] === undefined);
-    if (pending.length === 0 && upDone && !upError) return readyAfter;
+    if (pending.length === 0 && upWasDone && !upError) return readyAfter;
 
     // A deadline passed, or Compose stopped waiting because a dependency went unhealthy: diagnose.
     const late = pending.find((s) => now - (firstSeen.get(s) ?? now) > o.timeoutSeconds * 1000);

@@ -24,8 +24,7 @@ import { ExitCode, HelkError } from "./errors.js";
 import type { ProgressSink } from "./events.js";
 import { waitForHealthy } from "./health-wait.js";
 import type { InstallLog } from "./install-log.js";
-import { esClient } from "./probes/elasticsearch-probe.js";
-import { ensureServiceUsers } from "./provision/elasticsearch-users.js";
+import { provisionElasticsearch } from "./provision/elasticsearch.js";
 
 /** Services whose container logs in to HELK's own node with a login HELK sets. */
 const LOGIN_USERS: ReadonlySet<string> = new Set(["kibana", "logstash"]);
@@ -40,10 +39,7 @@ export function needsLoginsFirst(config: HelkConfig, installed: readonly string[
 export interface LoginsPhaseOptions {
   target: ComposeTarget;
   config: HelkConfig;
-  secrets: Pick<
-    HelkSecrets,
-    "elasticPassword" | "kibanaSystemPassword" | "logstashWriterPassword" | "notebookReaderPassword" | "analystPassword"
-  >;
+  secrets: HelkSecrets;
   docker: DockerClient;
   clock: Clock;
   sink: ProgressSink;
@@ -75,17 +71,22 @@ export async function startElasticsearchWithLogins(o: LoginsPhaseOptions): Promi
     await up.catch(() => undefined);
     throw err;
   }
-  const access = hostElasticsearchAccess(o.config, o.secrets);
-  const client = esClient(access, 30_000);
+  // The index templates go in with the logins: a writer that can log in writes at once (the
+  // Spark join's status document within seconds), and an index it creates before its template
+  // exists keeps Elasticsearch's defaults (one replica: a yellow single node) for good.
   try {
-    return await ensureServiceUsers(client, access.nodes, o.secrets);
+    const r = await provisionElasticsearch({
+      access: hostElasticsearchAccess(o.config, o.secrets),
+      manageUsers: true,
+      secrets: o.secrets,
+      retentionDays: o.config.elasticsearch.retentionDays,
+    });
+    return r.changes;
   } catch (cause) {
-    throw new HelkError(`setting the services' logins on Elasticsearch failed: ${(cause as Error).message}`, {
+    throw new HelkError(`setting the services' logins and templates on Elasticsearch failed: ${(cause as Error).message}`, {
       exitCode: ExitCode.failure,
       hint: "Kibana and Logstash cannot log in without them; check `helk logs elasticsearch`, then run the command again",
       cause,
     });
-  } finally {
-    await client.close().catch(() => undefined);
   }
 }

@@ -32,7 +32,8 @@ describe.sequential("helk images save / load / install --images-from", () => {
     const images = Object.fromEntries(
       ["kafka", "elasticsearch", "logstash", "kibana", "nginx", "ksqldb", "ksqldbCli", "jupyter", "elastalert"].map((s) => [s, A]),
     );
-    stack = createTestStack("air", "core", { images: { ...images, kafka: B } });
+    // Security off: every image here is the stand-in, and no login is set on a stand-in Elasticsearch.
+    stack = createTestStack("air", "core", { images: { ...images, kafka: B }, security: { enabled: false } });
   });
   afterAll(async () => {
     await stack?.cleanup();

@@ -135,8 +135,9 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
     // Real protocol answers: Kafka metadata and Elasticsearch health from the real fixtures.
     expect(detail.kafka).toBe("1 broker, controller 1, 5 topics");
     expect(detail.elasticsearch).toMatch(/^green, 1 node, \d+ shards?, Elasticsearch 8\.19\.5$/);
-    expect(detail.logstash).toBe("1 pipeline (helk-kafka-to-es)");
-    expect(detail.kibana).toBe("available");
+    // The doubles answer as their real images do, version included (their CONTRACT.md).
+    expect(detail.logstash).toBe("1 pipeline (helk-kafka-to-es), Logstash 8.19.5");
+    expect(detail.kibana).toBe("available, Kibana 8.19.5");
     expect(detail.nginx).toBe("ok");
     expect(s.services.find((x) => x.name === "elasticsearch")?.ports).toEqual([`127.0.0.1:${stack.ports.elasticsearch}->9200/tcp`]);
   });
@@ -144,7 +145,9 @@ describe.sequential("install and operate a stack (stand-in services)", () => {
   it("status prints a table", async () => {
     const r = await helk(["status", ...stack.flags]);
     expect(r.stdout).toMatch(/^SERVICE\s+STATE\s+HEALTH\s+UPTIME\s+IMAGE\s+PORTS\s+DETAIL$/m);
-    expect(r.stdout).toMatch(/^kibana\s+running\s+healthy\s+\d+[sm]\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available$/m);
+    expect(r.stdout).toMatch(
+      /^kibana\s+running\s+healthy\s+\d+[sm]\s+helktest-life-\d+\/kibana:0\.1\.0\s+-\s+available, Kibana 8\.19\.5$/m,
+    );
     expect(r.stdout).toMatch(
       /^kafka\s+running\s+healthy\s+\d+[sm]\s+helk-test\/kafka:4\.1\.1\s+127\.0\.0\.1:\d+->9092\/tcp\s+1 broker, controller 1, 5 topics$/m,
     );

@@ -44,18 +44,23 @@ describe.sequential("helk install in a terminal", () => {
     expect(r.stdout).toContain("Preflight checks");
     expect(r.stdout).toContain("password WizardPass123");
     expect(Object.keys(await containerIds(stack.project)).sort()).toEqual(["elasticsearch", "kafka", "kibana", "logstash", "nginx"]);
-    // The typed password is the one nginx now accepts.
-    const ok = await execa("curl", [
-      "-sk",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "-u",
-      "helk:WizardPass123",
-      `https://127.0.0.1:${stack.ports.https}/`,
-    ]);
-    expect(ok.stdout).toBe("200");
+    // The typed password is the one nginx now accepts, and Kibana behind it too (nginx forwards
+    // the login; Kibana checks it against Elasticsearch, where provisioning made the analyst).
+    const code = async (login: string) =>
+      (
+        await execa("curl", [
+          "-sk",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          "-u",
+          login,
+          `https://127.0.0.1:${stack.ports.https}/api/status`,
+        ])
+      ).stdout;
+    expect(await code("helk:WizardPass123")).toBe("200");
+    expect(await code("helk:not-the-password")).toBe("401");
     expect(stack.secrets().analystPassword).toBe("WizardPass123");
   });
 
