@@ -99,7 +99,10 @@ describe.sequential("helk doctor finds what this test breaks", () => {
     expect(started.exitCode, started.stderr).toBe(0);
     // The OOM flag is visible while the container waits to be restarted: most of the time.
     let d = await doctor();
-    for (let i = 0; i < 30 && !ids(d.report).includes("container.oom-killed elastalert"); i++) {
+    // Both: the OOM flag, and restarts enough to count as a loop (it takes a few kills).
+    const both = () =>
+      ids(d.report).includes("container.oom-killed elastalert") && ids(d.report).includes("container.restart-loop elastalert");
+    for (let i = 0; i < 90 && !both(); i++) {
       await new Promise((r) => setTimeout(r, 1000));
       d = await doctor();
     }
