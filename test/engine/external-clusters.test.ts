@@ -7,6 +7,7 @@
  * replicas and min.insync.replicas 2, templates); replay and the join land there; a broker
  * killed mid-replay costs no event, and `helk status` reports the degraded cluster.
  */
+import { statSync } from "node:fs";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
@@ -255,13 +256,14 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
 
   it("no secret of the clusters is in the compose files or the install log", async () => {
     const files = await execa("grep", ["-rl", "-e", KAFKA_PASSWORD, "-e", ES_PASSWORD, stack.home, stack.logFile], { reject: false });
-    // Only the 0600 state file and the stream-join env file hold them.
-    expect(
-      files.stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((f) => f.replace(`${stack.home}/`, ""))
-        .sort(),
-    ).toEqual(["secrets/helk-state.json", "secrets/stream-join.env"]);
+    // Only the 0600 state file and the env files of the services that log in to the clusters
+    // (the join, and Jupyter, whose notebooks read Elasticsearch as the operator's user) hold them.
+    const holding = files.stdout.split("\n").filter(Boolean);
+    expect(holding.map((f) => f.replace(`${stack.home}/`, "")).sort()).toEqual([
+      "secrets/helk-state.json",
+      "secrets/jupyter.env",
+      "secrets/stream-join.env",
+    ]);
+    for (const f of holding) expect(statSync(f).mode & 0o777, f).toBe(0o600);
   });
 });
