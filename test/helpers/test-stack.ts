@@ -108,10 +108,17 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
         .split("\n")
         .filter(Boolean);
       if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
-      const built = (await execa("docker", ["images", "-q", "--filter", `reference=${project}/*`], { reject: false })).stdout
+      // By name, never by id: two stacks' builds of the same folder on the same base are one
+      // cached image, and `image rm -f <id>` would untag the other stack's image too (its next
+      // `compose up` then tries to pull it).
+      const built = (
+        await execa("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${project}/*`], {
+          reject: false,
+        })
+      ).stdout
         .split("\n")
-        .filter(Boolean);
-      if (built.length) await execa("docker", ["image", "rm", "-f", ...new Set(built)], { reject: false });
+        .filter((ref) => ref && !ref.includes("<none>"));
+      if (built.length) await execa("docker", ["image", "rm", ...new Set(built)], { reject: false });
       rmSync(dir, { recursive: true, force: true });
     },
   };
