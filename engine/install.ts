@@ -309,7 +309,9 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
       (n) => (n.pulled || n.built ? `pulled ${n.pulled}, built ${n.built}` : "all present"),
     );
 
-    await setLoginsFirst({ config, services, secrets: p.state.secrets, target, docker, clock, sink, log });
+    // With security off the phase only puts HELK's templates in: --skip-provision leaves them out too.
+    if (config.security.enabled || !options.skipProvision)
+      await setLoginsFirst({ config, services, secrets: p.state.secrets, target, docker, clock, sink, log });
     const healthyAfter = await step(
       sink,
       "start",
@@ -427,8 +429,9 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
 }
 
 /**
- * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with
- * (engine/service-logins.ts says why here and not in a setup container).
+ * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with and
+ * the templates of the indices the writers create (engine/service-logins.ts says why here and
+ * not in a setup container).
  */
 async function setLoginsFirst(o: {
   config: HelkConfig;
@@ -444,7 +447,9 @@ async function setLoginsFirst(o: {
   const changes = await step(
     o.sink,
     "logins",
-    "Start Elasticsearch and set the services' logins",
+    o.config.security.enabled
+      ? "Start Elasticsearch; set the services' logins and HELK's templates"
+      : "Start Elasticsearch and set HELK's templates",
     () =>
       startElasticsearchWithLogins({
         ...o,

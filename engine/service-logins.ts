@@ -27,13 +27,22 @@ import type { InstallLog } from "./install-log.js";
 import { provisionElasticsearch } from "./provision/elasticsearch.js";
 
 /** Services whose container logs in to HELK's own node with a login HELK sets. */
-const LOGIN_USERS: ReadonlySet<string> = new Set(["kibana", "logstash"]);
+const LOGIN_USERS: ReadonlySet<string> = new Set(["kibana", "logstash", "stream-join"]);
+/**
+ * Services that create HELK's indices by writing to them: with security off they need no login,
+ * but they still need HELK's templates in place first.
+ */
+const INDEX_WRITERS: ReadonlySet<string> = new Set(["logstash", "stream-join"]);
 
-/** Does starting these services (of this install) need the logins set first? */
+/**
+ * Does starting these services (of this install) need Elasticsearch started alone first, with
+ * the logins (security on) and HELK's templates (always) set before them?
+ */
 export function needsLoginsFirst(config: HelkConfig, installed: readonly string[], starting: readonly string[] = []): boolean {
-  if (!config.security.enabled || config.elasticsearch.external || !installed.includes("elasticsearch")) return false;
+  if (config.elasticsearch.external || !installed.includes("elasticsearch")) return false;
   const targets = starting.length ? starting : installed;
-  return targets.some((s) => LOGIN_USERS.has(s) || s === "elasticsearch");
+  const waiting = config.security.enabled ? LOGIN_USERS : INDEX_WRITERS;
+  return targets.some((s) => waiting.has(s) || (s === "elasticsearch" && installed.some((i) => waiting.has(i))));
 }
 
 export interface LoginsPhaseOptions {
@@ -77,7 +86,7 @@ export async function startElasticsearchWithLogins(o: LoginsPhaseOptions): Promi
   try {
     const r = await provisionElasticsearch({
       access: hostElasticsearchAccess(o.config, o.secrets),
-      manageUsers: true,
+      manageUsers: o.config.security.enabled,
       secrets: o.secrets,
       retentionDays: o.config.elasticsearch.retentionDays,
     });

@@ -32,7 +32,7 @@ const STEPS: [string, string][] = [
   ["render", "Write compose.yaml, .env, secrets and service configs"],
   ["validate", "docker compose config"],
   ["images", "Images"],
-  ["logins", "Start Elasticsearch and set the services' logins"],
+  ["logins", "Start Elasticsearch; set logins and templates"],
   ["start", "Start services and wait until healthy"],
   ["provision", "Provision topics, templates and users"],
   ["ready", "Wait until helk status passes"],
