@@ -5,6 +5,7 @@
  * and the support bundle, searched for every secret of the install.
  */
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
@@ -95,6 +96,18 @@ describe.sequential("helk doctor finds what this test breaks", () => {
       if (h.stdout.trim() === "healthy") break;
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // An interrupted start leaves a container created but never started: doctor names it with
+    // the command that starts it.
+    const created = await execa(
+      "docker",
+      ["compose", "--project-name", stack.project, "--file", join(stack.home, "compose.yaml"), "create", "--no-recreate", "elastalert"],
+      { reject: false, all: true },
+    );
+    expect(created.exitCode, created.all).toBe(0);
+    const notStarted = await doctor();
+    const finding = notStarted.report.findings.find((x) => x.id === "container.not-started" && x.subject === "elastalert");
+    expect(finding?.fix, JSON.stringify(notStarted.report.findings)).toBe("sudo helk start elastalert");
+    expect(notStarted.exitCode).not.toBe(0);
     const started = await helk(["start", ...stack.flags]);
     expect(started.exitCode, started.stderr).toBe(0);
     // The OOM flag is visible while the container waits to be restarted: most of the time.
