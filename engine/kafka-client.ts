@@ -6,8 +6,7 @@ import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { hostKafkaAccess, type KafkaAccess, kafkaNeedsSecret } from "../compose/kafka-access.js";
-import { ExitCode, HelkError } from "./errors.js";
-import { readSecretsIfAllowed, stateFile } from "./secrets.js";
+import { readState } from "./secrets.js";
 
 type Tuning = Pick<KafkaConfig, "connectionTimeout" | "requestTimeout" | "retry">;
 
@@ -26,13 +25,8 @@ export function kafkaClient(access: KafkaAccess, clientId: string, tuning: Tunin
 /** The install's Kafka as this user may reach it; a SASL login needs the secrets, which root reads. */
 export function installKafkaAccess(config: HelkConfig): KafkaAccess {
   if (!kafkaNeedsSecret(config)) return hostKafkaAccess(config, undefined);
-  const secrets = readSecretsIfAllowed(config.installHome);
-  if (!secrets)
-    throw new HelkError(`the install's Kafka requires SASL, and ${stateFile(config.installHome)} is not readable`, {
-      exitCode: ExitCode.preflight,
-      hint: "its password is readable by root only: run the command with sudo",
-    });
-  return hostKafkaAccess(config, secrets);
+  // The install's Kafka requires SASL: its password is in the install's secrets.
+  return hostKafkaAccess(config, readState(config.installHome, "replay").secrets);
 }
 
 /** What to do about a Kafka error, when its cause is one HELK can name. */

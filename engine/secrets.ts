@@ -55,7 +55,33 @@ export interface InstallState {
 
 export const stateFile = (home: string): string => join(home, "secrets", "helk-state.json");
 
-/** Load the install's secrets, or generate and persist them (0600) on first use. */
+/** The state file's text checked and typed; later-added secrets may still be absent. */
+function parseState(file: string, text: string): InstallState {
+  let parsed: Partial<InstallState>;
+  try {
+    parsed = JSON.parse(text) as Partial<InstallState>;
+  } catch (cause) {
+    throw new HelkError(`${file} is not valid JSON`, {
+      hint: "restore it from a backup; deleting it makes new passwords that the existing data will not accept",
+      cause,
+    });
+  }
+  const missing = SECRET_KEYS.filter((k) => typeof parsed.secrets?.[k] !== "string" && !LATER_SECRET_KEYS.includes(k));
+  if (missing.length || typeof parsed.kafkaClusterId !== "string") {
+    throw new HelkError(
+      `${file} is incomplete (missing: ${[...missing, ...(parsed.kafkaClusterId ? [] : ["kafkaClusterId"])].join(", ")})`,
+      {
+        hint: "restore it from a backup of the install home",
+      },
+    );
+  }
+  return parsed as InstallState;
+}
+
+/**
+ * Load the install's secrets, or generate and persist them (0600) on first use. Only install
+ * calls this: a day-2 command reads them with readState, which never makes any.
+ */
 export function loadOrCreateState(
   home: string,
   options: { persist: boolean; overrides?: Partial<HelkSecrets> },
@@ -65,25 +91,7 @@ export function loadOrCreateState(
 } {
   const file = stateFile(home);
   if (existsSync(file)) {
-    let parsed: Partial<InstallState>;
-    try {
-      parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<InstallState>;
-    } catch (cause) {
-      throw new HelkError(`${file} is not valid JSON`, {
-        hint: "restore it from a backup; deleting it makes new passwords that the existing data will not accept",
-        cause,
-      });
-    }
-    const missing = SECRET_KEYS.filter((k) => typeof parsed.secrets?.[k] !== "string" && !LATER_SECRET_KEYS.includes(k));
-    if (missing.length || typeof parsed.kafkaClusterId !== "string") {
-      throw new HelkError(
-        `${file} is incomplete (missing: ${[...missing, ...(parsed.kafkaClusterId ? [] : ["kafkaClusterId"])].join(", ")})`,
-        {
-          hint: "restore it from a backup of the install home",
-        },
-      );
-    }
-    const state = parsed as InstallState;
+    const state = parseState(file, readFileSync(file, "utf8"));
     const added = LATER_SECRET_KEYS.filter((k) => typeof state.secrets[k] !== "string");
     if (added.length) {
       const fresh = generateSecrets();
@@ -95,6 +103,35 @@ export function loadOrCreateState(
   const state: InstallState = { secrets: generateSecrets(options.overrides), kafkaClusterId: generateClusterId() };
   if (options.persist) writeState(file, state);
   return { state, created: true };
+}
+
+/**
+ * An existing install's secrets, read only. Why not loadOrCreateState with persist off: run by
+ * a user who is not root, the 0700 secrets folder makes the file look absent, and that call would
+ * quietly make new random passwords that the install's services do not know. Here an unreadable
+ * file is one error, with the sudo command that reads it; a missing one says so. Secrets a later
+ * HELK version added stay absent until the next install or provision writes them.
+ */
+export function readState(home: string, command: string): InstallState {
+  const file = stateFile(home);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM")
+      throw new HelkError(`cannot read ${file}: it is readable by root only`, {
+        exitCode: ExitCode.preflight,
+        hint: `run it as root: sudo helk ${command}`,
+        cause,
+      });
+    throw new HelkError(`the install's secrets are missing: ${file} (${code ?? String(cause)})`, {
+      exitCode: ExitCode.preflight,
+      hint: "restore it from a backup of the install home; without it HELK cannot log in to its own services",
+      cause,
+    });
+  }
+  return parseState(file, text);
 }
 
 function writeState(file: string, state: InstallState): void {

@@ -13,7 +13,7 @@ import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import type { ProgressSink } from "./events.js";
 import { type InstallRecord, readRecord } from "./install-record.js";
-import { readSecretsIfAllowed, stateFile } from "./secrets.js";
+import { readState } from "./secrets.js";
 import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
 
 export interface Stack {
@@ -80,12 +80,8 @@ export interface LifecycleDeps {
 async function loginsFirst(stack: Stack, services: string[], composeArgs: string[], deps: LifecycleDeps): Promise<boolean> {
   const { record } = stack;
   if (!needsLoginsFirst(record.config, record.services, services)) return false;
-  const secrets = readSecretsIfAllowed(record.installHome);
-  if (!secrets)
-    throw new HelkError(`cannot read ${stateFile(record.installHome)}`, {
-      exitCode: ExitCode.preflight,
-      hint: "Kibana and Logstash log in with passwords kept there, readable by root only: run the command with sudo",
-    });
+  // Kibana and Logstash log in with passwords kept there.
+  const { secrets } = readState(record.installHome, composeArgs[0] === "restart" ? "restart" : "start");
   await startElasticsearchWithLogins({
     target: await stack.compose(),
     config: record.config,

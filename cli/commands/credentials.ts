@@ -1,29 +1,14 @@
-/**
- * `helk credentials`: the users and secrets of an install, for the one person who asked. They
- * are read from <home>/secrets/helk-state.json (mode 0600), so only root gets them; nothing is
- * logged.
- */
-import { accessSync, constants } from "node:fs";
 import { LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
-import { ExitCode, HelkError } from "../../engine/errors.js";
+import { ExitCode } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
-import { loadOrCreateState, stateFile } from "../../engine/secrets.js";
+import { readState } from "../../engine/secrets.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 
 export async function runCredentials(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
   const home = await locateInstallHome(opts);
   const record = readRecord(home);
-  try {
-    accessSync(stateFile(home), constants.R_OK);
-  } catch (cause) {
-    throw new HelkError(`cannot read ${stateFile(home)}`, {
-      exitCode: ExitCode.preflight,
-      hint: "it is readable by root only: sudo helk credentials",
-      cause,
-    });
-  }
-  const s = loadOrCreateState(home, { persist: false }).state.secrets;
+  const s = readState(home, "credentials").secrets;
   const has = (service: string) => record.services.includes(service);
   const extEs = record.config.elasticsearch.external;
   const extKafka = record.config.kafka.external;

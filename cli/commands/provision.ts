@@ -5,12 +5,16 @@ import { ExitCode } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
 import { provision } from "../../engine/provision/provision.js";
 import { provisionTargets } from "../../engine/provision/targets.js";
+import { readState } from "../../engine/secrets.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
 export async function runProvision(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
-  const record = readRecord(await locateInstallHome(opts));
-  const result = await provision(record.config, record.services, undefined, await provisionTargets(createDockerClient(), record.project));
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  // The secrets first: as a user who is not root, "use sudo" is the answer, not a Docker error.
+  const { secrets } = readState(home, "provision");
+  const result = await provision(record.config, record.services, secrets, await provisionTargets(createDockerClient(), record.project));
   if (opts.json) printJson(printer, result);
   else {
     printer.out(

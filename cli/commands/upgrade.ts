@@ -5,7 +5,7 @@ import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { silentSink } from "../../engine/events.js";
 import { readRecord } from "../../engine/install-record.js";
-import { loadOrCreateState } from "../../engine/secrets.js";
+import { readState } from "../../engine/secrets.js";
 import { upgrade } from "../../engine/upgrade.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
@@ -25,9 +25,7 @@ export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snap
     ...(opts.config ? { configFile: opts.config } : {}),
     flags,
   });
-  const elasticPassword = record.config.security.enabled
-    ? loadOrCreateState(home, { persist: false }).state.secrets.elasticPassword
-    : undefined;
+  const elasticPassword = record.config.security.enabled ? readState(home, "upgrade").secrets.elasticPassword : undefined;
   const result = await upgrade({
     record,
     config,

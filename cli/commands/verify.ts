@@ -5,7 +5,7 @@ import type { HelkSecrets } from "../../compose/secrets.js";
 import { systemClock } from "../../engine/clock.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
-import { loadOrCreateState } from "../../engine/secrets.js";
+import { readState } from "../../engine/secrets.js";
 import { type HopResult, verify } from "../../engine/verify.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
@@ -27,15 +27,8 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
   const record = readRecord(home);
   let secrets: HelkSecrets | undefined;
   if (elasticsearchNeedsSecret(record.config) || kafkaNeedsSecret(record.config)) {
-    try {
-      secrets = loadOrCreateState(home, { persist: false }).state.secrets;
-    } catch (cause) {
-      throw new HelkError(`cannot read the install's secrets in ${home}/secrets`, {
-        exitCode: ExitCode.preflight,
-        hint: "run as root (sudo helk verify): verify logs in to Kafka and Elasticsearch with the install's users",
-        cause,
-      });
-    }
+    // Verify logs in to Kafka and Elasticsearch with the install's users.
+    secrets = readState(home, "verify").secrets;
   }
   if (!opts.json)
     printer.err(`verify: following a synthetic Sysmon EID 1 + EID 3 pair through ${record.project} (each hop up to ${timeoutSeconds} s)`);

@@ -11,7 +11,7 @@ import type { HelkSecrets } from "../../compose/secrets.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
 import { imagesDir } from "../package-root.js";
-import { readSecretsIfAllowed, stateFile } from "../secrets.js";
+import { readState } from "../secrets.js";
 import { provisionElasticsearch } from "./elasticsearch.js";
 import { ensureScramUser, saslLoginWorks } from "./kafka-scram.js";
 import { provisionTopics } from "./kafka-topics.js";
@@ -39,12 +39,8 @@ export async function provision(
   secrets?: HelkSecrets,
   targets: ProvisionTargets = {},
 ): Promise<ProvisionResult> {
-  const s = secrets ?? readSecretsIfAllowed(config.installHome);
-  if (!s)
-    throw new HelkError(`cannot read ${stateFile(config.installHome)}`, {
-      exitCode: ExitCode.preflight,
-      hint: "provisioning sets passwords from it, and it is readable by root only: run the command with sudo",
-    });
+  // Provisioning sets passwords from the install's secrets.
+  const s = secrets ?? readState(config.installHome, "provision").secrets;
   const result: ProvisionResult = { changes: [], notes: [] };
   if (services.includes("kafka") || config.kafka.external) {
     const access = hostKafkaAccess(config, s);
