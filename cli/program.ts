@@ -3,6 +3,7 @@
  * and nothing else.
  */
 import { Command, Option } from "commander";
+import { exitCodeHelp } from "../engine/errors.js";
 import { addConfigFlags, collect } from "./config-flags.js";
 import type { Printer } from "./output.js";
 
@@ -20,13 +21,12 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     .configureOutput({ writeOut: (s) => printer.out(s), writeErr: (s) => printer.err(s) })
     .addHelpText(
       "after",
-      examples([
+      `${examples([
         "sudo helk install                                   # interactive wizard",
         "helk install --dry-run --profile notebook-analysis --output ./helk-preview",
         "helk profiles",
         "helk config --config helk.config.json",
-      ]) +
-        "\nConfiguration precedence: flags > HELK_* environment > --config FILE > defaults.\nExit codes: 0 ok, 1 failure, 2 usage or configuration, 3 preflight, 4 Docker engine, 5 unhealthy,\n6 status not healthy, 70 bug in helk, 130 interrupted.\n",
+      ])}\nConfiguration precedence: flags > HELK_* environment > --config FILE > defaults.\nExit codes: ${exitCodeHelp()}.\n`,
     );
 
   program

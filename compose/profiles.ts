@@ -1,4 +1,4 @@
-/** The build profiles and add-ons, after the original HELK builds (DESIGN.md). Pure data. */
+/** The build profiles and add-ons, after the original HELK installer's build choices. Pure data. */
 import type { AddonName, HelkConfig, ImageKey, ProfileName } from "./config/schema.js";
 
 /** A compose service HELK can run. */

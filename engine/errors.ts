@@ -30,6 +30,31 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Each exit code in a few words, for `helk --help` (written here so a new code cannot be left out). */
+export const EXIT_CODE_LABELS: Record<ExitCodeValue, string> = {
+  0: "ok",
+  1: "failure",
+  2: "usage or configuration",
+  3: "preflight (root, memory, disk, ports)",
+  4: "Docker engine",
+  5: "unhealthy",
+  6: "status not healthy",
+  7: "replay: nothing to replay",
+  8: "replay: not JSON events",
+  9: "replay: corrupt archive",
+  10: "Kafka refused or unreachable",
+  70: "bug in helk",
+  130: "interrupted",
+};
+
+/** "0 ok, 1 failure, ...": every ExitCode, in order. */
+export function exitCodeHelp(): string {
+  return Object.values(ExitCode)
+    .sort((a, b) => a - b)
+    .map((code) => `${code} ${EXIT_CODE_LABELS[code]}`)
+    .join(", ");
+}
+
 export class HelkError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly hint?: string;

@@ -11,7 +11,7 @@ export interface Leaf {
   env: string;
 }
 
-/** Short names users know from the original HELK and DESIGN.md. */
+/** Short names users know from the original HELK (its folders and docs). */
 export const ENV_ALIASES: Record<string, string> = { HELK_HOME: "installHome" };
 
 const screamingSnake = (segment: string): string => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();

@@ -39,7 +39,7 @@ export const tcpCheck = (port: number): string => `bash -c '</dev/tcp/127.0.0.1/
 /**
  * The environment of a service that reads Kafka and writes Elasticsearch (Logstash, the Spark
  * join): addresses, protocol, users and CA paths. Passwords are not here: they come from the
- * service's env file (clusterSecretEnv in compose/render.ts).
+ * service's env file under secrets/ (compose/render.ts writes them, 0600).
  */
 export function clusterEnv(ctx: ServiceContext): Record<string, string> {
   const k = kafkaEndpoint(ctx.config);

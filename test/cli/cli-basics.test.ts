@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { ExitCode } from "../../engine/errors.js";
 import { HELK_BIN, helk } from "../helpers/run-cli.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -22,6 +23,18 @@ describe("helk CLI basics", () => {
       expect(r.stdout).toContain("Examples:");
     },
   );
+
+  it("--help names every exit code helk can return", async () => {
+    const r = await helk(["--help"]);
+    const line = /Exit codes: (.+)\./.exec(r.stdout.replace(/\n/g, " "))?.[1] ?? "";
+    const listed = [...line.matchAll(/(?:^|, )(\d+) /g)].map((m) => Number(m[1]));
+    expect(listed).toEqual(
+      Object.values(ExitCode)
+        .map(Number)
+        .sort((a, b) => a - b),
+    );
+    expect(line).toContain("10 Kafka refused or unreachable");
+  });
 
   it("an unknown flag exits 2 and says how to get help", async () => {
     const r = await helk(["profiles", "--frobnicate"]);
