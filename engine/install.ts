@@ -12,6 +12,7 @@ import type { HelkConfig } from "../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import { externalModeProblems } from "../compose/endpoints.js";
 import { serviceImage } from "../compose/helk-images.js";
+import type { InstallStepId } from "../compose/install-steps.js";
 import { describeKafkaAccess, hostKafkaAccess, LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
@@ -23,7 +24,7 @@ import { type ComposeCli, detectCompose } from "./compose-cli.js";
 import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
-import { type ProgressSink, step } from "./events.js";
+import { step as anyStep, type ProgressSink } from "./events.js";
 import { checkExternalElasticsearch, checkExternalKafka } from "./external-preflight.js";
 import { waitForHealthy } from "./health-wait.js";
 import { buildHelkImages } from "./helk-images.js";
@@ -40,6 +41,15 @@ import { status } from "./status.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
+
+/** A step of the install: its id must be one of INSTALL_STEPS (the TTY view and the plan list them). */
+const step = <T>(
+  sink: ProgressSink,
+  id: InstallStepId,
+  title: string,
+  work: () => Promise<T> | T,
+  detail?: (value: T) => string | undefined,
+): Promise<T> => anyStep(sink, id, title, work, detail);
 
 export interface InstallOptions {
   config: HelkConfig;

@@ -15,6 +15,9 @@
  * that starts services does (install, and so reconfigure and upgrade; start; restart).
  */
 import type { HelkConfig } from "../compose/config/schema.js";
+
+export { needsLoginsFirst } from "../compose/elasticsearch-first.js";
+
 import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import type { HelkSecrets } from "../compose/secrets.js";
 import type { Clock } from "./clock.js";
@@ -25,25 +28,6 @@ import type { ProgressSink } from "./events.js";
 import { waitForHealthy } from "./health-wait.js";
 import type { InstallLog } from "./install-log.js";
 import { provisionElasticsearch } from "./provision/elasticsearch.js";
-
-/** Services whose container logs in to HELK's own node with a login HELK sets. */
-const LOGIN_USERS: ReadonlySet<string> = new Set(["kibana", "logstash", "stream-join"]);
-/**
- * Services that create HELK's indices by writing to them: with security off they need no login,
- * but they still need HELK's templates in place first.
- */
-const INDEX_WRITERS: ReadonlySet<string> = new Set(["logstash", "stream-join"]);
-
-/**
- * Does starting these services (of this install) need Elasticsearch started alone first, with
- * the logins (security on) and HELK's templates (always) set before them?
- */
-export function needsLoginsFirst(config: HelkConfig, installed: readonly string[], starting: readonly string[] = []): boolean {
-  if (config.elasticsearch.external || !installed.includes("elasticsearch")) return false;
-  const targets = starting.length ? starting : installed;
-  const waiting = config.security.enabled ? LOGIN_USERS : INDEX_WRITERS;
-  return targets.some((s) => waiting.has(s) || (s === "elasticsearch" && installed.some((i) => waiting.has(i))));
-}
 
 export interface LoginsPhaseOptions {
   target: ComposeTarget;

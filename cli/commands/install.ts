@@ -1,6 +1,7 @@
 /** `helk install`: flags (or the wizard) → options → engine.install → rendered result. */
 
 import type { HelkConfig } from "../../compose/config/schema.js";
+import { INSTALL_STEPS } from "../../compose/install-steps.js";
 import { firstDataService } from "../../compose/profiles.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
@@ -23,20 +24,7 @@ export interface InstallFlags extends ConfigFlagValues {
   imagesFrom?: string;
 }
 
-const STEPS: [string, string][] = [
-  ["preflight", "Preflight checks"],
-  ["tuning", "Host tuning"],
-  ["secrets", "Secrets"],
-  ["tls", "TLS certificate"],
-  ["external", "External clusters"],
-  ["render", "Write compose.yaml, .env, secrets and service configs"],
-  ["validate", "docker compose config"],
-  ["images", "Images"],
-  ["logins", "Start Elasticsearch; set logins and templates"],
-  ["start", "Start services and wait until healthy"],
-  ["provision", "Provision topics, templates and users"],
-  ["ready", "Wait until helk status passes"],
-];
+const STEPS: [string, string][] = INSTALL_STEPS.map((s) => [s.id, s.title]);
 
 export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTTY = Boolean(process.stdin.isTTY)): Promise<number> {
   if (opts.output && !opts.dryRun) {
