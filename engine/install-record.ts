@@ -1,6 +1,7 @@
 /** The install record in the install home: what day-2 commands need to find the stack. No secrets. */
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ConfigLayer } from "../compose/config/resolve.js";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { ExitCode, HelkError } from "./errors.js";
 
@@ -59,4 +60,12 @@ export function readRecord(home: string): InstallRecord {
   } catch (cause) {
     throw new HelkError(`${file} is not valid JSON`, { hint: "run `helk install` again to rewrite it (data is kept)", cause });
   }
+}
+
+/**
+ * The recorded configuration as the base layer of a new one (upgrade, reconfigure): what the
+ * stack runs now, named by the record's file in messages about it.
+ */
+export function recordedConfig(home: string, record: InstallRecord): ConfigLayer {
+  return { source: { kind: "file", detail: join(home, RECORD_FILE) }, data: record.config as unknown as Record<string, unknown> };
 }

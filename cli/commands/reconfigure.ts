@@ -6,13 +6,12 @@
  * the services whose definition changed. Data volumes are never touched.
  */
 
-import { join } from "node:path";
 import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
 import { silentSink } from "../../engine/events.js";
 import { install } from "../../engine/install.js";
-import { readRecord } from "../../engine/install-record.js";
+import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
@@ -21,7 +20,7 @@ export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }
   const home = await locateInstallHome(opts);
   const record = readRecord(home);
   const { value: config } = loadConfig({
-    base: { source: { kind: "file", detail: join(home, "helk.install.json") }, data: record.config as unknown as Record<string, unknown> },
+    base: recordedConfig(home, record),
     ...(opts.config ? { configFile: opts.config } : {}),
     flags: configFlagAssignments(opts),
   });

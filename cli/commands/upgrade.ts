@@ -1,10 +1,8 @@
-/** `helk upgrade`: new image versions for a running install; snapshot first, roll back on failure. */
-import { join } from "node:path";
 import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { silentSink } from "../../engine/events.js";
-import { readRecord } from "../../engine/install-record.js";
+import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { readState } from "../../engine/secrets.js";
 import { upgrade } from "../../engine/upgrade.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
@@ -21,7 +19,7 @@ export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snap
     });
   }
   const { value: config } = loadConfig({
-    base: { source: { kind: "file", detail: join(home, "helk.install.json") }, data: record.config as unknown as Record<string, unknown> },
+    base: recordedConfig(home, record),
     ...(opts.config ? { configFile: opts.config } : {}),
     flags,
   });
