@@ -10,8 +10,8 @@ import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
 import { silentSink } from "../../engine/events.js";
-import { install } from "../../engine/install.js";
 import { readRecord, recordedConfig } from "../../engine/install-record.js";
+import { reconfigure } from "../../engine/reconfigure.js";
 import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, plainSink, printJson } from "../output.js";
@@ -24,23 +24,15 @@ export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }
     ...(opts.config ? { configFile: opts.config } : {}),
     flags: configFlagAssignments(opts),
   });
-  const docker = createDockerClient();
-  const ids = async () => Object.fromEntries((await docker.containers.list(record.project)).map((c) => [c.service, c.id]));
-  const before = await ids();
-  const result = await install({
+  const r = await reconfigure({
     config,
-    dryRun: false,
-    yes: true,
-    skipChecks: new Set(),
+    project: record.project,
+    docker: createDockerClient(),
     externalSecrets: externalSecretsFromEnv(process.env),
-    docker,
     sink: opts.json ? silentSink : plainSink(printer),
   });
-  const after = await ids();
-  const recreated = Object.keys(after).filter((s) => before[s] !== after[s]);
-  const unchanged = Object.keys(after).filter((s) => before[s] === after[s]);
-  const changedFiles = result.files.filter((f) => f.change !== "unchanged").map((f) => f.path);
-  if (opts.json) printJson(printer, { hostIp: result.hostIp, changedFiles, recreated, unchanged, logFile: result.logFile });
+  const { changedFiles, recreated, unchanged } = r;
+  if (opts.json) printJson(printer, r);
   else {
     printer.out(changedFiles.length ? `changed: ${changedFiles.join(", ")}` : "no file changed");
     printer.out(recreated.length ? `recreated: ${recreated.join(", ")}` : "no service recreated");
