@@ -4,13 +4,14 @@
  * labelled with a hash of its inputs (the folder's files and the base image's id), so an
  * install that changed nothing builds nothing, and a changed job or base rebuilds.
  */
+
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { helkImagesFor } from "../compose/helk-images.js";
 import type { ServiceName } from "../compose/profiles.js";
+import { dockerCli } from "./docker-cli.js";
 import { ExitCode, HelkError } from "./errors.js";
 import type { InstallLog } from "./install-log.js";
 import { imagesDir } from "./package-root.js";
@@ -38,7 +39,7 @@ export function inputsHash(dir: string, baseImageId: string): string {
 
 /** One field of a local image (`docker image inspect -f`), or undefined when the engine lacks it. */
 export async function inspectImage(ref: string, format: string): Promise<string | undefined> {
-  const r = await execa("docker", ["image", "inspect", "-f", format, ref], { reject: false, stdin: "ignore" });
+  const r = await dockerCli(["image", "inspect", "-f", format, ref]);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -83,13 +84,12 @@ export async function buildHelkImages(
       image.tag,
       dir,
     ];
-    const started = Date.now();
-    const r = await execa("docker", argv, { reject: false, all: true, stdin: "ignore", env: { BUILDKIT_PROGRESS: "plain" } });
-    log.command(["docker", ...argv], { exitCode: r.exitCode, output: r.all ?? "", durationMs: Date.now() - started });
+    const r = await dockerCli(argv, { env: { BUILDKIT_PROGRESS: "plain" } });
+    log.command(["docker", ...argv], { exitCode: r.exitCode, output: r.output, durationMs: r.durationMs });
     if (r.exitCode !== 0) {
       throw new HelkError(`could not build ${image.tag} from ${dir}`, {
         exitCode: ExitCode.failure,
-        details: (r.all ?? "").trim().split("\n").slice(-15),
+        details: r.output.trim().split("\n").slice(-15),
         hint: `full output in ${log.path}`,
       });
     }

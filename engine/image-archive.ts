@@ -7,16 +7,17 @@
  * Layout: manifest.json first, then images/<n>.tar, one `docker save` per distinct image id
  * (several refs can share one id: each appears once, with all its refs).
  */
+
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { execa } from "execa";
 import tar from "tar-stream";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { helkImagesFor } from "../compose/helk-images.js";
 import { imageKeyOf, servicesFor } from "../compose/profiles.js";
+import { dockerCli } from "./docker-cli.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { inspectImage } from "./helk-images.js";
 
@@ -101,8 +102,8 @@ export async function saveImages(o: SaveOptions): Promise<ArchiveManifest> {
       const file = `images/${++n}.tar`;
       const local = join(work, `${n}.tar`);
       o.onProgress?.(`saving ${refs.join(", ")}`);
-      const r = await execa("docker", ["save", "-o", local, ...refs], { reject: false, all: true, stdin: "ignore" });
-      if (r.exitCode !== 0) throw new HelkError(`docker save ${refs.join(" ")} failed: ${(r.all ?? "").trim().split("\n").at(-1)}`);
+      const r = await dockerCli(["save", "-o", local, ...refs]);
+      if (r.exitCode !== 0) throw new HelkError(`docker save ${refs.join(" ")} failed: ${r.output.trim().split("\n").at(-1)}`);
       const hash = createHash("sha256");
       let bytes = 0;
       for await (const chunk of createReadStream(local)) {
@@ -226,13 +227,8 @@ export async function loadImages(file: string, onProgress?: (message: string) =>
         continue;
       }
       onProgress?.(`loading ${image.refs.join(", ")}`);
-      const r = await execa("docker", ["load", "-i", (extracted.get(image.file) as { path: string }).path], {
-        reject: false,
-        all: true,
-        stdin: "ignore",
-      });
-      if (r.exitCode !== 0)
-        throw new HelkError(`docker load of ${image.refs.join(", ")} failed: ${(r.all ?? "").trim().split("\n").at(-1)}`);
+      const r = await dockerCli(["load", "-i", (extracted.get(image.file) as { path: string }).path]);
+      if (r.exitCode !== 0) throw new HelkError(`docker load of ${image.refs.join(", ")} failed: ${r.output.trim().split("\n").at(-1)}`);
       const after = await Promise.all(image.refs.map(imageId));
       if (!after.every((id) => id === image.id))
         throw corrupt(file, `${image.refs.join(", ")} loaded with id ${after.join(", ")}, not ${image.id}`);

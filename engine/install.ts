@@ -4,10 +4,10 @@
  * install log. Re-running resumes: secrets, volumes and containers are reused.
  * `dryRun` stops after rendering and returns the plan.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import { externalModeProblems } from "../compose/endpoints.js";
@@ -22,6 +22,7 @@ import type { HelkSecrets } from "../compose/secrets.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type ComposeCli, detectCompose } from "./compose-cli.js";
 import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
+import { dockerCli } from "./docker-cli.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
 import { step as anyStep, type ProgressSink } from "./events.js";
@@ -512,18 +513,12 @@ async function ensureImages(
   const missing: string[] = [];
   for (const ref of refs) if (!(await docker.images.exists(ref))) missing.push(ref);
   for (const ref of missing) {
-    const started = Date.now();
-    const r = await execa("docker", ["pull", ref], {
-      reject: false,
-      all: true,
-      stdin: "ignore",
-      timeout: config.timeouts.pullSeconds * 1000,
-    });
-    log.command(["docker", "pull", ref], { exitCode: r.exitCode, output: r.all ?? "", durationMs: Date.now() - started });
+    const r = await dockerCli(["pull", ref], { timeoutMs: config.timeouts.pullSeconds * 1000 });
+    log.command(["docker", "pull", ref], { exitCode: r.exitCode, output: r.output, durationMs: r.durationMs });
     if (r.exitCode !== 0) {
       throw new HelkError(`could not pull ${ref}`, {
         exitCode: ExitCode.failure,
-        details: (r.all ?? "").trim().split("\n").slice(-10),
+        details: r.output.trim().split("\n").slice(-10),
         hint: "check the registry is reachable, or load the images (docker load) and point images.<service> at them",
       });
     }

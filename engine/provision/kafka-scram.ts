@@ -5,8 +5,9 @@
  * Setting it again is harmless (Kafka re-salts it), so every provision run makes it match the
  * install's secret, including after `helk reconfigure` turns SASL on.
  */
-import { execa } from "execa";
+
 import { type KafkaAccess, LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
+import { dockerCli } from "../docker-cli.js";
 import { kafkaClient } from "../kafka-client.js";
 
 const SCRIPT = [
@@ -15,14 +16,12 @@ const SCRIPT = [
 ].join("; ");
 
 export async function ensureScramUser(container: string, username: string, password: string): Promise<void> {
-  const r = await execa("docker", ["exec", "-i", container, "bash", "-c", SCRIPT, "helk-scram", username], {
+  const r = await dockerCli(["exec", "-i", container, "bash", "-c", SCRIPT, "helk-scram", username], {
     input: `${LOCAL_SCRAM_MECHANISM}=password=${password}\n`,
-    reject: false,
-    all: true,
-    timeout: 120_000,
+    timeoutMs: 120_000,
   });
   if (r.exitCode !== 0) {
-    const out = (r.all ?? "").replaceAll(password, "***").trim().split("\n").slice(-3).join(" ");
+    const out = r.output.replaceAll(password, "***").trim().split("\n").slice(-3).join(" ");
     throw new Error(`setting the SCRAM credential of ${username} failed (exit ${r.exitCode}): ${out}`);
   }
 }
