@@ -1,5 +1,5 @@
 /** Where commands print: stdout for results, stderr for progress and diagnostics. Injected so tests capture it. */
-import type { ProgressSink } from "../engine/events.js";
+import { type ProgressSink, silentSink } from "../engine/events.js";
 
 export interface Printer {
   out(text: string): void;
@@ -57,4 +57,19 @@ export function plainSink(printer: Printer, now: () => Date = () => new Date()):
         break;
     }
   };
+}
+
+/**
+ * The one place a command's progress rendering is chosen: nothing for `--json` (stdout is the
+ * result), listr2 on a terminal when the command has a fixed list of steps, else timestamped
+ * plain lines on stderr (pipes, CI logs).
+ */
+export async function withProgress<T>(
+  printer: Printer,
+  o: { json?: boolean | undefined; steps?: [id: string, title: string][] | undefined },
+  work: (sink: ProgressSink) => Promise<T>,
+): Promise<T> {
+  if (o.json) return work(silentSink);
+  if (printer.isTTY && o.steps) return (await import("./tty-progress.js")).withListr(o.steps, work);
+  return work(plainSink(printer));
 }

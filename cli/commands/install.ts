@@ -5,12 +5,12 @@ import { INSTALL_STEPS } from "../../compose/install-steps.js";
 import { firstDataService } from "../../compose/profiles.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { type ProgressSink, silentSink } from "../../engine/events.js";
+import type { ProgressSink } from "../../engine/events.js";
 import { readHostFacts, resolveHostIp } from "../../engine/host-facts.js";
 import { type InstallResult, install } from "../../engine/install.js";
 import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
-import { type Printer, plainSink, printJson } from "../output.js";
+import { type Printer, printJson, withProgress } from "../output.js";
 
 export interface InstallFlags extends ConfigFlagValues {
   dryRun?: boolean;
@@ -86,10 +86,8 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
       sink,
     });
 
-  let result: InstallResult;
-  if (opts.json) result = await run(silentSink);
-  else if (printer.isTTY && !opts.dryRun) result = await (await import("../tty-progress.js")).withListr(STEPS, run);
-  else result = await run(plainSink(printer));
+  // A dry run prints its plan, not a progress view of steps it does not take.
+  const result: InstallResult = await withProgress(printer, { json: opts.json, steps: opts.dryRun ? undefined : STEPS }, run);
 
   if (opts.json) {
     const { planText: _text, summary, ...rest } = result;

@@ -6,15 +6,15 @@
  * the services whose definition changed. Data volumes are never touched.
  */
 
+import { INSTALL_STEPS } from "../../compose/install-steps.js";
 import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
-import { silentSink } from "../../engine/events.js";
 import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { reconfigure } from "../../engine/reconfigure.js";
 import { externalSecretsFromEnv } from "../../engine/secrets.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
-import { type Printer, plainSink, printJson } from "../output.js";
+import { type Printer, printJson, withProgress } from "../output.js";
 
 export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
   const home = await locateInstallHome(opts);
@@ -24,13 +24,16 @@ export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }
     ...(opts.config ? { configFile: opts.config } : {}),
     flags: configFlagAssignments(opts),
   });
-  const r = await reconfigure({
-    config,
-    project: record.project,
-    docker: createDockerClient(),
-    externalSecrets: externalSecretsFromEnv(process.env),
-    sink: opts.json ? silentSink : plainSink(printer),
-  });
+  // Reconfigure runs the install's steps again: the same progress view.
+  const r = await withProgress(printer, { json: opts.json, steps: INSTALL_STEPS.map((s) => [s.id, s.title]) }, (sink) =>
+    reconfigure({
+      config,
+      project: record.project,
+      docker: createDockerClient(),
+      externalSecrets: externalSecretsFromEnv(process.env),
+      sink,
+    }),
+  );
   const { changedFiles, recreated, unchanged } = r;
   if (opts.json) printJson(printer, r);
   else {

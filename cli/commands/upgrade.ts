@@ -1,12 +1,11 @@
 import { loadConfig } from "../../engine/config-loader.js";
 import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { silentSink } from "../../engine/events.js";
 import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { readState } from "../../engine/secrets.js";
 import { upgrade } from "../../engine/upgrade.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
-import { type Printer, plainSink, printJson } from "../output.js";
+import { type Printer, printJson, withProgress } from "../output.js";
 
 export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snapshot?: boolean }, printer: Printer): Promise<number> {
   const home = await locateInstallHome(opts);
@@ -24,14 +23,16 @@ export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snap
     flags,
   });
   const elasticPassword = record.config.security.enabled ? readState(home, "upgrade").secrets.elasticPassword : undefined;
-  const result = await upgrade({
-    record,
-    config,
-    ...(elasticPassword ? { elasticPassword } : {}),
-    docker: createDockerClient(),
-    sink: opts.json ? silentSink : plainSink(printer),
-    noSnapshot: opts.snapshot === false,
-  });
+  const result = await withProgress(printer, { json: opts.json }, (sink) =>
+    upgrade({
+      record,
+      config,
+      ...(elasticPassword ? { elasticPassword } : {}),
+      docker: createDockerClient(),
+      sink,
+      noSnapshot: opts.snapshot === false,
+    }),
+  );
   const changed = Object.entries(result.changes);
   if (opts.json) printJson(printer, result);
   else if (changed.length === 0) printer.out("nothing to upgrade: every service already runs the configured image");
