@@ -9,48 +9,41 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { HelkConfig } from "../compose/config/schema.js";
-import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
 import { externalModeProblems } from "../compose/endpoints.js";
-import { serviceImage } from "../compose/helk-images.js";
-import type { InstallStepId } from "../compose/install-steps.js";
-import { describeKafkaAccess, hostKafkaAccess, LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
 import type { HostFacts } from "../compose/model.js";
 import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
-import { imageKeyOf, ON_DEMAND, type ServiceName, servicesFor } from "../compose/profiles.js";
+import { ON_DEMAND, servicesFor } from "../compose/profiles.js";
 import { renderInstallFiles } from "../compose/render.js";
 import type { HelkSecrets } from "../compose/secrets.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type ComposeCli, detectCompose } from "./compose-cli.js";
-import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
-import { dockerCli } from "./docker-cli.js";
+import { validateComposeFile } from "./compose-runner.js";
 import { createDockerClient, type DockerClient } from "./docker-client.js";
 import { ExitCode, HelkError } from "./errors.js";
-import { step as anyStep, type ProgressSink } from "./events.js";
-import { checkExternalElasticsearch, checkExternalKafka } from "./external-preflight.js";
-import { waitForHealthy } from "./health-wait.js";
-import { buildHelkImages } from "./helk-images.js";
+import type { ProgressSink } from "./events.js";
 import { readHostFacts, resolveHostIp } from "./host-facts.js";
-import { loadImages } from "./image-archive.js";
 import { InstallLog } from "./install-log.js";
 import { type InstallRecord, writeRecord } from "./install-record.js";
-import { type CheckOutcome, runPreflight } from "./preflight.js";
-import { type ProvisionResult, provision } from "./provision/provision.js";
-import { provisionTargets } from "./provision/targets.js";
+import {
+  externalStep,
+  type InstallRun,
+  imagesStep,
+  loginsStep,
+  preflightStep,
+  provisionStep,
+  readyStep,
+  renderStep,
+  startStep,
+  step,
+  tuningStep,
+  validateStep,
+} from "./install-steps.js";
+import { type InstallSummary, installSummary } from "./install-summary.js";
+import type { CheckOutcome } from "./preflight.js";
 import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
-import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
-import { status } from "./status.js";
 import { ensureTls } from "./tls.js";
 import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
-
-/** A step of the install: its id must be one of INSTALL_STEPS (the TTY view and the plan list them). */
-const step = <T>(
-  sink: ProgressSink,
-  id: InstallStepId,
-  title: string,
-  work: () => Promise<T> | T,
-  detail?: (value: T) => string | undefined,
-): Promise<T> => anyStep(sink, id, title, work, detail);
 
 export interface InstallOptions {
   config: HelkConfig;
@@ -79,21 +72,7 @@ export interface InstallOptions {
   sink: ProgressSink;
 }
 
-export interface InstallSummary {
-  urls: { kibana?: string; jupyter?: string; kafka: string; elasticsearch: string };
-  /** Shown once at the end of a human-readable install; omitted from --json unless asked. */
-  credentials: {
-    user: string;
-    password: string;
-    jupyterToken?: string;
-    elasticPassword: string;
-    /** The SCRAM login of Kafka's external listener, when the install requires one. */
-    kafka?: { mechanism: string; username: string; password: string };
-  };
-  healthyAfterSeconds: Record<string, number>;
-  secretsFile: string;
-  provision: ProvisionResult | "skipped";
-}
+export type { InstallSummary } from "./install-summary.js";
 
 export interface InstallResult {
   dryRun: boolean;
@@ -213,318 +192,69 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     });
   }
   const log = new InstallLog(options.config.logFile);
-  const sink = log.tee(options.sink);
-  const clock = options.clock ?? systemClock;
-  const docker = options.docker ?? createDockerClient();
   const home = options.config.installHome;
   log.write(`==== helk ${VERSION} install: profile ${options.config.profile}, home ${home}`);
   try {
     const config = resolved(options.config);
-    const { hostIp } = config;
-    const host = options.host ?? readHostFacts();
-
-    const { outcomes, compose } = await step(
-      sink,
-      "preflight",
-      "Preflight checks",
-      async () => {
-        const own = await docker.containers.list(config.projectName).catch(() => []);
-        const ownPorts = new Set(own.flatMap((c) => c.ports.map((p) => Number(/:(\d+)->/.exec(p)?.[1]))));
-        const r = await runPreflight({ config, host, docker, ownPorts, isRoot }, options.skipChecks ?? new Set());
-        for (const o of r.outcomes) log.write(`[preflight] ${o.ok ? "ok  " : "FAIL"} ${o.name}: ${o.message}`);
-        const blocking = r.outcomes.filter((o) => !o.ok && !o.fix);
-        if (blocking.length) {
-          throw new HelkError(`preflight failed: ${blocking.map((o) => o.name).join(", ")}`, {
-            exitCode: blocking[0]?.exitCode ?? ExitCode.preflight,
-            details: blocking.map((o) => `${o.name}: ${o.message}${o.hint ? `\n    fix: ${o.hint}` : ""}`),
-            hint: `skip a check you know is fine with --skip-check NAME; log: ${log.path}`,
-          });
-        }
-        return r;
-      },
-      (r) => `${r.outcomes.filter((o) => o.ok).length}/${r.outcomes.length} passed`,
-    );
-    if (!compose) throw new HelkError("Docker Compose was not found", { exitCode: ExitCode.engine });
-
-    await step(
-      sink,
-      "tuning",
-      "Host tuning",
-      async () => {
-        const applied: string[] = [];
-        for (const o of outcomes.filter((x) => !x.ok && x.fix)) {
-          const fix = o.fix as NonNullable<CheckOutcome["fix"]>;
-          const consent = options.yes || (options.confirm ? await options.confirm(`${o.message}. OK to ${fix.describe}?`) : false);
-          if (!consent) {
-            throw new HelkError(o.message, {
-              exitCode: o.exitCode ?? ExitCode.preflight,
-              hint: `${o.hint ?? ""}${options.confirm ? "" : " (non-interactive: pass --yes to consent)"}`.trim(),
-            });
-          }
-          applied.push(fix.apply());
-        }
-        return applied;
-      },
-      (a) => (a.length ? a.join("; ") : "nothing to change"),
-    );
-
-    const p = await prepare({ ...options, host }, config, home, true, sink, log);
-    if (config.kafka.external || config.elasticsearch.external) {
-      await step(
-        sink,
-        "external",
-        "External clusters",
-        async () => {
-          const findings = [
-            ...(config.kafka.external ? await checkExternalKafka(hostKafkaAccess(config, p.state.secrets), config) : []),
-            ...(config.elasticsearch.external ? await checkExternalElasticsearch(hostElasticsearchAccess(config, p.state.secrets)) : []),
-          ];
-          for (const f of findings) log.write(`[external] ${f.ok ? "ok  " : "FAIL"} ${f.cluster}: ${f.message}`);
-          const failed = findings.filter((f) => !f.ok);
-          if (failed.length)
-            throw new HelkError(`external cluster check failed: ${failed.map((f) => f.message).join("; ")}`, {
-              exitCode: ExitCode.preflight,
-              details: failed.map((f) => `${f.cluster}: ${f.message}${f.hint ? `\n    fix: ${f.hint}` : ""}`),
-              hint: `nothing was started; fix the cluster or the config and run again; log: ${log.path}`,
-            });
-          return findings;
-        },
-        (f) => f.map((x) => x.message).join("; "),
-      );
-    }
-    const changes = await step(
-      sink,
-      "render",
-      `Write ${p.files.length} files into ${home}`,
-      () => writeFiles(home, p.files),
-      (c) => {
-        const n = (k: string) => c.filter((f) => f.change === k).length;
-        return `${n("create")} created, ${n("update")} updated, ${n("unchanged")} unchanged`;
-      },
-    );
-    const target: ComposeTarget = { cli: compose, project: config.projectName, file: join(home, "compose.yaml") };
-    await step(sink, "validate", "docker compose config", () => runCompose(target, ["config", "-q"], { log }).then(() => undefined));
-
+    const r: InstallRun = {
+      options,
+      config,
+      home,
+      host: options.host ?? readHostFacts(),
+      isRoot,
+      log,
+      sink: log.tee(options.sink),
+      clock: options.clock ?? systemClock,
+      docker: options.docker ?? createDockerClient(),
+    };
+    const { outcomes, compose } = await preflightStep(r);
+    await tuningStep(r, outcomes);
+    const p = await prepare({ ...options, host: r.host }, config, home, true, r.sink, log);
+    const { secrets } = p.state;
+    await externalStep(r, secrets);
+    const changes = await renderStep(r, p.files);
+    const target = await validateStep(r, compose);
     const services = servicesFor(config).filter((s) => !ON_DEMAND.has(s));
-    await step(
-      sink,
-      "images",
-      "Images",
-      async () => {
-        if (options.imagesFrom) {
-          const loaded = await loadImages(options.imagesFrom, (m) => log.write(`[images] ${m}`));
-          log.write(`[images] ${loaded.loaded.length} images verified from ${options.imagesFrom}`);
-        }
-        return ensureImages(docker, config, services, log);
-      },
-      (n) => (n.pulled || n.built ? `pulled ${n.pulled}, built ${n.built}` : "all present"),
-    );
-
+    await imagesStep(r, services);
     // With security off the phase only puts HELK's templates in: --skip-provision leaves them out too.
     if (config.security.enabled || !options.skipProvision)
-      await setLoginsFirst({ config, services, secrets: p.state.secrets, target, docker, clock, sink, log });
-    const healthyAfter = await step(
-      sink,
-      "start",
-      `Start ${services.length} services and wait until healthy`,
-      async () => {
-        const abort = new AbortController();
-        const up = runCompose(target, ["up", "-d", "--remove-orphans"], { log, signal: abort.signal });
-        try {
-          return await waitForHealthy({
-            docker,
-            project: config.projectName,
-            services,
-            timeoutSeconds: config.timeouts.healthSeconds,
-            clock,
-            sink,
-            composeUp: up,
-            logFile: log.path,
-            expectedImages: Object.fromEntries(services.map((s) => [s, serviceImage(config, s, VERSION)])),
-          });
-        } catch (err) {
-          abort.abort();
-          await up.catch(() => undefined);
-          throw err;
-        }
-      },
-      (r) => `${Object.keys(r).length} healthy`,
-    );
-
-    let provisioned: ProvisionResult | "skipped" = "skipped";
-    if (options.skipProvision) sink({ kind: "step-skip", step: "provision", reason: "--skip-provision" });
-    else {
-      provisioned = await step(
-        sink,
-        "provision",
-        "Provision topics, templates and users",
-        async () => provision(config, services, p.state.secrets, await provisionTargets(docker, config.projectName)),
-        (r) => (r.changes.length ? `${r.changes.length} change${r.changes.length === 1 ? "" : "s"}` : "nothing to change"),
-      );
-    }
-    if (provisioned !== "skipped") for (const c of provisioned.changes) log.write(`[provision] ${c}`);
-    if (provisioned !== "skipped") for (const n of provisioned.notes) sink({ kind: "info", step: "provision", message: n });
-
+      await loginsStep({ config, services, secrets, target, docker: r.docker, clock: r.clock, sink: r.sink, log });
+    const healthyAfter = await startStep(r, services, target);
+    const provisioned = await provisionStep(r, services, secrets);
     const record: InstallRecord = {
       version: VERSION,
       project: config.projectName,
       profile: config.profile,
       addons: config.addons,
       services,
-      hostIp,
+      hostIp: config.hostIp,
       installHome: home,
       composeFile: target.file,
       logFile: log.path,
-      installedAt: new Date(clock.now()).toISOString(),
+      installedAt: new Date(r.clock.now()).toISOString(),
       config,
     };
     writeRecord(home, record);
-    // Without provisioning the services may not log in yet: status passes after `helk provision`.
-    if (options.skipProvision) sink({ kind: "step-skip", step: "ready", reason: "--skip-provision" });
-    else
-      await step(
-        sink,
-        "ready",
-        "Wait until helk status passes",
-        () => untilStatusPasses(record, docker, clock, config.timeouts.healthSeconds),
-        (seconds) => `after ${seconds} s more`,
-      );
-    const plan = buildInstallPlan({ config, host, files: changes, secretsCreated: p.created, target: home });
-    const https = `https://${hostIp}${config.ports.https === 443 ? "" : `:${config.ports.https}`}`;
-    const summary: InstallSummary = {
-      urls: {
-        ...(services.includes("kibana") ? { kibana: `${https}/` } : {}),
-        // Behind nginx when there is one; the lab profile publishes Jupyter on loopback.
-        ...(services.includes("jupyter")
-          ? { jupyter: services.includes("nginx") ? `${https}/jupyter/` : `http://127.0.0.1:${config.ports.jupyter}/jupyter/` }
-          : {}),
-        kafka: describeKafkaAccess(hostKafkaAccess(config, p.state.secrets)),
-        elasticsearch: hostElasticsearchAccess(config, undefined).nodes.join(","),
-      },
-      credentials: {
-        user: config.security.kibanaUser,
-        password: p.state.secrets.analystPassword,
-        ...(services.includes("jupyter") ? { jupyterToken: p.state.secrets.jupyterToken } : {}),
-        elasticPassword: p.state.secrets.elasticPassword,
-        ...(config.kafka.sasl.enabled
-          ? {
-              kafka: {
-                mechanism: LOCAL_SCRAM_MECHANISM,
-                username: config.kafka.sasl.username,
-                password: p.state.secrets.kafkaClientPassword,
-              },
-            }
-          : {}),
-      },
-      healthyAfterSeconds: healthyAfter,
-      secretsFile: join(home, "secrets", "helk-state.json"),
-      provision: provisioned,
-    };
+    await readyStep(r, record);
+    const plan = buildInstallPlan({ config, host: r.host, files: changes, secretsCreated: p.created, target: home });
+    const secretsFile = join(home, "secrets", "helk-state.json");
     log.write(`==== install finished: ${services.length} services healthy`);
     return {
       dryRun: false,
-      hostIp,
+      hostIp: config.hostIp,
       plan,
       planText: planText(plan),
       files: changes,
       compose: { checked: true, version: compose.version, flavour: compose.flavour },
       preflight: outcomes,
       logFile: log.path,
-      summary,
+      summary: installSummary({ config, services, secrets, secretsFile, healthyAfter, provisioned }),
     };
   } catch (err) {
     log.write(`==== install FAILED: ${err instanceof Error ? err.message : String(err)}`);
     if (err instanceof HelkError) for (const d of err.details) log.write(`  ${d}`);
     throw err;
   }
-}
-
-/**
- * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with and
- * the templates of the indices the writers create (engine/service-logins.ts says why here and
- * not in a setup container).
- */
-async function setLoginsFirst(o: {
-  config: HelkConfig;
-  services: ServiceName[];
-  secrets: HelkSecrets;
-  target: ComposeTarget;
-  docker: DockerClient;
-  clock: Clock;
-  sink: ProgressSink;
-  log: InstallLog;
-}): Promise<void> {
-  if (!needsLoginsFirst(o.config, o.services)) return;
-  const changes = await step(
-    o.sink,
-    "logins",
-    o.config.security.enabled
-      ? "Start Elasticsearch; set the services' logins and HELK's templates"
-      : "Start Elasticsearch and set HELK's templates",
-    () =>
-      startElasticsearchWithLogins({
-        ...o,
-        composeArgs: ["up", "-d"],
-        expectedImage: serviceImage(o.config, "elasticsearch", VERSION),
-      }),
-    (c) => (c.length ? c.join(", ") : "already set"),
-  );
-  for (const c of changes) o.log.write(`[logins] ${c}`);
-}
-
-/**
- * Install returns only once `helk status` would pass, so `helk install && helk status` holds
- * in a script: a container's health check can pass before its own protocol probe does (the
- * Spark join's heartbeat starts before its first progress report reaches Elasticsearch).
- * Same verdict as `helk status`, probes included; on a timeout the error names each service
- * still failing with its probe's detail.
- */
-async function untilStatusPasses(record: InstallRecord, docker: DockerClient, clock: Clock, timeoutSeconds: number): Promise<number> {
-  const start = clock.now();
-  for (;;) {
-    const s = await status({ record, docker }, { now: () => clock.now() });
-    const waited = Math.round((clock.now() - start) / 1000);
-    if (s.healthy) return waited;
-    if (waited >= timeoutSeconds) {
-      const failing = s.services.filter(
-        (x) => x.probe === "failed" || !["healthy", "none"].includes(x.health) || !["running", "external"].includes(x.state),
-      );
-      throw new HelkError(`installed, but helk status does not pass after ${waited} s: ${failing.map((x) => x.name).join(", ")}`, {
-        exitCode: ExitCode.unhealthy,
-        details: failing.map((x) => `${x.name}: ${x.detail}`),
-        hint: `see \`helk logs ${failing[0]?.name ?? ""}\` and ${record.logFile}; run \`helk install\` again once fixed: it resumes`,
-      });
-    }
-    await clock.sleep(2000);
-  }
-}
-
-/**
- * Pull only the upstream images missing locally (air-gapped sites point images.* at loaded
- * ones), then build HELK's own layers on top of them (engine/helk-images.ts).
- */
-async function ensureImages(
-  docker: DockerClient,
-  config: HelkConfig,
-  services: ServiceName[],
-  log: InstallLog,
-): Promise<{ pulled: number; built: number }> {
-  const refs = [...new Set(services.map((s) => config.images[imageKeyOf(s)]))];
-  const missing: string[] = [];
-  for (const ref of refs) if (!(await docker.images.exists(ref))) missing.push(ref);
-  for (const ref of missing) {
-    const r = await dockerCli(["pull", ref], { timeoutMs: config.timeouts.pullSeconds * 1000 });
-    log.command(["docker", "pull", ref], { exitCode: r.exitCode, output: r.output, durationMs: r.durationMs });
-    if (r.exitCode !== 0) {
-      throw new HelkError(`could not pull ${ref}`, {
-        exitCode: ExitCode.failure,
-        details: r.output.trim().split("\n").slice(-10),
-        hint: "check the registry is reachable, or load the images (docker load) and point images.<service> at them",
-      });
-    }
-  }
-  const built = await buildHelkImages(config, services, VERSION, log);
-  return { pulled: missing.length, built: built.filter((b) => b.built).length };
 }
 
 async function checkWithCompose(project: string, file: string): Promise<InstallResult["compose"]> {
