@@ -96,11 +96,10 @@ const SIGNATURES: Signature[] = [
   },
 ];
 
-export function diagnose(f: DoctorFacts): Finding[] {
+/** Memory, disk, vm.max_map_count and ports someone else holds. */
+function hostFindings(f: DoctorFacts): Finding[] {
   const out: Finding[] = [];
   const add = (x: Finding) => out.push(x);
-
-  // Host.
   const availablePct = (100 * f.host.memAvailableMiB) / Math.max(1, f.host.memTotalMiB);
   if (availablePct < 10) {
     add({
@@ -141,20 +140,13 @@ export function diagnose(f: DoctorFacts): Finding[] {
       fix: `stop ${p.owner}, or move HELK's port: sudo helk install --set ports.${p.what}=<free port>`,
     });
   }
+  return out;
+}
 
-  // Engine: without it nothing below is known.
-  if (!f.engine.ok) {
-    add({
-      id: "engine.unreachable",
-      severity: "error",
-      subject: "engine",
-      message: f.engine.error,
-      fix: "sudo systemctl start docker   (or: sudo bash scripts/setup-host.sh)",
-    });
-    return out;
-  }
-
-  // Containers.
+/** Each service's container: missing, OOM-killed, killed, restarting, exited, never started, unhealthy. */
+function containerFindings(f: DoctorFacts): Finding[] {
+  const out: Finding[] = [];
+  const add = (x: Finding) => out.push(x);
   const byService = new Map(f.containers.map((c) => [c.service, c]));
   for (const s of f.services) {
     const c = byService.get(s);
@@ -224,8 +216,13 @@ export function diagnose(f: DoctorFacts): Finding[] {
       });
     }
   }
+  return out;
+}
 
-  // Kafka's advertised address against the one clients use now (a changed host IP).
+/** Kafka's advertised address against the one clients use now (a changed host IP). */
+function kafkaFindings(f: DoctorFacts): Finding[] {
+  const out: Finding[] = [];
+  const add = (x: Finding) => out.push(x);
   if (f.kafkaAdvertised) {
     const external = /EXTERNAL:\/\/([^,]+)/.exec(f.kafkaAdvertised)?.[1];
     const expected = `${f.hostIp}:${f.kafkaPort}`;
@@ -239,8 +236,13 @@ export function diagnose(f: DoctorFacts): Finding[] {
       });
     }
   }
+  return out;
+}
 
-  // Known failure signatures in the services' logs, one finding per service and signature.
+/** Known failure signatures in the services' logs, one finding per service and signature. */
+function logFindings(f: DoctorFacts): Finding[] {
+  const out: Finding[] = [];
+  const add = (x: Finding) => out.push(x);
   for (const [service, lines] of Object.entries(f.logs)) {
     for (const sig of SIGNATURES) {
       if (sig.except?.includes(service)) continue;
@@ -257,4 +259,20 @@ export function diagnose(f: DoctorFacts): Finding[] {
     }
   }
   return out;
+}
+
+export function diagnose(f: DoctorFacts): Finding[] {
+  // Without the engine nothing about containers, Kafka or logs is known.
+  if (!f.engine.ok)
+    return [
+      ...hostFindings(f),
+      {
+        id: "engine.unreachable",
+        severity: "error",
+        subject: "engine",
+        message: f.engine.error,
+        fix: "sudo systemctl start docker   (or: sudo bash scripts/setup-host.sh)",
+      },
+    ];
+  return [...hostFindings(f), ...containerFindings(f), ...kafkaFindings(f), ...logFindings(f)];
 }
