@@ -18,7 +18,10 @@ export interface Credential {
   mechanism?: string;
 }
 
-/** Every login this install has, in the order a user needs them; secrets not (yet) in the state are left out. */
+/**
+ * Every login this install has, in the order a user needs them; secrets not (yet) in the state
+ * are left out. Longer than 80 lines because it is a table, one entry per login, read top down.
+ */
 export function installCredentials(record: InstallRecord, s: Partial<HelkSecrets>): Credential[] {
   const has = (service: string) => record.services.includes(service);
   const { config } = record;

@@ -72,6 +72,29 @@ function engineError(cause: unknown, socketPath: string): HelkError {
   );
 }
 
+/** One container as HELK reads it: its listing and its inspect, merged. */
+function summarise(c: Docker.ContainerInfo, inspect: Docker.ContainerInspectInfo): ContainerSummary {
+  const health = inspect.State.Health;
+  const failing = health?.Log?.filter((l) => l.ExitCode !== 0).at(-1);
+  const summary: ContainerSummary = {
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+    service: c.Labels[SERVICE_LABEL] ?? "?",
+    image: c.Image,
+    state: inspect.State.Status,
+    health: (health?.Status as ContainerSummary["health"]) ?? "none",
+    oomKilled: inspect.State.OOMKilled,
+    restartCount: inspect.RestartCount,
+    ports: [...new Set(c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`))],
+  };
+  if (inspect.State.Running && inspect.State.StartedAt) summary.startedAt = new Date(inspect.State.StartedAt);
+  if (!inspect.State.Running) summary.exitCode = inspect.State.ExitCode;
+  if (failing && health?.Status !== "healthy") summary.lastHealthOutput = failing.Output.trim();
+  const ip = Object.values(inspect.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  if (ip) summary.ip = ip;
+  return summary;
+}
+
 export function createDockerClient(
   socketPath = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") || "/var/run/docker.sock",
 ): DockerClient {
@@ -97,30 +120,7 @@ export function createDockerClient(
       list: (project, options = {}) =>
         guard(async () => {
           const list = await docker.listContainers({ all: options.all ?? true, filters: { label: [`${PROJECT_LABEL}=${project}`] } });
-          return Promise.all(
-            list.map(async (c) => {
-              const inspect = await docker.getContainer(c.Id).inspect();
-              const health = inspect.State.Health;
-              const failing = health?.Log?.filter((l) => l.ExitCode !== 0).at(-1);
-              const summary: ContainerSummary = {
-                id: c.Id,
-                name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
-                service: c.Labels[SERVICE_LABEL] ?? "?",
-                image: c.Image,
-                state: inspect.State.Status,
-                health: (health?.Status as ContainerSummary["health"]) ?? "none",
-                oomKilled: inspect.State.OOMKilled,
-                restartCount: inspect.RestartCount,
-                ports: [...new Set(c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`))],
-              };
-              if (inspect.State.Running && inspect.State.StartedAt) summary.startedAt = new Date(inspect.State.StartedAt);
-              if (!inspect.State.Running) summary.exitCode = inspect.State.ExitCode;
-              if (failing && health?.Status !== "healthy") summary.lastHealthOutput = failing.Output.trim();
-              const ip = Object.values(inspect.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
-              if (ip) summary.ip = ip;
-              return summary;
-            }),
-          );
+          return Promise.all(list.map(async (c) => summarise(c, await docker.getContainer(c.Id).inspect())));
         }),
       envVar: (id, name) =>
         guard(async () => {
