@@ -89,28 +89,31 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
   // A dry run prints its plan, not a progress view of steps it does not take.
   const result: InstallResult = await withProgress(printer, { json: opts.json, steps: opts.dryRun ? undefined : STEPS }, run);
 
-  if (opts.json) {
-    const { planText: _text, summary, ...rest } = result;
-    const out: Record<string, unknown> = { ...rest };
-    if (summary) {
-      const { credentials, ...publicPart } = summary;
-      out.summary = opts.showCredentials ? summary : publicPart;
-    }
-    printJson(printer, out);
-    return ExitCode.ok;
-  }
-  if (result.dryRun) {
-    printer.out(result.planText);
-    printer.out(
-      result.target
-        ? `Dry run: files written to ${result.target}; nothing was started. Run without --dry-run to install.`
-        : "Dry run: nothing was written or started. Add --output DIR to keep the generated files.",
-    );
-    if (!result.compose.checked) printer.err(`note: compose.yaml was not checked by Docker Compose: ${result.compose.reason}`);
-    return ExitCode.ok;
-  }
-  printSummary(printer, result);
+  if (opts.json) printInstallJson(printer, result, Boolean(opts.showCredentials));
+  else if (result.dryRun) printDryRun(printer, result);
+  else printSummary(printer, result);
   return ExitCode.ok;
+}
+
+/** The result for scripts; the credentials only when asked for (--show-credentials). */
+function printInstallJson(printer: Printer, result: InstallResult, showCredentials: boolean): void {
+  const { planText: _text, summary, ...rest } = result;
+  const out: Record<string, unknown> = { ...rest };
+  if (summary) {
+    const { credentials, ...publicPart } = summary;
+    out.summary = showCredentials ? summary : publicPart;
+  }
+  printJson(printer, out);
+}
+
+function printDryRun(printer: Printer, result: InstallResult): void {
+  printer.out(result.planText);
+  printer.out(
+    result.target
+      ? `Dry run: files written to ${result.target}; nothing was started. Run without --dry-run to install.`
+      : "Dry run: nothing was written or started. Add --output DIR to keep the generated files.",
+  );
+  if (!result.compose.checked) printer.err(`note: compose.yaml was not checked by Docker Compose: ${result.compose.reason}`);
 }
 
 function printSummary(printer: Printer, result: InstallResult): void {
