@@ -2,19 +2,9 @@
 import { describe, expect, it } from "vitest";
 import type { ContainerSummary } from "../../engine/docker-client.js";
 import { type DoctorFacts, diagnose } from "../../engine/doctor/rules.js";
+import { container } from "../helpers/fakes.js";
 
-const running = (service: string, extra: Partial<ContainerSummary> = {}): ContainerSummary => ({
-  id: `id-${service}`,
-  name: `p-${service}-1`,
-  service,
-  image: "x",
-  state: "running",
-  health: "healthy",
-  oomKilled: false,
-  restartCount: 0,
-  ports: [],
-  ...extra,
-});
+const running = (service: string, extra: Partial<ContainerSummary> = {}): ContainerSummary => container(service, { image: "x", ...extra });
 
 function facts(patch: Partial<DoctorFacts> = {}): DoctorFacts {
   return {
