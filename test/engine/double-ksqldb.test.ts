@@ -164,6 +164,11 @@ describe.sequential("ksqlDB double with HELK's image layer (images/ksqldb/Docker
       "must include the partitioning expression",
     ],
     [
+      "an unquoted reserved word as a column name",
+      "CREATE STREAM BAD8 (Window VARCHAR) WITH (KAFKA_TOPIC='b8', VALUE_FORMAT='JSON');",
+      "mismatched input 'Window'",
+    ],
+    [
       "an undefined source stream",
       "CREATE STREAM BAD2 WITH (KAFKA_TOPIC='b2', VALUE_FORMAT='JSON') AS SELECT * FROM NO_SUCH_STREAM EMIT CHANGES;",
       "does not exist",

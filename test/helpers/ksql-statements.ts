@@ -106,6 +106,24 @@ export function identifier(raw: string): string {
   return t.startsWith("`") ? t.slice(1, -1) : t.toUpperCase();
 }
 
+/**
+ * Keywords ksqlDB's grammar does not accept as an unquoted name (the lexer's tokens minus its
+ * `nonReserved` list, ksqldb-parser/src/main/antlr4/io/confluent/ksql/parser/SqlBase.g4).
+ */
+export const RESERVED = new Set(
+  "SELECT FROM AS ALL DISTINCT WHERE WITHIN WINDOW GROUP BY HAVING LIMIT AT OR AND IN NOT EXISTS BETWEEN LIKE IS NULL TRUE FALSE MILLISECOND YEARS MONTHS DAYS HOURS MINUTES SECONDS MILLISECONDS TUMBLING HOPPING SIZE ADVANCE RETENTION CASE WHEN THEN ELSE END JOIN FULL OUTER INNER LEFT RIGHT ON WITH VALUES CREATE TABLE TOPIC STREAM STREAMS INSERT DELETE INTO DESCRIBE EXTENDED PRINT CAST LIST TOPICS QUERY QUERIES TERMINATE LOAD DROP TO RENAME SAMPLE EXPORT CATALOG PROPERTIES BEGINNING UNSET RUN SCRIPT DECIMAL CONNECTOR CONNECTORS NAMESPACE MATERIALIZED VIEW".split(
+    " ",
+  ),
+);
+
+/** A name being defined (column, struct field, alias): refused when an unquoted reserved word. */
+function definedName(raw: string): string {
+  const t = raw.trim();
+  if (!t.startsWith("`") && RESERVED.has(t.toUpperCase()))
+    throw new Error(`line 1:1: mismatched input '${t}': a reserved word needs quoting (\`${t}\`)`);
+  return identifier(t);
+}
+
 /** A column type: a primitive, STRUCT<name type, ...>, ARRAY<type> or MAP<VARCHAR, type>. */
 export function parseType(text: string): SqlType {
   const t = text.trim();
@@ -125,7 +143,7 @@ export function parseType(text: string): SqlType {
   for (const f of splitTop(inner, true)) {
     const fm = /^(`[^`]+`|\w+)\s+(.+)$/s.exec(f);
     if (!fm) throw new Error(`not a struct field (name type): ${f}`);
-    const name = identifier(fm[1] as string);
+    const name = definedName(fm[1] as string);
     if (fields.has(name)) throw new Error(`duplicate struct field ${name}`);
     fields.set(name, parseType(fm[2] as string));
   }
@@ -176,7 +194,7 @@ export function parseStatement(statement: string): StreamStatement {
         throw new Error(`${name}: not a column definition: ${c} (${(e as Error).message})`);
       }
       if (!m || !sqlType) throw new Error(`${name}: not a column definition: ${c}`);
-      return { name: identifier(m[1] as string), type: typeText(sqlType), sqlType };
+      return { name: definedName(m[1] as string), type: typeText(sqlType), sqlType };
     });
     return { name, ifNotExists, properties: properties(table[2] as string), columns };
   }
@@ -191,7 +209,7 @@ export function parseStatement(statement: string): StreamStatement {
     const expression = (m ? m[1] : item) as string;
     const bare = /^(?:\w+\.)?(`[^`]+`|\w+)$/.exec(expression);
     if (!m && !bare) throw new Error(`${name}: an expression needs an alias: ${item}`);
-    return { expression, name: identifier(m ? (m[2] as string) : (bare?.[1] as string)) };
+    return { expression, name: m ? definedName(m[2] as string) : identifier(bare?.[1] as string) };
   });
   return {
     name,

@@ -177,6 +177,13 @@ describe("ksqlDB statements (images/ksqldb)", () => {
     ["an unknown column", "SYSMON_NETWORK_CONNECT", "COALESCE(SourceIp,", "COALESCE(SourceIpp,", /Column 'SOURCEIPP' cannot be resolved/],
     ["a join column its stream does not have", "SYSMON_JOIN", "N.Protocol AS", "P.Protocol AS", /Column 'P.PROTOCOL' cannot be resolved/],
     [
+      "an unquoted reserved word as a struct field",
+      "WINLOGBEAT_STREAM",
+      "Hashes VARCHAR,\n      Protocol",
+      "Window VARCHAR,\n      Protocol",
+      /mismatched input 'Window'/,
+    ],
+    [
       "a TIMESTAMP column the stream does not have",
       "WINLOGBEAT_STREAM",
       "VALUE_FORMAT = 'JSON')",
