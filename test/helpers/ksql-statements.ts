@@ -403,11 +403,6 @@ export function columnRefs(e: Expr): Extract<Expr, { kind: "column" }>[] {
   }
 }
 
-/** Column references (`A.col`, `` A.`col` ``, or bare) in an expression: the root column of each. */
-export function references(expression: string): { alias?: string; column: string }[] {
-  return columnRefs(parseExpression(expression)).map((r) => ({ ...(r.alias ? { alias: r.alias } : {}), column: r.column }));
-}
-
 /** Columns in scope: alias (or stream name) → column name → type. */
 export type Scope = Map<string, Map<string, SqlType>>;
 

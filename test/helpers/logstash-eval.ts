@@ -17,7 +17,7 @@
  *   %{+YYYY.MM.dd} (from @timestamp, UTC) substituted. Inputs are not run.
  */
 import { createHash } from "node:crypto";
-import { type Branch, type Plugin, type Section, type Statement, strings, type Value } from "./logstash-config.js";
+import type { Branch, Plugin, Section, Statement, Value } from "./logstash-config.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Event = Record<string, Json>;
@@ -378,6 +378,3 @@ export function runPipeline(sections: Section[], input: Event): { event: Event; 
     });
   return { event: e, outputs };
 }
-
-/** Every string option in a pipeline (for checks over what the plugins name). */
-export const optionStrings = (p: Plugin) => p.attributes.flatMap(([, v]) => strings(v));
