@@ -1,7 +1,7 @@
 /**
  * HELK's Elasticsearch index templates, as data: Sysmon and Windows events from Logstash,
  * and the joined process/network documents. Field names follow the flat Mordor/NXLog format
- * Logstash passes on. Only core field types, so every distribution (including test nodes
+ * Logstash passes on, plus what Winlogbeat 8 sends beside it (winlog.*, host.name, event.*). Only core field types, so every distribution (including test nodes
  * without analysis or mapper plugins) accepts them. Pure.
  */
 
@@ -12,6 +12,56 @@ const ip = { type: "ip", ignore_malformed: true };
 const port = { type: "integer", ignore_malformed: true };
 const date = { type: "date", format: "strict_date_optional_time||yyyy-MM-dd HH:mm:ss.SSS||epoch_millis", ignore_malformed: true };
 
+const long = { type: "long" };
+const object = (properties: Record<string, unknown>) => ({ properties });
+
+/**
+ * What Winlogbeat 8 sends beside the flat fields Logstash derives from it (its own template's
+ * types, elastic/beats winlogbeat/_meta/fields.common.yml and ECS): `winlog.*` as sent,
+ * `winlog.event_data.*` as keywords (a dynamic template below: Windows gives every value as a
+ * string), and the ECS fields. Field names differ from the flat ones (`message` / `Message`,
+ * `winlog.record_id` / `RecordNumber`), so nothing conflicts; NXLog's string `host` is moved to
+ * `log.source.address` by Logstash, because `host` is Winlogbeat's object.
+ */
+const WINLOGBEAT_FIELDS = {
+  winlog: object({
+    event_id: keyword,
+    provider_name: keyword,
+    provider_guid: keyword,
+    channel: keyword,
+    computer_name: keyword,
+    record_id: long,
+    opcode: keyword,
+    task: keyword,
+    version: long,
+    keywords: keyword,
+    api: keyword,
+    activity_id: keyword,
+    related_activity_id: keyword,
+    process: object({ pid: long, thread: object({ id: long }) }),
+    user: object({ identifier: keyword, name: keyword, domain: keyword, type: keyword }),
+    event_data: { type: "object" },
+    user_data: { type: "object" },
+  }),
+  host: object({ name: keyword, hostname: keyword }),
+  event: object({
+    code: keyword,
+    provider: keyword,
+    action: keyword,
+    kind: keyword,
+    category: keyword,
+    type: keyword,
+    outcome: keyword,
+    module: keyword,
+    dataset: keyword,
+    created: { type: "date" },
+  }),
+  log: object({ level: keyword, source: object({ address: keyword }) }),
+  message: text,
+  agent: object({ name: keyword, type: keyword, version: keyword, id: keyword, ephemeral_id: keyword, hostname: keyword }),
+  ecs: object({ version: keyword }),
+};
+
 const WINDOWS_FIELDS = {
   "@timestamp": { type: "date" },
   TimeCreated: date,
@@ -20,10 +70,15 @@ const WINDOWS_FIELDS = {
   Channel: keyword,
   SourceName: keyword,
   Message: text,
+  // NXLog sends these as numbers in some data sets and as hex strings in others.
+  Keywords: keyword,
+  Task: keyword,
+  RecordNumber: long,
   SubjectUserName: keyword,
   TargetUserName: keyword,
   IpAddress: ip,
   IpPort: port,
+  ...WINLOGBEAT_FIELDS,
 };
 
 const SYSMON_FIELDS = {
@@ -95,6 +150,16 @@ export interface IndexTemplate {
   };
 }
 
+/**
+ * Windows events: no date detection (as Winlogbeat's own template), so a string field is a
+ * keyword whatever its first value looks like (a later "-" cannot be refused by a field that
+ * guessed "date"); and winlog.event_data.* is keyword by path, before the general rule.
+ */
+const WINDOWS_MAPPING = {
+  date_detection: false,
+  dynamic_templates: [{ winlog_event_data: { path_match: "winlog.event_data.*", match_mapping_type: "string", mapping: keyword } }],
+};
+
 function template(
   name: string,
   patterns: string[],
@@ -103,6 +168,7 @@ function template(
   description: string,
   lifecycle?: string,
   replicas = 0,
+  windows = false,
 ): IndexTemplate {
   return {
     name,
@@ -119,7 +185,11 @@ function template(
           ...(lifecycle ? { "index.lifecycle.name": lifecycle } : {}),
         },
         mappings: {
-          dynamic_templates: [{ strings_as_keywords: { match_mapping_type: "string", mapping: keyword } }],
+          ...(windows ? { date_detection: WINDOWS_MAPPING.date_detection } : {}),
+          dynamic_templates: [
+            ...(windows ? WINDOWS_MAPPING.dynamic_templates : []),
+            { strings_as_keywords: { match_mapping_type: "string", mapping: keyword } },
+          ],
           properties,
         },
       },
@@ -167,8 +237,8 @@ export const PASS_THROUGH_TOPICS = ["filebeat", "zeek"] as const;
  */
 export function indexTemplates(lifecyclePolicy?: string, replicas = 0): IndexTemplate[] {
   return [
-    template("helk-winevent", ["logs-endpoint-winevent-*"], 300, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy, replicas),
-    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 400, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy, replicas),
+    template("helk-winevent", ["logs-endpoint-winevent-*"], 300, WINDOWS_FIELDS, "Windows event logs", lifecyclePolicy, replicas, true),
+    template("helk-sysmon", ["logs-endpoint-winevent-sysmon-*"], 400, SYSMON_FIELDS, "Sysmon events", lifecyclePolicy, replicas, true),
     template(
       "helk-pass-through",
       PASS_THROUGH_TOPICS.map((t) => `logs-${t}-*`),

@@ -37,3 +37,12 @@ export function createdName(statement: string): string | undefined {
   const name = m[1] as string;
   return name.startsWith("`") ? name.slice(1, -1) : name.toUpperCase();
 }
+
+/** The streams or tables a CREATE ... AS SELECT reads (FROM and JOIN), upper-cased; [] for others. */
+export function sourceNames(statement: string): string[] {
+  const code = statement.replace(/'(?:[^']|'')*'/g, "''");
+  return [...code.matchAll(/\b(?:FROM|JOIN)\s+(`[^`]+`|\w+)/gi)].map((m) => {
+    const name = m[1] as string;
+    return name.startsWith("`") ? name.slice(1, -1) : name.toUpperCase();
+  });
+}

@@ -121,7 +121,12 @@ export async function provision(
     } else {
       const address = `http://127.0.0.1:${config.ports.ksqldb}`;
       try {
-        result.changes.push(...(await provisionKsqldb(address, readStatements(join(imagesDir("ksqldb"), "statements")))));
+        result.changes.push(
+          ...(await provisionKsqldb(
+            { address, stateFile: join(config.installHome, "state", "ksqldb-statements.json") },
+            readStatements(join(imagesDir("ksqldb"), "statements")),
+          )),
+        );
       } catch (cause) {
         throw new HelkError(`provisioning ksqlDB at ${address} failed: ${(cause as Error).message}`, {
           exitCode: ExitCode.failure,

@@ -3,6 +3,8 @@
  * what confluentinc/ksqldb-server:0.29.0 does at start and over REST, including what it
  * refuses. Each container runs with the environment HELK's compose model gives ksqldb-server.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +78,8 @@ describe("ksqlDB double: the upstream image's user, paths and start-up refusals"
 describe.sequential("ksqlDB double with HELK's image layer (images/ksqldb/Dockerfile)", () => {
   let server: string;
   let port: string;
+  /** HELK's record of the applied statements, as the install home's state folder holds it. */
+  const stateFile = join(mkdtempSync(join(tmpdir(), "helk-ksqldouble-")), "ksqldb-statements.json");
 
   beforeAll(async () => {
     const volume = await runner.volume("state");
@@ -108,9 +112,34 @@ describe.sequential("ksqlDB double with HELK's image layer (images/ksqldb/Docker
 
   it("takes HELK's statements through HELK's provisioning, and a second run changes nothing", async () => {
     const statements = readStatements(join(ROOT, "images/ksqldb/statements"));
-    const first = await provisionKsqldb(`http://127.0.0.1:${port}`, statements);
+    const target = { address: `http://127.0.0.1:${port}`, stateFile };
+    const first = await provisionKsqldb(target, statements);
     expect(first).toEqual(statements.map((s) => `ksqlDB stream ${s.name} created`));
-    expect(await provisionKsqldb(`http://127.0.0.1:${port}`, statements)).toEqual([]);
+    expect(await provisionKsqldb(target, statements)).toEqual([]);
+  });
+
+  it("a changed statement is replaced through TERMINATE and DROP, readers first; the double keeps one query per derived stream", async () => {
+    const statements = readStatements(join(ROOT, "images/ksqldb/statements"));
+    const changed = statements.map((s) => (s.name === "SYSMON_PROCESS_CREATE" ? { ...s, text: s.text.replace("= 1", "= 1 AND TRUE") } : s));
+    expect(await provisionKsqldb({ address: `http://127.0.0.1:${port}`, stateFile }, changed)).toEqual([
+      "ksqlDB stream SYSMON_PROCESS_CREATE replaced (its statement changed)",
+      "ksqlDB stream SYSMON_JOIN replaced (it reads SYSMON_PROCESS_CREATE, which is replaced)",
+    ]);
+    const [queries] = (await post(port, "SHOW QUERIES;")).body as unknown as {
+      queries: { id: string; sinks: string[]; queryString: string }[];
+    }[];
+    expect(queries?.queries.map((q) => q.sinks[0]).sort()).toEqual(["SYSMON_JOIN", "SYSMON_NETWORK_CONNECT", "SYSMON_PROCESS_CREATE"]);
+    expect(queries?.queries.find((q) => q.sinks[0] === "SYSMON_PROCESS_CREATE")?.queryString).toContain("AND TRUE");
+    // Back to HELK's own statements for the tests below.
+    expect(await provisionKsqldb({ address: `http://127.0.0.1:${port}`, stateFile }, statements)).toHaveLength(2);
+  });
+
+  it("refuses to drop a stream another query reads, naming the query", async () => {
+    const r = await post(port, "DROP STREAM IF EXISTS WINLOGBEAT_STREAM;");
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(
+      /Cannot drop WINLOGBEAT_STREAM\.\nThe following queries read from this source: \[CSAS_SYSMON_NETWORK_CONNECT_\d+, CSAS_SYSMON_PROCESS_CREATE_\d+\]/,
+    );
   });
 
   it.each([
@@ -118,6 +147,26 @@ describe.sequential("ksqlDB double with HELK's image layer (images/ksqldb/Docker
       "a column its source does not have",
       "CREATE STREAM BAD1 WITH (KAFKA_TOPIC='b1', VALUE_FORMAT='JSON') AS SELECT ProcessGuidd FROM WINLOGBEAT_STREAM EMIT CHANGES;",
       "cannot be resolved",
+    ],
+    [
+      "a struct field its STRUCT does not declare",
+      "CREATE STREAM BAD5 WITH (KAFKA_TOPIC='b5', VALUE_FORMAT='JSON') AS SELECT winlog->event_data->NoSuchField AS X FROM WINLOGBEAT_STREAM EMIT CHANGES;",
+      "Could not find field 'NOSUCHFIELD' in 'WINLOG->EVENT_DATA'",
+    ],
+    [
+      "COALESCE over an INT and a VARCHAR (Winlogbeat's event id without a CAST)",
+      "CREATE STREAM BAD6 WITH (KAFKA_TOPIC='b6', VALUE_FORMAT='JSON') AS SELECT COALESCE(EventID, winlog->event_id) AS E FROM WINLOGBEAT_STREAM EMIT CHANGES;",
+      "does not accept parameters (INTEGER, STRING)",
+    ],
+    [
+      "a PARTITION BY expression missing from the projection",
+      "CREATE STREAM BAD7 WITH (KAFKA_TOPIC='b7', VALUE_FORMAT='JSON') AS SELECT Image FROM WINLOGBEAT_STREAM PARTITION BY COALESCE(ProcessGuid, winlog->event_data->ProcessGuid) EMIT CHANGES;",
+      "must include the partitioning expression",
+    ],
+    [
+      "an unquoted reserved word as a column name",
+      "CREATE STREAM BAD8 (Window VARCHAR) WITH (KAFKA_TOPIC='b8', VALUE_FORMAT='JSON');",
+      "mismatched input 'Window'",
     ],
     [
       "an undefined source stream",

@@ -15,7 +15,7 @@ import { helkImagesFor } from "../../compose/helk-images.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { selectServices } from "../../compose/profiles.js";
 import { configFor, HOST } from "../helpers/fixtures.js";
-import { identifier, parseStatement, references, type StreamStatement, splitStatements } from "../helpers/ksql-statements.js";
+import { checkStatements, identifier, parseStatement, type StreamStatement, splitStatements } from "../helpers/ksql-statements.js";
 import { parseLogstashConfig, plugins, strings } from "../helpers/logstash-config.js";
 
 const IMAGES = new URL("../../images/", import.meta.url).pathname;
@@ -97,10 +97,18 @@ describe("Logstash pipelines (images/logstash)", () => {
 });
 
 describe("ksqlDB statements (images/ksqldb)", () => {
-  const statements = splitStatements(read("ksqldb/statements/sysmon-join.sql")).map(parseStatement);
+  const text = read("ksqldb/statements/sysmon-join.sql");
+  const statements = splitStatements(text).map(parseStatement);
   const byName = new Map<string, StreamStatement>(statements.map((s) => [s.name, s]));
-  /** The columns a stream has: its definition's, or its SELECT's output names. */
-  const columnsOf = (s: StreamStatement) => new Set(s.columns ? s.columns.map((c) => c.name) : (s.select?.items.map((i) => i.name) ?? []));
+  /** The statements with one of them rewritten (a mutation the checker must refuse). */
+  const mutated = (name: string, from: RegExp | string, to: string) =>
+    splitStatements(text).map((t) => {
+      const s = parseStatement(t);
+      if (s.name !== name) return s;
+      const changed = t.replace(from, to);
+      expect(changed, `the mutation of ${name} applies`).not.toBe(t);
+      return parseStatement(changed);
+    });
 
   it("four idempotent statements: the source stream, EID 1 and EID 3 keyed by ProcessGuid, the windowed join", () => {
     expect(statements.map((s) => [s.name, s.ifNotExists])).toEqual([
@@ -109,55 +117,89 @@ describe("ksqlDB statements (images/ksqldb)", () => {
       ["SYSMON_NETWORK_CONNECT", true],
       ["SYSMON_JOIN", true],
     ]);
-    expect(byName.get("WINLOGBEAT_STREAM")?.properties).toMatchObject({
-      KAFKA_TOPIC: "winlogbeat",
-      VALUE_FORMAT: "JSON",
-      TIMESTAMP: "`@timestamp`",
-    });
-    expect(byName.get("SYSMON_PROCESS_CREATE")?.select?.where).toMatch(/^EventID = 1 AND /);
-    expect(byName.get("SYSMON_NETWORK_CONNECT")?.select?.where).toMatch(/^EventID = 3 AND /);
-    for (const s of ["SYSMON_PROCESS_CREATE", "SYSMON_NETWORK_CONNECT"]) expect(byName.get(s)?.select?.partitionBy).toBe("PROCESSGUID");
+    // Arrival time: no TIMESTAMP property, so ROWTIME is the record's (broker-stamped) timestamp.
+    expect(byName.get("WINLOGBEAT_STREAM")?.properties).toEqual({ KAFKA_TOPIC: "winlogbeat", VALUE_FORMAT: "JSON" });
+    expect(byName.get("SYSMON_PROCESS_CREATE")?.select?.where).toMatch(/^COALESCE\(EventID, CAST\(winlog->event_id AS INT\)\) = 1 AND /);
+    expect(byName.get("SYSMON_NETWORK_CONNECT")?.select?.where).toMatch(/^COALESCE\(EventID, CAST\(winlog->event_id AS INT\)\) = 3 AND /);
+    const checked = checkStatements(statements);
+    for (const s of ["SYSMON_PROCESS_CREATE", "SYSMON_NETWORK_CONNECT"]) {
+      const sel = byName.get(s)?.select;
+      // The key column is the projection item that repeats the PARTITION BY expression.
+      expect(sel?.items.find((i) => i.expression === sel.partitionBy)?.name, s).toBe("PROCESSGUID");
+      expect(checked.get(s)?.get("PROCESSGUID")?.base).toBe("VARCHAR");
+    }
     expect(byName.get("SYSMON_JOIN")?.properties.KAFKA_TOPIC).toBe("SYSMON_JOIN");
   });
 
   it("the reader is a real check: it rejects what ksqlDB would", () => {
     expect(() => parseStatement("CREATE STREAM X (a VARCHR) WITH (KAFKA_TOPIC = 't')")).toThrow(/not a column definition/);
+    expect(() => parseStatement("CREATE STREAM X (a STRUCT<>) WITH (KAFKA_TOPIC = 't')")).toThrow(/not a column definition/);
     expect(() => parseStatement("CREATE STREAM X WITH (KAFKA_TOPIC = 't') AS SELECT a FROM Y")).toThrow(/EMIT CHANGES/);
     expect(() => splitStatements("CREATE STREAM X (a INT) WITH (KAFKA_TOPIC = 't')")).toThrow(/closing semicolon/);
   });
 
+  it.each([
+    [
+      "a struct field the STRUCT does not declare",
+      "SYSMON_PROCESS_CREATE",
+      "winlog->event_data->Image)",
+      "winlog->event_data->ImageX)",
+      /Could not find field 'IMAGEX' in 'WINLOG->EVENT_DATA'/,
+    ],
+    [
+      "COALESCE over INT and VARCHAR (the event id without its CAST)",
+      "SYSMON_NETWORK_CONNECT",
+      "CAST(winlog->event_id AS INT)",
+      "winlog->event_id",
+      /COALESCE' does not accept parameters \(INTEGER, STRING\)/,
+    ],
+    [
+      "an INT column compared with a string",
+      "SYSMON_NETWORK_CONNECT",
+      "AS INT)) = 3",
+      "AS INT)) = '3'",
+      /Cannot compare INTEGER to STRING/,
+    ],
+    [
+      "a PARTITION BY expression missing from the projection",
+      "SYSMON_PROCESS_CREATE",
+      "PARTITION BY COALESCE(ProcessGuid,",
+      "PARTITION BY COALESCE(ParentProcessGuid,",
+      /must include the partitioning expression/,
+    ],
+    [
+      "-> on a column that is not a STRUCT",
+      "SYSMON_PROCESS_CREATE",
+      "winlog->event_data->Image)",
+      "Image->x)",
+      /Expected STRUCT type for 'IMAGE'/,
+    ],
+    ["an unknown column", "SYSMON_NETWORK_CONNECT", "COALESCE(SourceIp,", "COALESCE(SourceIpp,", /Column 'SOURCEIPP' cannot be resolved/],
+    ["a join column its stream does not have", "SYSMON_JOIN", "N.Protocol AS", "P.Protocol AS", /Column 'P.PROTOCOL' cannot be resolved/],
+    [
+      "an unquoted reserved word as a struct field",
+      "WINLOGBEAT_STREAM",
+      "Hashes VARCHAR,\n      Protocol",
+      "Window VARCHAR,\n      Protocol",
+      /mismatched input 'Window'/,
+    ],
+    [
+      "a TIMESTAMP column the stream does not have",
+      "WINLOGBEAT_STREAM",
+      "VALUE_FORMAT = 'JSON')",
+      "VALUE_FORMAT = 'JSON', TIMESTAMP = 'ts')",
+      /TIMESTAMP column set in the WITH clause does not exist/,
+    ],
+  ])("the checker refuses %s, as ksqlDB's analyzer does", (_what, name, from, to, message) => {
+    expect(() => checkStatements(statements)).not.toThrow();
+    expect(() => checkStatements(mutated(name, from, to))).toThrow(message);
+  });
+
   it("every stream and column a statement uses is defined before it, with the case HELK's documents use", () => {
-    const defined = new Map<string, Set<string>>();
-    for (const s of statements) {
-      if (s.select) {
-        const scope = new Map<string, Set<string>>();
-        const add = (stream: string, alias?: string) => {
-          const cols = defined.get(stream);
-          expect(cols, `${s.name} uses ${stream} before it is defined`).toBeDefined();
-          scope.set(alias ?? stream, cols as Set<string>);
-        };
-        add(s.select.from.stream, s.select.from.alias);
-        if (s.select.join) add(s.select.join.stream, s.select.join.alias);
-        const expressions = [
-          ...s.select.items.map((i) => i.expression),
-          s.select.where ?? "",
-          s.select.join?.on ?? "",
-          s.select.partitionBy ?? "",
-        ];
-        for (const ref of expressions.flatMap(references)) {
-          const candidates = ref.alias ? [scope.get(ref.alias)] : [...scope.values()];
-          expect(
-            candidates.some((c) => c?.has(ref.column)),
-            `${s.name}: ${ref.alias ? `${ref.alias}.` : ""}${ref.column}`,
-          ).toBe(true);
-        }
-      }
-      defined.set(s.name, columnsOf(s));
-    }
+    const columns = checkStatements(statements);
     // The joined stream's value carries the sysmon-join template's field names, case and all.
-    const join = byName.get("SYSMON_JOIN") as StreamStatement;
     const props = indexTemplates().find((t) => t.name === "helk-sysmon-join")?.body.template.mappings.properties as Record<string, unknown>;
-    const valueColumns = join.select?.items.filter((i) => i.name !== "JOIN_KEY").map((i) => i.name) ?? [];
+    const valueColumns = [...(columns.get("SYSMON_JOIN")?.keys() ?? [])].filter((c) => c !== "JOIN_KEY");
     expect(valueColumns.filter((c) => !(c in props))).toEqual([]);
     expect(valueColumns).toContain("ProcessGuid");
     expect(identifier("`User`")).toBe("User");
