@@ -22,7 +22,9 @@ async function ownConfigs(topic: string): Promise<Record<string, string>> {
   try {
     const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
     const entries = r.resources[0]?.configEntries ?? [];
-    return Object.fromEntries(entries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]));
+    return Object.fromEntries(
+      entries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]),
+    );
   } finally {
     await admin.disconnect();
   }
