@@ -16,8 +16,12 @@ export interface StreamStatus {
   active: boolean;
   batch_id?: number | null;
   input_rows?: number | null;
+  /** The watermark its last batch used: an arrival time (Kafka record timestamp), like every clock of the join. */
   watermark?: string | null;
-  /** The latest event time the job has seen (the next watermark is this minus its delay). */
+  /**
+   * The latest arrival time (Kafka record timestamp) the job has seen, under its old name; the
+   * next watermark is this minus its delay. Not an event's `@timestamp`.
+   */
   event_time_max?: string | null;
   source_end_offsets?: string | null;
   source_latest_offsets?: string | null;

@@ -2,9 +2,30 @@
  * Kafka topics with the configured partitions and retention; a second run changes nothing.
  * On a cluster of three or more brokers every topic gets three replicas and
  * min.insync.replicas 2, so one broker can be lost without losing an acknowledged event.
+ * The joins' source topic gets message.timestamp.type=LogAppendTime: the broker stamps each
+ * record when it arrives, and that arrival time is the joins' clock (images/jupyter/jobs/
+ * sysmon_join.py), so data sets of any date, replayed in any order, join alike.
  */
-import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
+import { type Admin, ConfigResourceTypes, ConfigSource, type Kafka } from "kafkajs";
 import type { HelkConfig } from "../../compose/config/schema.js";
+
+type Topics = HelkConfig["kafka"]["topics"];
+
+/** The topics whose record timestamps the joins read as arrival time. */
+export const ARRIVAL_TIME_TOPICS: ReadonlySet<string> = new Set(["winlogbeat"]);
+
+export interface TopicOptions {
+  /**
+   * The operator's cluster, not HELK's own: an existing topic there keeps its timestamp type
+   * (other consumers may read its record times); HELK says so in a note. Default false.
+   */
+  external?: boolean;
+}
+
+export interface TopicsResult {
+  changes: string[];
+  notes: string[];
+}
 
 const hoursToMs = (h: number) => String(h * 3600 * 1000);
 
@@ -46,10 +67,27 @@ export async function waitForLeaders(
   }
 }
 
-export async function provisionTopics(kafka: Kafka, topics: HelkConfig["kafka"]["topics"]): Promise<string[]> {
+/** The topic-level configs HELK wants on one topic, given how many replicas it has. */
+export function wantedTopicConfigs(name: string, retentionHours: number, replicas: number): Record<string, string> {
+  return {
+    "retention.ms": hoursToMs(retentionHours),
+    ...(replicas >= 3 ? { "min.insync.replicas": "2" } : {}),
+    ...(ARRIVAL_TIME_TOPICS.has(name) ? { "message.timestamp.type": "LogAppendTime" } : {}),
+  };
+}
+
+/** What a changed config is called in the plan's text. */
+function describeChange(name: string, value: string, retentionHours: number): string {
+  if (name === "retention.ms") return `retention set to ${retentionHours} h`;
+  if (name === "message.timestamp.type") return `message.timestamp.type set to ${value} (the broker stamps arrival time, the joins' clock)`;
+  return `${name} set to ${value}`;
+}
+
+export async function provisionTopics(kafka: Kafka, topics: Topics, options: TopicOptions = {}): Promise<TopicsResult> {
   const admin = kafka.admin();
   await admin.connect();
   const changes: string[] = [];
+  const notes: string[] = [];
   try {
     const existing = new Set(await admin.listTopics());
     const { brokers } = await admin.describeCluster();
@@ -65,10 +103,10 @@ export async function provisionTopics(kafka: Kafka, topics: HelkConfig["kafka"][
           topic,
           numPartitions: t.partitions,
           replicationFactor: replicated ? 3 : 1,
-          configEntries: [
-            { name: "retention.ms", value: hoursToMs(t.retentionHours) },
-            ...(replicated ? [{ name: "min.insync.replicas", value: "2" }] : []),
-          ],
+          configEntries: Object.entries(wantedTopicConfigs(topic, t.retentionHours, replicated ? 3 : 1)).map(([name, value]) => ({
+            name,
+            value,
+          })),
         })),
       });
       await waitForLeaders(
@@ -77,37 +115,60 @@ export async function provisionTopics(kafka: Kafka, topics: HelkConfig["kafka"][
       );
       for (const [name, t] of missing)
         changes.push(
-          `created topic ${name} (${t.partitions} partitions, retention ${t.retentionHours} h${replicated ? ", 3 replicas, min.insync.replicas 2" : ""})`,
+          `created topic ${name} (${t.partitions} partitions, retention ${t.retentionHours} h${replicated ? ", 3 replicas, min.insync.replicas 2" : ""}${ARRIVAL_TIME_TOPICS.has(name) ? ", LogAppendTime" : ""})`,
         );
     }
     const present = wanted.filter(([name]) => existing.has(name));
-    if (present.length === 0) return changes;
+    if (present.length === 0) return { changes, notes };
     const meta = await admin.fetchTopicMetadata({ topics: present.map(([n]) => n) });
     const grow = present.filter(([name, t]) => (meta.topics.find((m) => m.name === name)?.partitions.length ?? 0) < t.partitions);
     if (grow.length) {
       await admin.createPartitions({ topicPartitions: grow.map(([topic, t]) => ({ topic, count: t.partitions })) });
       for (const [name, t] of grow) changes.push(`topic ${name}: partitions raised to ${t.partitions}`);
     }
-    const configs = await admin.describeConfigs({
+    // Every config of each topic: kafkajs has only the non-incremental AlterConfigs, which
+    // REPLACES all of a topic's own (dynamic) configs with what it is sent, so a change must
+    // carry the ones HELK does not manage (an operator's, min.insync.replicas) along.
+    const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: present.map(([name]) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] })),
+      resources: present.map(([name]) => ({ type: ConfigResourceTypes.TOPIC, name })),
     });
-    const retune = present.filter(([name, t]) => {
-      const entry = configs.resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === "retention.ms");
-      return entry?.configValue !== hoursToMs(t.retentionHours);
-    });
-    if (retune.length) {
+    const alter: { name: string; configEntries: { name: string; value: string }[] }[] = [];
+    for (const [name, t] of present) {
+      const entries = described.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+      const own = entries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG);
+      const current = Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+      const replicas = meta.topics.find((m) => m.name === name)?.partitions[0]?.replicas.length ?? 1;
+      const want = wantedTopicConfigs(name, t.retentionHours, replicas);
+      // An operator's existing topic keeps its clock: its other consumers read the record times.
+      const clock = current["message.timestamp.type"] ?? "CreateTime";
+      if (options.external && want["message.timestamp.type"] && clock !== want["message.timestamp.type"]) {
+        delete want["message.timestamp.type"];
+        notes.push(
+          `topic ${name} keeps message.timestamp.type ${clock} (an existing topic on the external cluster: HELK sets it only on topics it creates there): the joins then ` +
+            "run on the producers' record times (Winlogbeat writes each event's own time), and a backlog older than what the " +
+            `join has seen is dropped as late; to make them arrival times: kafka-configs.sh --alter --entity-type topics --entity-name ${name} --add-config message.timestamp.type=LogAppendTime`,
+        );
+      }
+      const differ = Object.entries(want).filter(([k, v]) => current[k] !== v);
+      if (differ.length === 0) continue;
+      const hidden = own.filter((e) => e.isSensitive || e.configValue === null);
+      if (hidden.length)
+        throw new Error(
+          `topic ${name} has configs Kafka does not show (${hidden.map((e) => e.configName).join(", ")}), which changing its ` +
+            `configs would erase; set ${differ.map(([k, v]) => `${k}=${v}`).join(", ")} on it yourself`,
+        );
+      const keep = Object.fromEntries(own.map((e) => [e.configName, e.configValue]));
+      alter.push({ name, configEntries: Object.entries({ ...keep, ...want }).map(([k, value]) => ({ name: k, value })) });
+      for (const [k, v] of differ) changes.push(`topic ${name}: ${describeChange(k, v, t.retentionHours)}`);
+    }
+    if (alter.length) {
       await admin.alterConfigs({
         validateOnly: false,
-        resources: retune.map(([name, t]) => ({
-          type: ConfigResourceTypes.TOPIC,
-          name,
-          configEntries: [{ name: "retention.ms", value: hoursToMs(t.retentionHours) }],
-        })),
+        resources: alter.map((a) => ({ type: ConfigResourceTypes.TOPIC, ...a })),
       });
-      for (const [name, t] of retune) changes.push(`topic ${name}: retention set to ${t.retentionHours} h`);
     }
-    return changes;
+    return { changes, notes };
   } finally {
     await admin.disconnect();
   }

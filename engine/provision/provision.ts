@@ -51,9 +51,11 @@ export async function provision(
         await ensureScramUser(targets.kafkaContainer, access.sasl.username, access.sasl.password);
         result.changes.push(`Kafka SCRAM user ${access.sasl.username} set`);
       }
-      result.changes.push(
-        ...(await provisionTopics(kafkaClient(access, "helk-provision", { retry: { retries: 5 } }), config.kafka.topics)),
-      );
+      const topics = await provisionTopics(kafkaClient(access, "helk-provision", { retry: { retries: 5 } }), config.kafka.topics, {
+        external: Boolean(access.external),
+      });
+      result.changes.push(...topics.changes);
+      result.notes.push(...topics.notes);
     } catch (cause) {
       throw new HelkError(`provisioning Kafka at ${describeKafkaAccess(access)} failed: ${(cause as Error).message}`, {
         exitCode: ExitCode.failure,

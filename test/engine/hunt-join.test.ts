@@ -1,11 +1,19 @@
 /**
- * The hunt data path on real services: `helk replay` of each shared Mordor set into a `lab`
+ * The hunt data path on real services: `helk replay` of the shared Mordor sets into a `lab`
  * install (real Kafka, real Elasticsearch, the Spark join job running in the real PySpark
- * notebook image), and the joined documents in `sysmon-join` checked against the data sets'
- * README and against the source events themselves.
+ * notebook image), and the joined documents in `sysmon-join` checked against the source events
+ * themselves, field by field, and against the data sets' README counts.
+ *
+ * The join is clocked by arrival (the Kafka record time), so its result must not depend on the
+ * order data sets come in: each layout (the flat Mordor files, and the same sets in Winlogbeat
+ * 8's shape) is replayed newest first, oldest first, as one folder, that folder again, and after
+ * live-dated events, on one stack and one topic, and every step must give exactly the README's
+ * documents. An event-time watermark loses the older sets in all but the oldest-first order.
  */
 
 import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { Kafka, logLevel } from "kafkajs";
@@ -20,66 +28,94 @@ import {
   statusWhenReady,
   type TestStack,
 } from "../helpers/test-stack.js";
+import { convertLines, type FlatEvent, toWinlogbeat8 } from "../helpers/winlogbeat8.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
+const SAMPLE = new URL("../fixtures/winlogbeat8/sysmon-sample.ndjson", import.meta.url).pathname;
 /**
- * "EID3 events whose ProcessGuid has an EID1 in the same file", from the data sets' README, in
- * the order of their recording dates: the job's event-time watermark only moves forward, so
- * one stack takes the sets oldest first (a fresh topic, index and checkpoint to begin with).
+ * "EID3 events whose ProcessGuid has an EID1 in the same file", from the data sets' README, newest
+ * recording first (schtask_modification 2020-12-19 ... empire_launcher 2020-07-22).
  */
 const SETS = [
-  ["empire_launcher_sct_regsvr32.zip", 11],
-  ["covenant_dcom_executeexcel4macro_allowed.zip", 20],
-  ["cmd_bitsadmin_download_psh_script.zip", 3],
-  ["schtask_modification.zip", 3],
+  ["schtask_modification", 3],
+  ["cmd_bitsadmin_download_psh_script", 3],
+  ["covenant_dcom_executeexcel4macro_allowed", 20],
+  ["empire_launcher_sct_regsvr32", 11],
 ] as const;
+const README_TOTAL = SETS.reduce((n, [, c]) => n + c, 0);
 
 let stack: TestStack;
 let es: Client;
 
+/** Every field of a joined document. */
 interface JoinDoc {
+  "@timestamp": string;
   ProcessGuid: string;
+  Hostname: string;
+  process_time: string;
+  network_time: string;
+  ProcessId: string;
   Image: string;
   CommandLine: string;
   ParentImage: string;
+  ParentCommandLine: string;
+  ParentProcessGuid: string;
   User: string;
   Hashes: string;
+  Protocol: string;
+  SourceIp: string;
+  SourcePort: string;
   DestinationIp: string;
   DestinationPort: string;
-  process_time: string;
-  network_time: string;
+  DestinationHostname: string;
+}
+type Expected = Map<string, Partial<JoinDoc>>;
+
+/** An event read the way either layout carries it: flat Mordor, or Winlogbeat 8's nested one. */
+function view(e: Record<string, unknown>) {
+  const w = (e.winlog ?? {}) as Record<string, unknown>;
+  const data = (w.event_data ?? {}) as Record<string, string>;
+  const host = e.host as { name?: string } | string | undefined;
+  return {
+    eventId: Number(e.EventID ?? w.event_id),
+    sysmon:
+      (e.SourceName ?? w.provider_name) === "Microsoft-Windows-Sysmon" ||
+      (e.Channel ?? w.channel) === "Microsoft-Windows-Sysmon/Operational",
+    host: (e.Hostname ?? w.computer_name ?? (typeof host === "object" ? host.name : undefined)) as string | undefined,
+    time: e["@timestamp"] as string,
+    get: (field: string) => (e[field] ?? data[field]) as string | undefined,
+  };
 }
 
-/** The joined documents a data set implies, computed here from the file itself, by id. */
-async function expectedJoin(file: string): Promise<Map<string, Partial<JoinDoc>>> {
-  const text = (await execa("unzip", ["-p", `${MORDOR}${file}`], { maxBuffer: 512 * 1024 * 1024 })).stdout;
-  const sysmon = (e: Record<string, unknown>) =>
-    e.SourceName === "Microsoft-Windows-Sysmon" || e.Channel === "Microsoft-Windows-Sysmon/Operational";
-  const creates = new Map<string, Record<string, string>>();
-  const connects: { raw: string; e: Record<string, string> }[] = [];
+/** The joined documents a JSON-lines text implies, computed here from its lines, by document id. */
+function expectedJoin(text: string): Expected {
+  const creates = new Map<string, ReturnType<typeof view>>();
+  const connects: { raw: string; v: ReturnType<typeof view> }[] = [];
   for (const line of text.split("\n")) {
     const raw = line.replace(/\r$/, "");
     if (!raw.trim()) continue;
-    const e = JSON.parse(raw) as Record<string, string>;
-    if (!sysmon(e)) continue;
-    if (Number(e.EventID) === 1) creates.set(e.ProcessGuid as string, e);
-    if (Number(e.EventID) === 3) connects.push({ raw, e });
+    const v = view(JSON.parse(raw) as Record<string, unknown>);
+    if (!v.sysmon || !v.get("ProcessGuid")) continue;
+    if (v.eventId === 1) creates.set(v.get("ProcessGuid") as string, v);
+    if (v.eventId === 3) connects.push({ raw, v });
   }
-  const out = new Map<string, Partial<JoinDoc>>();
-  for (const { raw, e } of connects) {
-    const p = creates.get(e.ProcessGuid as string);
+  const out: Expected = new Map();
+  for (const { raw, v: n } of connects) {
+    const p = creates.get(n.get("ProcessGuid") as string);
     if (!p) continue;
     const doc: Record<string, string | undefined> = {
-      ProcessGuid: e.ProcessGuid,
-      Image: p.Image,
-      CommandLine: p.CommandLine,
-      ParentImage: p.ParentImage,
-      User: p.User,
-      Hashes: p.Hashes,
-      DestinationIp: e.DestinationIp,
-      DestinationPort: e.DestinationPort,
-      process_time: p["@timestamp"],
-      network_time: e["@timestamp"],
+      "@timestamp": n.time,
+      ProcessGuid: n.get("ProcessGuid"),
+      Hostname: n.host ?? p.host,
+      process_time: p.time,
+      network_time: n.time,
+      Image: p.get("Image") ?? n.get("Image"),
+      ...Object.fromEntries(
+        ["ProcessId", "CommandLine", "ParentImage", "ParentCommandLine", "ParentProcessGuid", "User", "Hashes"].map((f) => [f, p.get(f)]),
+      ),
+      ...Object.fromEntries(
+        ["Protocol", "SourceIp", "SourcePort", "DestinationIp", "DestinationPort", "DestinationHostname"].map((f) => [f, n.get(f)]),
+      ),
     };
     // A field the source events lack is null in the document; compare only what they have.
     out.set(
@@ -90,11 +126,111 @@ async function expectedJoin(file: string): Promise<Map<string, Partial<JoinDoc>>
   return out;
 }
 
+const unzip = async (zip: string) => (await execa("unzip", ["-p", zip], { maxBuffer: 512 * 1024 * 1024 })).stdout;
+const objects = (text: string) => text.split("\n").filter((l) => l.trim()).length;
+const merge = (...maps: Expected[]) => new Map(maps.flatMap((m) => [...m]));
+
+/** One layout of the shared sets: a file per set, a folder holding exactly them, what each joins to. */
+interface Layout {
+  name: string;
+  files: Record<string, string>;
+  dir: string;
+  expected: Record<string, Expected>;
+  events: Record<string, number>;
+  /** A few live-dated events (today's timestamps) in this layout, and what they join to. */
+  live(): { path: string; expected: Expected };
+}
+
+async function layouts(root: string): Promise<Layout[]> {
+  const flat: Layout = {
+    name: "flat Mordor files",
+    files: {},
+    dir: join(root, "flat"),
+    expected: {},
+    events: {},
+    live: () => live(flat, (e) => e),
+  };
+  const wlb8: Layout = {
+    name: "Winlogbeat 8 layout",
+    files: {},
+    dir: join(root, "winlogbeat8"),
+    expected: {},
+    events: {},
+    live: () => live(wlb8, toWinlogbeat8),
+  };
+  for (const l of [flat, wlb8]) mkdirSync(l.dir);
+  for (const [set] of SETS) {
+    const zip = `${MORDOR}${set}.zip`;
+    const text = await unzip(zip);
+    // The files users replay: the data set's own zip, and its events as Winlogbeat 8 sends them.
+    flat.files[set] = join(flat.dir, `${set}.zip`);
+    symlinkSync(zip, flat.files[set]);
+    flat.expected[set] = expectedJoin(text);
+    flat.events[set] = objects(text);
+    const converted = convertLines(text);
+    wlb8.files[set] = join(wlb8.dir, `${set}.json`);
+    writeFileSync(wlb8.files[set], converted);
+    wlb8.expected[set] = expectedJoin(converted);
+    wlb8.events[set] = objects(converted);
+  }
+  return [flat, wlb8];
+}
+
+let liveCount = 0;
+/** A process started now and its connection 2 s later, plus a connection of an unknown process. */
+function live(layout: Layout, shape: (e: FlatEvent) => Record<string, unknown>): { path: string; expected: Expected } {
+  const now = Date.now();
+  const guid = `{11111111-2222-3333-4444-${String(now).slice(-8)}${String(++liveCount).padStart(4, "0")}}`;
+  const common = {
+    SourceName: "Microsoft-Windows-Sysmon",
+    Channel: "Microsoft-Windows-Sysmon/Operational",
+    Hostname: "HELK-LIVE-01.helk.test",
+  };
+  const events: FlatEvent[] = [
+    {
+      ...common,
+      "@timestamp": new Date(now).toISOString(),
+      EventID: 1,
+      ProcessGuid: guid,
+      ProcessId: "4242",
+      Image: "C:\\Windows\\System32\\curl.exe",
+      CommandLine: "curl http://10.0.0.9/",
+      ParentImage: "C:\\Windows\\explorer.exe",
+      User: "HELK\\analyst",
+    },
+    {
+      ...common,
+      "@timestamp": new Date(now + 2000).toISOString(),
+      EventID: 3,
+      ProcessGuid: guid,
+      Image: "C:\\Windows\\System32\\curl.exe",
+      Protocol: "tcp",
+      SourceIp: "10.0.0.5",
+      SourcePort: "50123",
+      DestinationIp: "10.0.0.9",
+      DestinationPort: "80",
+    },
+    {
+      ...common,
+      "@timestamp": new Date(now + 3000).toISOString(),
+      EventID: 3,
+      ProcessGuid: `${guid.slice(0, -1)}-x}`,
+      Protocol: "udp",
+      DestinationIp: "10.0.0.3",
+      DestinationPort: "53",
+    },
+  ];
+  const text = `${events.map((e) => JSON.stringify(shape(e))).join("\n")}\n`;
+  const path = join(stack.dir, `live-${basename(layout.dir)}-${liveCount}.json`);
+  writeFileSync(path, text);
+  return { path, expected: expectedJoin(text) };
+}
+
 const count = async () => (await es.count({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true })).count;
 
 /**
  * Every write the index has taken since its shard started (a rewrite of the same id counts
- * too, where the document count does not): the witness that nothing was joined again.
+ * too, where the document count does not): the witness that something was joined again.
  */
 const indexTotal = async () =>
   (await es.indices.stats({ index: "sysmon-join", metric: "indexing" }))._all.primaries?.indexing?.index_total ?? -1;
@@ -103,7 +239,9 @@ const indexTotal = async () =>
 const countSoFar = () => count().catch(() => 0);
 
 /** Waits until the job has read the topic to its end (its own progress report says so). */
-async function caughtUp(deadlineMs = 240_000): Promise<void> {
+// A fresh job's first batch with data (state stores, Python workers) took 137 s and over 240 s
+// on the shared 2-core machine here.
+async function caughtUp(deadlineMs = 480_000): Promise<void> {
   const admin = new Kafka({ brokers: [`127.0.0.1:${stack.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -132,7 +270,69 @@ async function waitForCount(expected: number, deadlineMs = 240_000): Promise<num
   return n;
 }
 
-describe.sequential("hunt data path: replay → Kafka → Spark join → Elasticsearch sysmon-join", () => {
+/**
+ * Removes sysmon-join (the job keeps running and makes it again, from HELK's template, at its
+ * next write), so the next step must join everything again. Deleting the index, not its
+ * documents: the test Elasticsearch has no delete-by-query (no reindex module).
+ */
+async function wipe(): Promise<void> {
+  // Whatever an earlier step left for the job is written first, never after the wipe.
+  await caughtUp();
+  await es.indices.delete({ index: "sysmon-join", ignore_unavailable: true });
+  expect(await countSoFar()).toBe(0);
+}
+
+let lastReplay = 0;
+async function replay(paths: string[], events: number): Promise<void> {
+  const r = await helk(["replay", "--json", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, ...paths]);
+  lastReplay = Date.now();
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect((JSON.parse(r.stdout) as { events: number }).events).toBe(events);
+}
+
+/**
+ * The two layouts carry the same ProcessGuids in different bytes (so different document ids):
+ * an EID 1 joins an EID 3 that arrived up to HELK_JOIN_BEFORE_SECONDS (60 s) before it, so the
+ * other layout's connections, replayed just before, would be joined (and indexed) again. A step
+ * that switches layouts starts once they are out of that window.
+ */
+async function pastJoinBefore(): Promise<void> {
+  const wait = lastReplay + 65_000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+/**
+ * Once the job has read everything: sysmon-join holds exactly these documents, field by field
+ * (times compared as instants).
+ */
+async function expectJoined(expected: Expected, label: string): Promise<void> {
+  const started = Date.now();
+  await caughtUp();
+  // How long the job took to read the step, for the run's record (the machine is shared).
+  console.log(`${label}: caught up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The job's report comes after its batch's writes; only Elasticsearch's refresh is left.
+  await waitForCount(expected.size, 15_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await count(), label).toBe(expected.size);
+  const got = await es.mget<JoinDoc>({ index: "sysmon-join", ids: [...expected.keys()] });
+  for (const d of got.docs) {
+    expect("found" in d && d.found, `${label}: document ${d._id}`).toBe(true);
+    const source = "_source" in d ? (d._source as JoinDoc) : undefined;
+    const want = expected.get(d._id) as Partial<JoinDoc>;
+    const instants = (x: Partial<JoinDoc> | undefined) => ({
+      ...x,
+      "@timestamp": Date.parse(x?.["@timestamp"] ?? ""),
+      network_time: Date.parse(x?.network_time ?? ""),
+      process_time: Date.parse(x?.process_time ?? ""),
+    });
+    expect(instants(source), `${label}: document ${d._id}`).toMatchObject(instants(want));
+  }
+}
+
+// Each order step replays and checks up to four data sets; on a shared 2-core machine the job's
+// batches take longer than the tier's default 180 s allows.
+describe.sequential("hunt data path: replay → Kafka → Spark join → Elasticsearch sysmon-join", { timeout: 900_000 }, () => {
+  let sets: Layout[] = [];
   beforeAll(async () => {
     await requireLabImages();
     stack = createTestStack("hunt", "lab", { images: { jupyter: JUPYTER_FIXTURE }, timeouts: { healthSeconds: 300 } });
@@ -142,6 +342,7 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
       node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
       auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
     });
+    sets = await layouts(stack.dir);
   });
   afterAll(async () => {
     await es?.close();
@@ -164,44 +365,76 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(image.stdout).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  let total = 0;
-  it.each(SETS)("%s: exactly %d joined documents, each with both sides' fields", async (file, joined) => {
-    const r = await helk(["replay", "--json", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, `${MORDOR}${file}`]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    total += joined;
-    expect(await waitForCount(total)).toBe(total);
-    await caughtUp();
-    expect(await count()).toBe(total);
-
-    const expected = await expectedJoin(file);
-    expect(expected.size).toBe(joined);
-    const got = await es.mget<JoinDoc>({ index: "sysmon-join", ids: [...expected.keys()] });
-    for (const d of got.docs) {
-      expect("found" in d && d.found, `document ${d._id} of ${file}`).toBe(true);
-      const source = "_source" in d ? (d._source as JoinDoc) : undefined;
-      const want = expected.get(d._id) as Partial<JoinDoc>;
-      expect({
-        ...source,
-        network_time: Date.parse(source?.network_time ?? ""),
-        process_time: Date.parse(source?.process_time ?? ""),
-      }).toMatchObject({
-        ...want,
-        network_time: Date.parse(want.network_time as string),
-        process_time: Date.parse(want.process_time as string),
-      });
-    }
+  it("the data sets imply the README's counts, in both layouts", () => {
+    for (const l of sets) for (const [set, n] of SETS) expect(l.expected[set]?.size, `${l.name}: ${set}`).toBe(n);
   });
 
-  it("a second replay of the same file adds nothing (deterministic ids), though the job reads it again", async () => {
-    const before = await count();
-    const [file] = SETS[SETS.length - 1] as readonly [string, number];
-    const r = await helk(["replay", "--json", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, `${MORDOR}${file}`]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    await caughtUp();
-    // One more refresh interval for anything the last batch wrote.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await count()).toBe(before);
-    expect(before).toBe(37);
+  it("the Winlogbeat 8 sample (Winlogbeat's exact shape) joins to exactly its 1 document", async () => {
+    const text = readFileSync(SAMPLE, "utf8");
+    const expected = expectedJoin(text);
+    expect(expected.size).toBe(1);
+    await replay([SAMPLE], objects(text));
+    await expectJoined(expected, "sample");
+  });
+
+  for (const layout of [0, 1]) {
+    const name = () => sets[layout]?.name as string;
+    const l = () => sets[layout] as Layout;
+    const all = () => merge(...SETS.map(([set]) => l().expected[set] as Expected));
+    const allEvents = () => SETS.reduce((n, [set]) => n + (l().events[set] ?? 0), 0);
+
+    it(`${["flat", "Winlogbeat 8"][layout]}: newest first, one set at a time: each set joins, none lost as late`, async () => {
+      await pastJoinBefore();
+      await wipe();
+      let so: Expected = new Map();
+      for (const [set, n] of SETS) {
+        await replay([l().files[set] as string], l().events[set] as number);
+        so = merge(so, l().expected[set] as Expected);
+        await expectJoined(so, `${name()}, newest first, after ${set} (${n})`);
+      }
+      expect(so.size).toBe(README_TOTAL);
+    });
+
+    it(`${["flat", "Winlogbeat 8"][layout]}: oldest first, after the newer sets: the same documents again`, async () => {
+      await wipe();
+      let so: Expected = new Map();
+      for (const [set, n] of [...SETS].reverse()) {
+        await replay([l().files[set] as string], l().events[set] as number);
+        so = merge(so, l().expected[set] as Expected);
+        await expectJoined(so, `${name()}, oldest first, after ${set} (${n})`);
+      }
+    });
+
+    it(`${["flat", "Winlogbeat 8"][layout]}: the four as one folder (helk replay DIR), then that folder again: exactly ${README_TOTAL}, nothing added`, async () => {
+      await wipe();
+      await replay([l().dir], allEvents());
+      await expectJoined(all(), `${name()}, one folder`);
+      const writes = await indexTotal();
+      await replay([l().dir], allEvents());
+      await expectJoined(all(), `${name()}, the folder twice`);
+      // The second replay was joined again (every document rewritten under its own id), not ignored.
+      expect((await indexTotal()) - writes).toBeGreaterThanOrEqual(README_TOTAL);
+    });
+
+    it(`${["flat", "Winlogbeat 8"][layout]}: after live-dated events (today), the recorded sets still join: ${README_TOTAL} + the live pair`, async () => {
+      await wipe();
+      const now = l().live();
+      expect(now.expected.size).toBe(1);
+      await replay([now.path], 3);
+      await expectJoined(now.expected, `${name()}, live events`);
+      await replay([l().dir], allEvents());
+      await expectJoined(merge(now.expected, all()), `${name()}, the folder after live events`);
+    });
+  }
+
+  it("ends with the flat sets' documents only (what the notebooks and later tests count)", async () => {
+    await pastJoinBefore();
+    await wipe();
+    await replay(
+      [(sets[0] as Layout).dir],
+      SETS.reduce((n, [set]) => n + ((sets[0] as Layout).events[set] ?? 0), 0),
+    );
+    await expectJoined(merge(...SETS.map(([set]) => (sets[0] as Layout).expected[set] as Expected)), "flat folder");
   });
 
   it("helk verify passes: Kafka and the join timed, Logstash's hop skipped in lab, its documents removed", async () => {

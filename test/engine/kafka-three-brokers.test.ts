@@ -1,10 +1,11 @@
 /**
  * kafka.brokers: 3 on this machine, with the real Kafka fixture: three KRaft brokers (kafka,
  * kafka-2, kafka-3) form one cluster, HELK's topics get 3 replicas and min.insync.replicas 2,
- * and with one broker stopped `helk status` reports the degraded cluster while a replay still
+ * provisioning puts an older install's topic right without dropping min.insync.replicas, and
+ * with one broker stopped `helk status` reports the degraded cluster while a replay still
  * lands every event.
  */
-import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helk } from "../helpers/run-cli.js";
 import { topicEnd } from "../helpers/stack-clients.js";
@@ -51,6 +52,55 @@ describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () 
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it("an older install's winlogbeat (producer timestamps, another retention) is put right by `helk provision`; min.insync.replicas 2 stays", async () => {
+    const own = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const r = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: "winlogbeat" }],
+        });
+        const entries = r.resources[0]?.configEntries ?? [];
+        return Object.fromEntries(
+          entries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]),
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    const week = String(168 * 3600 * 1000);
+    expect(await own()).toEqual({ "retention.ms": week, "min.insync.replicas": "2", "message.timestamp.type": "LogAppendTime" });
+    // What an install before arrival-time joins left (AlterConfigs replaces the topic's own configs).
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: "winlogbeat",
+          configEntries: [
+            { name: "retention.ms", value: "3600000" },
+            { name: "min.insync.replicas", value: "2" },
+          ],
+        },
+      ],
+    });
+    await admin.disconnect();
+    expect(await own()).toEqual({ "retention.ms": "3600000", "min.insync.replicas": "2" });
+    const r = await helk(["provision", ...stack.flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split("\n")).toEqual([
+      "changed: topic winlogbeat: retention set to 168 h",
+      "changed: topic winlogbeat: message.timestamp.type set to LogAppendTime (the broker stamps arrival time, the joins' clock)",
+    ]);
+    // A retention-only AlterConfigs (the old provisioning) dropped min.insync.replicas here.
+    expect(await own()).toEqual({ "retention.ms": week, "min.insync.replicas": "2", "message.timestamp.type": "LogAppendTime" });
+    const again = await helk(["provision", ...stack.flags]);
+    expect(again.stdout).toBe("nothing to change: everything is as configured");
   });
 
   it("with kafka-2 stopped, status reports the degraded cluster and a replay still lands every event", async () => {

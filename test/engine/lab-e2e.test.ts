@@ -49,7 +49,7 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
     ])
       expect(logged).toContain(`[logins] ${change}`);
     expect(result.summary.provision.changes).toEqual(
-      expect.arrayContaining(["created topic winlogbeat (3 partitions, retention 168 h)", "user helk_notebook_reader"]),
+      expect.arrayContaining(["created topic winlogbeat (3 partitions, retention 168 h, LogAppendTime)", "user helk_notebook_reader"]),
     );
     expect(result.summary.provision.changes).not.toContain("index template helk-sysmon (logs-endpoint-winevent-sysmon-*)");
     expect(result.summary.urls.jupyter).toBe(`http://127.0.0.1:${stack.ports.jupyter}/jupyter/`);

@@ -6,12 +6,24 @@ and writes one enriched document per joined connection to the Elasticsearch inde
 `sysmon-join`.
 
 Why it is shaped like this:
-- Event time (`@timestamp`), not arrival time, drives the watermark, so a replay of recorded
-  data joins as it did when it was recorded.
-- The join is bounded in time (an EID 3 between JOIN_BEFORE_SECONDS before and
-  JOIN_AFTER_SECONDS after its EID 1), so Spark can drop old state instead of keeping every
-  process forever. The shared Mordor sets put each joinable EID 3 1.2 s to 37.3 s after its
-  EID 1; the default bound (5 minutes) leaves room for slower hosts.
+- Arrival time drives the join, not event time. The watermark and the join's time range are
+  on the Kafka record's `timestamp`, which HELK's `winlogbeat` topic sets when the broker
+  appends the record (message.timestamp.type=LogAppendTime, engine/provision/kafka-topics.ts).
+  Recorded data sets come from different years and are replayed in any order, one by one, as
+  a folder, twice, or while live events flow: an event-time watermark shared by all of them
+  would drop every pair of a set older than the newest one seen as late. By arrival time a
+  set replayed today is "now", whatever its dates, so every order gives the same documents.
+  The events' own time (`@timestamp`) stays the documents' `@timestamp`, `process_time` and
+  `network_time`.
+- ProcessGuid alone decides a pair; the time range (an EID 3 arriving between
+  JOIN_BEFORE_SECONDS before and JOIN_AFTER_SECONDS after its EID 1) only bounds state, so
+  Spark drops an EID 1 once the watermark (latest arrival minus WATERMARK) passes its arrival
+  plus JOIN_AFTER_SECONDS, instead of keeping every process forever. A process's network
+  event may arrive up to JOIN_AFTER_SECONDS (default 300 s) after the process did; the shared
+  data sets replay each pair within a second.
+- Both layouts are read: the flat Mordor/NXLog one (top-level `EventID`, `ProcessGuid`, ...)
+  and Winlogbeat 8's (`winlog.event_id` as a string, `winlog.provider_name`, `winlog.channel`,
+  `winlog.computer_name`, `host.name`, `winlog.event_data.*`, ECS `event.code`).
 - The document id is a hash of the EID 3 event's raw Kafka value: replaying the same file
   again, or restarting from the checkpoint after a crash (at-least-once), overwrites the same
   documents instead of adding copies.
@@ -19,6 +31,8 @@ Why it is shaped like this:
   written with the Python client's bulk helper, partition by partition on the executors.
 - Progress goes to the index `helk-stream-status` (one document per query), which notebooks,
   `helk status` and `helk verify` read; the container's health check reads a local heartbeat.
+  Its `watermark` and `event_time_max` are arrival times (Kafka record timestamps), as the
+  join's clock is.
 
 Settings come from the environment (compose/services/stream-join.ts sets them).
 """
@@ -49,6 +63,8 @@ ES_PASSWORD = ENV.get("HELK_ES_PASSWORD", "")
 INDEX = ENV.get("HELK_JOIN_INDEX", "sysmon-join")
 STATUS_INDEX = ENV.get("HELK_STATUS_INDEX", "helk-stream-status")
 CHECKPOINT = ENV.get("HELK_JOIN_CHECKPOINT", "/var/lib/helk/checkpoints/sysmon-join")
+# How far behind the latest arrival a record may still come and be joined: partitions read in
+# different batches, brokers' clocks, or a topic whose producers stamp the records (CreateTime).
 WATERMARK = ENV.get("HELK_JOIN_WATERMARK", "10 minutes")
 BEFORE = int(ENV.get("HELK_JOIN_BEFORE_SECONDS", "60"))
 AFTER = int(ENV.get("HELK_JOIN_AFTER_SECONDS", "300"))
@@ -60,15 +76,15 @@ QUERY_NAME = "sysmon-join"
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
 SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
 
-# Flat (Mordor/NXLog) field names, the shape HELK's replay and Logstash pass on. Winlogbeat's
-# own nested shape (winlog.event_data.*) is read too, so raw Winlogbeat output joins as well.
-FIELDS = [
-    "EventID", "SourceName", "Channel", "Hostname", "@timestamp", "UtcTime",
-    "ProcessGuid", "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine",
+# Flat (Mordor/NXLog) field names, the shape HELK's replay and Logstash pass on. Winlogbeat 8's
+# nested shape carries the header fields under `winlog` (and `host`, `event`) and the event's own
+# data under `winlog.event_data` with the same names; each is read from whichever is present.
+HEADER = ["EventID", "SourceName", "Channel", "Hostname", "@timestamp"]
+DATA = [
+    "UtcTime", "ProcessGuid", "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine",
     "ParentProcessGuid", "User", "Hashes", "Protocol", "SourceIp", "SourcePort",
     "DestinationIp", "DestinationPort", "DestinationHostname",
 ]
-
 
 def log(message):
     print(f"{datetime.now(timezone.utc).isoformat()} helk-sysmon-join {message}", flush=True)
@@ -118,7 +134,7 @@ def kafka_security_options():
 
 
 def read_events(spark):
-    raw = (
+    return sysmon_events(
         spark.readStream.format("kafka")
         .options(**kafka_security_options())
         .option("kafka.bootstrap.servers", KAFKA)
@@ -126,55 +142,78 @@ def read_events(spark):
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "false")
         .load()
-        .select(F.col("value").cast("string").alias("raw"))
     )
-    flat = raw.select("raw", F.json_tuple("raw", *FIELDS, "winlog").alias(*FIELDS, "winlog"))
-    nested = flat.select(
+
+
+def sysmon_events(records):
+    """Kafka records (`value`, `timestamp`) → the Sysmon EID 1 and 3 events, from either layout."""
+    # `timestamp` is the record's: the broker's append time on HELK's topic (LogAppendTime).
+    raw = records.select(F.col("value").cast("string").alias("raw"), F.col("timestamp").alias("arrival"))
+    # One JSON generator per select: flat fields and Winlogbeat's objects first, then inside those.
+    top = raw.select(
+        "raw", "arrival",
+        F.json_tuple("raw", *HEADER, *DATA, "winlog", "host", "event").alias(*HEADER, *DATA, "winlog", "host", "event"),
+    )
+    wl = top.select(
         "*",
         F.json_tuple("winlog", "event_id", "provider_name", "channel", "computer_name", "event_data").alias(
             "w_event_id", "w_provider", "w_channel", "w_computer", "w_event_data"
         ),
     )
-    data = nested.select("*", F.json_tuple("w_event_data", *FIELDS[6:]).alias(*[f"d_{f}" for f in FIELDS[6:]]))
-    pick = {f: F.coalesce(F.col(f"`{f}`"), F.col(f"d_{f}")) if f in FIELDS[6:] else F.col(f"`{f}`") for f in FIELDS}
+    # A flat event's `host` is a plain string (NXLog's sender), not an object: json_tuple gives null.
+    hosts = wl.select("*", F.json_tuple("host", "name").alias("h_name"))
+    codes = hosts.select("*", F.json_tuple("event", "code").alias("e_code"))
+    data = codes.select("*", F.json_tuple("w_event_data", *DATA).alias(*[f"d_{f}" for f in DATA]))
+    field = {f: F.coalesce(F.col(f"`{f}`"), F.col(f"d_{f}")) for f in DATA}
     events = data.select(
         "raw",
-        F.coalesce(pick["EventID"], F.col("w_event_id")).cast("int").alias("EventID"),
-        F.coalesce(pick["SourceName"], F.col("w_provider")).alias("SourceName"),
-        F.coalesce(pick["Channel"], F.col("w_channel")).alias("Channel"),
-        F.coalesce(pick["Hostname"], F.col("w_computer")).alias("Hostname"),
-        F.to_timestamp(pick["@timestamp"]).alias("ts"),
-        *[pick[f].alias(f) for f in FIELDS[6:]],
+        "arrival",
+        # try_*: Spark 4 runs in ANSI mode, where a plain cast or parse of a bad value would stop
+        # the whole query; a malformed event is skipped (null) instead.
+        F.coalesce(F.col("EventID"), F.col("w_event_id"), F.col("e_code")).try_cast("int").alias("EventID"),
+        F.coalesce(F.col("SourceName"), F.col("w_provider")).alias("SourceName"),
+        F.coalesce(F.col("Channel"), F.col("w_channel")).alias("Channel"),
+        F.coalesce(F.col("Hostname"), F.col("w_computer"), F.col("h_name")).alias("Hostname"),
+        # The event's own time, for the documents only: `@timestamp`, else Sysmon's UtcTime (UTC).
+        F.coalesce(
+            F.try_to_timestamp(F.col("`@timestamp`")),
+            F.try_to_timestamp(field["UtcTime"], F.lit("yyyy-MM-dd HH:mm:ss.SSS")),
+        ).alias("ts"),
+        *[field[f].alias(f) for f in DATA if f != "UtcTime"],
     )
     # The shared data sets' definition of a Sysmon event.
     return events.where(
         ((F.col("SourceName") == SYSMON_PROVIDER) | (F.col("Channel") == SYSMON_CHANNEL))
         & F.col("EventID").isin(1, 3)
         & F.col("ProcessGuid").isNotNull()
-        & F.col("ts").isNotNull()
     )
 
 
 def joined(events):
+    # Both sides are clocked by arrival, so the watermark (latest arrival minus WATERMARK) moves
+    # with the wall clock whatever the events' dates, and state is dropped once it passes an
+    # EID 1's arrival plus AFTER seconds (an EID 3's plus BEFORE).
     process = events.where("EventID = 1").select(
         F.col("ProcessGuid").alias("p_guid"),
+        F.col("arrival").alias("p_arrival"),
         F.col("ts").alias("p_ts"),
         F.col("Hostname").alias("p_host"),
         "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine", "ParentProcessGuid", "User", "Hashes",
-    ).withWatermark("p_ts", WATERMARK)
+    ).withWatermark("p_arrival", WATERMARK)
     network = events.where("EventID = 3").select(
         F.col("ProcessGuid").alias("n_guid"),
+        F.col("arrival").alias("n_arrival"),
         F.col("ts").alias("n_ts"),
         F.col("Hostname").alias("n_host"),
         F.col("Image").alias("n_image"),
         "Protocol", "SourceIp", "SourcePort", "DestinationIp", "DestinationPort", "DestinationHostname",
         F.sha2(F.col("raw"), 256).alias("doc_id"),
-    ).withWatermark("n_ts", WATERMARK)
+    ).withWatermark("n_arrival", WATERMARK)
     condition = F.expr(
-        f"p_guid = n_guid AND n_ts >= p_ts - INTERVAL {BEFORE} SECONDS AND n_ts <= p_ts + INTERVAL {AFTER} SECONDS"
+        f"p_guid = n_guid AND n_arrival >= p_arrival - INTERVAL {BEFORE} SECONDS"
+        f" AND n_arrival <= p_arrival + INTERVAL {AFTER} SECONDS"
     )
     return process.join(network, condition, "inner")
-
 
 def iso(ts):
     return ts.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if ts else None
@@ -192,7 +231,8 @@ def es_client():
 
 def document(row):
     return {
-        "@timestamp": iso(row.n_ts),
+        # The connection's own time; an event without one is placed at its arrival.
+        "@timestamp": iso(row.n_ts or row.n_arrival),
         "ProcessGuid": row.p_guid,
         "Hostname": row.n_host or row.p_host,
         "process_time": iso(row.p_ts),
@@ -238,9 +278,12 @@ def as_json(offsets):
     return offsets if isinstance(offsets, str) or offsets is None else json.dumps(offsets)
 
 
-# The latest event time the job has seen, over every micro-batch: the watermark of the next batch
-# is this minus WATERMARK, while a progress report's own "watermark" is the one its batch used
-# (still 1970 after the first data). `helk verify` times its events by both.
+# The latest arrival time (Kafka record timestamp) the job has seen, over every micro-batch: Spark
+# calls the watermark column its "event time", and the watermark column is the arrival. The
+# watermark of the next batch is this minus WATERMARK, while a progress report's own "watermark"
+# is the one its batch used (still 1970 after the first data). Both are reported under their
+# old names (`event_time_max`, `watermark`) and are arrival times; no event's `@timestamp` is
+# compared with them, so events of any date join.
 EVENT_TIME_MAX = {"value": None}
 
 
@@ -254,7 +297,7 @@ def seen_event_time(query):
 
 
 def previous_event_time():
-    """After a restart: the latest event time the job reported before it."""
+    """After a restart: the latest arrival time the job reported before it."""
     client = es_client()
     try:
         doc = client.options(ignore_status=404).get(index=STATUS_INDEX, id=QUERY_NAME)
