@@ -305,8 +305,8 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
   addConfigFlags(
     program
       .command("replay")
-      .description("publish Mordor / Security-Datasets or Winlogbeat JSON lines into Kafka, counting every line")
-      .argument("[path...]", "a Mordor .zip, a .json/.jsonl file, a .tar.gz, a directory of these, or - for standard input")
+      .description("publish Mordor / Security-Datasets or Winlogbeat events (JSON lines or a JSON array) into Kafka, counting every one")
+      .argument("[path...]", "a Mordor .zip, a .json/.jsonl/.ndjson file, a .tar.gz, a directory of these, or - for standard input")
       .option("--topic <name>", "Kafka topic", "winlogbeat")
       .option(
         "--bootstrap <host:port,...>",
@@ -315,7 +315,10 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       .option("--rate <n>", "at most N events per second")
       .option("--limit <n>", "stop after N events")
       .option("--dry-run", "read and count everything; send nothing (no broker needed)")
-      .option("--json", "print one JSON object: events, blankLines, unparsableLines, nonObjectValues, skippedMembers, seconds, ..."),
+      .option(
+        "--json",
+        "print one JSON object: events, blankLines, unparsableLines, nonObjectValues, jsonArrays, skippedMembers, seconds, ...",
+      ),
   )
     .addHelpText(
       "after",
@@ -324,8 +327,9 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
         "helk replay datasets/ --dry-run --json",
         "zcat events.json.gz | helk replay - --topic winlogbeat --bootstrap 127.0.0.1:9092",
         "helk replay big.zip --rate 500 --limit 10000",
+        "helk replay sysmon-12-processcreate.evtx.golden.json   # a JSON array, as Elastic's Winlogbeat samples",
       ]) +
-        "\nEach event's key is its host name (Hostname, host.name or winlog.computer_name), so one\nhost's events keep their order within a partition; the value is the original line, byte for byte.\nExit codes: 2 missing path, 7 nothing to replay, 8 not JSON lines, 9 truncated or corrupt archive, 10 Kafka.\nWith --bootstrap, a SASL login comes from the environment (never a flag):\nHELK_REPLAY_SASL_USERNAME, HELK_REPLAY_SASL_PASSWORD, HELK_REPLAY_SASL_MECHANISM (scram-sha-512, scram-sha-256, plain).\n",
+        "\nFormats, in files or inside .zip / .tar.gz members or on standard input, judged by the first\nbyte that is not whitespace:\n  JSON lines   one event (a JSON object) per line; blank lines are skipped and counted\n  JSON array   [ {...}, {...} ] on one line or pretty-printed (Elastic's Winlogbeat golden\n               files, jq -s output); each element is one event, read as it streams (one event in memory at a time)\nA pretty-printed single object is refused: compact it with jq -c.\nEach event's key is its host name (Hostname, host.name or winlog.computer_name), so one\nhost's events keep their order within a partition; the value is the original line, byte for byte\n(an array element: its compact JSON text).\nExit codes: 2 missing path, 7 nothing to replay (also: input read but no event in it), 8 not JSON\nlines nor a JSON array, 9 truncated or corrupt archive or JSON array (its position named), 10 Kafka.\nWith --bootstrap, a SASL login comes from the environment (never a flag):\nHELK_REPLAY_SASL_USERNAME, HELK_REPLAY_SASL_PASSWORD, HELK_REPLAY_SASL_MECHANISM (scram-sha-512, scram-sha-256, plain).\n",
     )
     .action(async (paths: string[], opts) => {
       const { runReplay } = await import("./commands/replay.js");
