@@ -199,11 +199,11 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
     .option("--timeout <seconds>", "how long each hop may take", "60")
     .option(
       "--json",
-      'print JSON: {"ok", "processGuid", "hops": [{"hop", "path", "outcome", "latencyMs", "detail"}], "failedHop", "cleanup"}',
+      'print JSON: {"ok", "processGuid", "hops": [{"hop", "path", "outcome", "latencyMs", "detail"}], "failedHop", "leftInElasticsearch", "cleanup"}',
     )
     .addHelpText(
       "after",
-      "\nHops: kafka (publish, acks=all) → normalised (Logstash → logs-endpoint-winevent-sysmon-*) →\njoined (the stream join → sysmon-join). A hop whose services are not in the profile is\nskipped. The documents verify created are deleted; its two Kafka messages age out with the\ntopic's retention. Exit 0 when every hop that applies passed, 1 naming the first that failed.\n",
+      "\nThe pair is what a real endpoint sends: Winlogbeat 8's shape (winlog.event_id, winlog.event_data.*,\nhost.name helk-verify, tags helk-verify), dated now.\nHops: kafka (publish, acks=all) → normalised (Logstash → logs-endpoint-winevent-sysmon-*) →\njoined (the stream join → sysmon-join). A hop whose services are not in the profile is\nskipped. Afterwards every document of the pair is deleted from Elasticsearch and a count\nproves none is left; its two Kafka messages age out with the topic's retention (anything\nmade from them later has Hostname helk-verify). Exit 0 when every hop that applies passed and\nthe pair is gone, 1 naming the first hop that failed (or the clean-up).\n",
     )
     .action(async (opts) => {
       const { runVerify } = await import("./commands/verify.js");

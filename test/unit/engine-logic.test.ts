@@ -228,16 +228,6 @@ describe("demuxLogs", () => {
   });
 });
 
-describe("verify: the synthetic pair's event time", () => {
-  it("lands 5 minutes past the watermark the join will use next, whichever report says more", async () => {
-    const { syntheticEventTime } = await import("../../engine/verify.js");
-    // After the first data set the report's own watermark is still the epoch; the latest event time tells.
-    expect(syntheticEventTime("1970-01-01T00:00:00.000Z", "2020-10-22T04:30:00.000Z").toISOString()).toBe("2020-10-22T04:25:00.000Z");
-    expect(syntheticEventTime("2020-10-22T05:00:00.000Z", "2020-10-22T04:30:00.000Z").toISOString()).toBe("2020-10-22T05:05:00.000Z");
-    expect(syntheticEventTime(undefined, undefined).toISOString()).toBe("2000-01-01T00:00:00.000Z");
-  });
-});
-
 describe("stream join: has the job read the topic to its end?", () => {
   it("compares every partition of the report with the topic's end offsets", async () => {
     const { caughtUpTo } = await import("../../engine/probes/stream-join-probe.js");
