@@ -15,11 +15,11 @@ export const ExitCode = {
   unhealthy: 5,
   /** `helk status`: the stack is not (all) healthy or not installed. */
   notHealthy: 6,
-  /** `helk replay`: a path (or a directory) holds nothing that can be replayed. */
+  /** `helk replay`: a path (or a directory) holds nothing that can be replayed, or non-empty input yielded no event. */
   noInput: 7,
-  /** `helk replay`: a file is not JSON lines at all (binary, a capture, a JSON array). */
+  /** `helk replay`: a file is neither JSON lines nor a JSON array (binary, a capture, a pretty-printed object). */
   notJsonLines: 8,
-  /** `helk replay`: an archive is truncated or corrupt. */
+  /** `helk replay`: an archive or a JSON array is truncated or corrupt. */
   corruptInput: 9,
   /** `helk replay`: Kafka is unreachable, or refused the topic or the messages. */
   broker: 10,

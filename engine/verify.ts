@@ -1,9 +1,15 @@
 /**
  * `verify`: a self-test of a live install's data path. Publishes a synthetic Sysmon EID 1 +
- * EID 3 pair with a fresh ProcessGuid into `winlogbeat`, follows it hop by hop (Kafka ack →
- * Logstash's normalised events in Elasticsearch → the joined document in `sysmon-join`), times
- * each hop, then removes what it created in Elasticsearch. Hops whose services are not in the
+ * EID 3 pair with a fresh ProcessGuid into `winlogbeat`, in Winlogbeat 8's shape and dated now,
+ * as a real endpoint sends it (verify-pair.ts); follows it hop by hop (Kafka ack → Logstash's
+ * normalised events in Elasticsearch → the joined document in `sysmon-join`), times each hop,
+ * then deletes every document of the pair from Elasticsearch and proves none is left
+ * (verify-cleanup.ts), so it never lands in users' counts. Hops whose services are not in the
  * install are reported as skipped, never as passed.
+ *
+ * The joins run on arrival time, so the pair needs no date chosen around the join's state: it
+ * is published as it is, now. Only a failed join hop reads the job's report, to say whether
+ * the job is stopped, still reading a backlog, or read past the pair without joining it.
  */
 import { randomUUID } from "node:crypto";
 import type { Client } from "@elastic/elasticsearch";
@@ -13,7 +19,9 @@ import type { Clock } from "./clock.js";
 import type { InstallRecord } from "./install-record.js";
 import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
 import { type EsLogin, esClient } from "./probes/elasticsearch-probe.js";
-import { caughtUpTo, JOIN_INDEX, readStreamStatus, type StreamStatus } from "./probes/stream-join-probe.js";
+import { JOIN_INDEX, readStreamStatus } from "./probes/stream-join-probe.js";
+import { removePair } from "./verify-cleanup.js";
+import { joinLagDetail, type PairPosition, pairQuery, syntheticPair, VERIFY_HOST, VERIFY_TAG } from "./verify-pair.js";
 
 export type HopName = "kafka" | "normalised" | "joined";
 
@@ -28,11 +36,14 @@ export interface HopResult {
 }
 
 export interface VerifyResult {
+  /** Every hop that applies passed, and the pair was proven gone from Elasticsearch. */
   ok: boolean;
   processGuid: string;
   hops: HopResult[];
   /** The first hop that failed, for scripts: `helk verify --json | jq .failedHop`. */
   failedHop?: HopName;
+  /** Documents of the pair left in Elasticsearch after the clean-up (0 when proven clean; -1 when it could not be checked). */
+  leftInElasticsearch: number;
   cleanup: string[];
 }
 
@@ -48,67 +59,15 @@ export interface VerifyOptions {
   onHop?: (hop: HopResult) => void;
 }
 
+const TOPIC = "winlogbeat";
 const SYSMON_INDEX = "logs-endpoint-winevent-sysmon-*";
-const HOST = "helk-verify";
-
-/** The join job's watermark delay (HELK_JOIN_WATERMARK, images/jupyter/jobs/sysmon_join.py). */
-const JOIN_WATERMARK_MS = 10 * 60_000;
-
 /**
- * The events' time: inside the join job's current event-time window, so the pair is neither
- * dropped as late nor moves the watermark past recorded data a user may replay later. That
- * window starts at the watermark the job will use next: the latest event time it has seen minus
- * its delay, or the last reported watermark if that is later. A job that has seen nothing yet
- * gets a fixed time far in the past for the same reason.
+ * Every index the pair can reach: the normalised Windows families (a pipeline that routes it
+ * elsewhere than the Sysmon family must not leave it behind either) and the join's.
  */
-export function syntheticEventTime(watermark: string | null | undefined, eventTimeMax?: string | null): Date {
-  const candidates = [
-    watermark ? Date.parse(watermark) : Number.NaN,
-    eventTimeMax ? Date.parse(eventTimeMax) - JOIN_WATERMARK_MS : Number.NaN,
-  ].filter((t) => Number.isFinite(t) && t > 0);
-  if (candidates.length === 0) return new Date(Date.UTC(2000, 0, 1));
-  return new Date(Math.max(...candidates) + 5 * 60_000);
-}
+const PAIR_INDICES = ["logs-endpoint-winevent-*", `${JOIN_INDEX}*`];
 
-export function syntheticPair(processGuid: string, at: Date): { create: Record<string, unknown>; connect: Record<string, unknown> } {
-  const iso = (d: Date) => d.toISOString();
-  const later = new Date(at.getTime() + 1500);
-  const common = {
-    SourceName: "Microsoft-Windows-Sysmon",
-    Channel: "Microsoft-Windows-Sysmon/Operational",
-    Hostname: HOST,
-    ProcessGuid: processGuid,
-    ProcessId: "4242",
-    Image: "C:\\Windows\\System32\\helk-verify.exe",
-    User: "HELK\\verify",
-  };
-  return {
-    create: {
-      ...common,
-      EventID: 1,
-      "@timestamp": iso(at),
-      UtcTime: iso(at).replace("T", " ").replace("Z", ""),
-      CommandLine: "helk-verify.exe --self-test",
-      ParentImage: "C:\\Windows\\System32\\cmd.exe",
-      ParentCommandLine: "cmd.exe /c helk verify",
-      Hashes: "SHA256=0000000000000000000000000000000000000000000000000000000000000000",
-    },
-    connect: {
-      ...common,
-      EventID: 3,
-      "@timestamp": iso(later),
-      UtcTime: iso(later).replace("T", " ").replace("Z", ""),
-      Protocol: "tcp",
-      SourceIp: "127.0.0.1",
-      SourcePort: "49152",
-      DestinationIp: "127.0.0.1",
-      DestinationPort: "9",
-      DestinationHostname: "helk-verify.invalid",
-    },
-  };
-}
-
-async function publish(access: KafkaAccess, messages: Record<string, unknown>[], timeoutMs: number): Promise<void> {
+async function publish(access: KafkaAccess, messages: Record<string, unknown>[], timeoutMs: number): Promise<PairPosition | undefined> {
   const kafka = kafkaClient(access, "helk-verify", {
     connectionTimeout: Math.min(timeoutMs, 10_000),
     requestTimeout: timeoutMs,
@@ -117,61 +76,34 @@ async function publish(access: KafkaAccess, messages: Record<string, unknown>[],
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.send({
-      topic: "winlogbeat",
+    // One key, so both records go to one partition, in order, in one batch.
+    const meta = await producer.send({
+      topic: TOPIC,
       acks: -1,
       timeout: timeoutMs,
-      messages: messages.map((m) => ({ key: HOST, value: JSON.stringify(m) })),
+      messages: messages.map((m) => ({ key: VERIFY_HOST, value: JSON.stringify(m) })),
     });
+    const first = meta[0];
+    return first?.baseOffset === undefined
+      ? undefined
+      : { partition: first.partition, lastOffset: Number(first.baseOffset) + messages.length - 1 };
   } finally {
     await producer.disconnect().catch(() => undefined);
   }
 }
 
-/** Polls until `count` documents for the ProcessGuid are searchable in `index`, or the deadline. */
-async function waitForDocs(
-  es: Client,
-  index: string,
-  processGuid: string,
-  count: number,
-  deadline: number,
-  clock: Clock,
-): Promise<{ found: number; ids: { index: string; id: string }[] }> {
-  let found = 0;
-  let ids: { index: string; id: string }[] = [];
+/** Polls until `count` documents of the pair are searchable in `index`, or the deadline. */
+async function waitForDocs(es: Client, index: string, processGuid: string, count: number, deadline: number, clock: Clock): Promise<number> {
   for (;;) {
-    const r = await es.search({
-      index,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      size: 10,
-      query: { term: { ProcessGuid: processGuid } },
-      _source: false,
-    });
-    ids = r.hits.hits.map((h) => ({ index: h._index, id: h._id as string }));
-    found = ids.length;
-    if (found >= count || clock.now() >= deadline) return { found, ids };
+    let found = 0;
+    try {
+      const r = await es.count({ index, ignore_unavailable: true, allow_no_indices: true, query: pairQuery(processGuid) });
+      found = r.count;
+    } catch {
+      // An index being created (its shard not started yet) answers with an error for a moment.
+    }
+    if (found >= count || clock.now() >= deadline) return found;
     await clock.sleep(500);
-  }
-}
-
-/** The join's report once it has read the topic to its current end, or the last one by the deadline. */
-async function statusAfterBacklog(es: Client, access: KafkaAccess, clock: Clock, waitMs: number): Promise<StreamStatus | undefined> {
-  let ends: Record<string, number> = {};
-  const admin = kafkaClient(access, "helk-verify", { connectionTimeout: 5000, retry: { retries: 1 } }).admin();
-  try {
-    await admin.connect();
-    ends = Object.fromEntries((await admin.fetchTopicOffsets("winlogbeat")).map((p) => [String(p.partition), Number(p.high)]));
-  } catch {
-    // Kafka's hop reports it; the time then comes from the last report as it is.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  const deadline = clock.now() + waitMs;
-  for (;;) {
-    const status = await readStreamStatus(es).catch(() => undefined);
-    if (caughtUpTo(status, "winlogbeat", ends) || clock.now() >= deadline) return status;
-    await clock.sleep(1000);
   }
 }
 
@@ -187,20 +119,21 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   };
   const es = esClient(o.elasticsearch, 10_000);
   const timeoutMs = o.timeoutSeconds * 1000;
-  const created: { index: string; id: string }[] = [];
-  try {
-    // The join job's watermark decides the events' time (see syntheticEventTime), once it has
-    // read what is already in the topic: data replayed just before moves it.
-    const status = has("stream-join") ? await statusAfterBacklog(es, o.kafka, clock, Math.min(timeoutMs, 60_000)) : undefined;
-    const pair = syntheticPair(processGuid, syntheticEventTime(status?.watermark, status?.event_time_max));
+  let published = false;
+  let left = 0;
 
+  /** The hops in order; returns at the first that fails (what follows it cannot pass). */
+  const followHops = async (): Promise<void> => {
+    const pair = syntheticPair(processGuid, clock.now());
     const bootstrap = describeKafkaAccess(o.kafka);
     const started = clock.now();
+    let position: PairPosition | undefined;
     try {
-      await publish(o.kafka, [pair.create, pair.connect], timeoutMs);
+      published = true; // a publish that times out may still have landed: clean up after it too
+      position = await publish(o.kafka, [pair.create, pair.connect], timeoutMs);
       add({
         hop: "kafka",
-        path: `publish to ${bootstrap} topic winlogbeat`,
+        path: `publish to ${bootstrap} topic ${TOPIC}`,
         outcome: "passed",
         latencyMs: clock.now() - started,
         detail: "EID 1 + EID 3 acknowledged by all in-sync replicas",
@@ -208,11 +141,11 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     } catch (err) {
       add({
         hop: "kafka",
-        path: `publish to ${bootstrap} topic winlogbeat`,
+        path: `publish to ${bootstrap} topic ${TOPIC}`,
         outcome: "failed",
         detail: `${err instanceof Error ? err.message : String(err)}: ${kafkaErrorHint(err, o.kafka) ?? "is Kafka running (helk status kafka)?"}`,
       });
-      return finish();
+      return;
     }
 
     if (!has("logstash")) {
@@ -223,10 +156,9 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
         detail: `no Logstash in profile ${record.profile}`,
       });
     } else {
-      const r = await waitForDocs(es, SYSMON_INDEX, processGuid, 2, clock.now() + timeoutMs, clock);
-      created.push(...r.ids);
+      const found = await waitForDocs(es, SYSMON_INDEX, processGuid, 2, clock.now() + timeoutMs, clock);
       add(
-        r.found >= 2
+        found >= 2
           ? {
               hop: "normalised",
               path: `Logstash → ${SYSMON_INDEX}`,
@@ -238,10 +170,10 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
               hop: "normalised",
               path: `Logstash → ${SYSMON_INDEX}`,
               outcome: "failed",
-              detail: `${r.found} of 2 events indexed after ${o.timeoutSeconds} s: check \`helk logs logstash\``,
+              detail: `${found} of 2 events indexed after ${o.timeoutSeconds} s: check \`helk logs logstash\``,
             },
       );
-      if (r.found < 2) return finish();
+      if (found < 2) return;
     }
 
     const joiner = has("stream-join")
@@ -252,10 +184,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     if (!joiner) {
       add({ hop: "joined", path: `join → ${JOIN_INDEX}`, outcome: "skipped", detail: `no stream join in profile ${record.profile}` });
     } else {
-      const r = await waitForDocs(es, `${JOIN_INDEX}*`, processGuid, 1, clock.now() + timeoutMs, clock);
-      created.push(...r.ids);
+      const found = await waitForDocs(es, `${JOIN_INDEX}*`, processGuid, 1, clock.now() + timeoutMs, clock);
+      // Why not, for the Spark job: it reports how far it has read, and the pair's offset is known.
+      const why =
+        found >= 1 || !has("stream-join")
+          ? ""
+          : `; ${joinLagDetail(await readStreamStatus(es).catch(() => undefined), TOPIC, position, clock.now())}`;
       add(
-        r.found >= 1
+        found >= 1
           ? {
               hop: "joined",
               path: `${joiner} → ${JOIN_INDEX}`,
@@ -267,23 +203,44 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
               hop: "joined",
               path: `${joiner} → ${JOIN_INDEX}`,
               outcome: "failed",
-              detail: `no joined document after ${o.timeoutSeconds} s: check \`helk status\` and \`helk logs ${has("stream-join") ? "stream-join" : "ksqldb-server"}\``,
+              detail: has("stream-join")
+                ? `no joined document after ${o.timeoutSeconds} s${why}`
+                : `no joined document after ${o.timeoutSeconds} s: check \`helk status\` and \`helk logs ksqldb-server\``,
             },
       );
     }
-    return finish();
+  };
+
+  try {
+    await followHops();
   } finally {
-    // What verify made in Elasticsearch goes; the two Kafka messages stay until retention.
-    for (const d of created) {
-      await es.delete({ index: d.index, id: d.id, refresh: true }, { ignore: [404] }).catch(() => undefined);
+    // The pair leaves no document behind: every one found is deleted and the count proves it.
+    if (published) {
+      const c = await removePair(es, PAIR_INDICES, processGuid, clock);
+      left = c.remaining;
+      cleanup.push(`deleted ${c.deleted} document${c.deleted === 1 ? "" : "s"} from Elasticsearch`);
+      cleanup.push(
+        c.error
+          ? `could not check that none is left (${c.error}): look for ProcessGuid ${processGuid} in ${PAIR_INDICES.join(", ")}`
+          : c.remaining === 0
+            ? `none left: 0 documents with ProcessGuid ${processGuid} in ${PAIR_INDICES.join(", ")}`
+            : `${c.remaining} document${c.remaining === 1 ? "" : "s"} with ProcessGuid ${processGuid} still in ${PAIR_INDICES.join(", ")}: filter them out with NOT Hostname:${VERIFY_HOST}`,
+      );
+      if (hops[0]?.outcome === "passed")
+        cleanup.push(
+          `the 2 synthetic events stay in Kafka topic ${TOPIC} until its retention ends (host.name ${VERIFY_HOST}, tags ${VERIFY_TAG}); a document made from them after this (a late arrival, a join re-reading the topic) has Hostname ${VERIFY_HOST}`,
+        );
     }
-    if (created.length) cleanup.push(`deleted ${created.length} document${created.length === 1 ? "" : "s"} from Elasticsearch`);
-    cleanup.push("the 2 synthetic events stay in Kafka topic winlogbeat until its retention ends (Hostname helk-verify)");
     await es.close().catch(() => undefined);
   }
 
-  function finish(): VerifyResult {
-    const failed = hops.find((h) => h.outcome === "failed");
-    return { ok: !failed, processGuid, hops, ...(failed ? { failedHop: failed.hop } : {}), cleanup };
-  }
+  const failed = hops.find((h) => h.outcome === "failed");
+  return {
+    ok: !failed && left === 0,
+    processGuid,
+    hops,
+    ...(failed ? { failedHop: failed.hop } : {}),
+    leftInElasticsearch: left,
+    cleanup,
+  };
 }

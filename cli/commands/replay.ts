@@ -1,11 +1,11 @@
-/** `helk replay`: publish Mordor / Winlogbeat data sets into Kafka, with exact counts. */
+/** `helk replay`: publish Mordor / Winlogbeat data sets (JSON lines or JSON arrays) into Kafka, with exact counts. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KafkaAccess, KafkaSasl } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { RECORD_FILE, readRecord } from "../../engine/install-record.js";
 import { installKafkaAccess } from "../../engine/kafka-client.js";
-import { type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
+import { nothingReplayed, type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 
@@ -90,6 +90,9 @@ export async function runReplay(paths: string[], opts: ReplayFlags, printer: Pri
     const { skipped, ...rest } = result;
     printJson(printer, { ...rest, skippedMemberNames: skipped.map((s) => s.name) });
   } else printSummary(printer, result);
+  // The counts are printed first, so the error below is read with what was found instead.
+  const empty = nothingReplayed(result);
+  if (empty) throw empty;
   return ExitCode.ok;
 }
 
@@ -99,6 +102,7 @@ function printSummary(printer: Printer, r: ReplayResult): void {
     ["blank lines skipped", fmt(r.blankLines)],
     ["unparsable lines", `${fmt(r.unparsableLines)}${r.unparsableExamples.length ? ` (first: ${r.unparsableExamples.join(", ")})` : ""}`],
     ["JSON values that are not objects", fmt(r.nonObjectValues)],
+    ["members read as JSON arrays", fmt(r.jsonArrays)],
     ["members read / skipped", `${fmt(r.members)} / ${fmt(r.skippedMembers)}`],
     ["time", `${r.seconds.toFixed(2)} s (${fmt(Math.round(r.events / Math.max(r.seconds, 0.001)))} events/s)`],
   ];

@@ -1,4 +1,4 @@
-/** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair through the live install. */
+/** `helk verify`: follow a synthetic Sysmon EID 1 + EID 3 pair (Winlogbeat 8 shape, dated now) through the live install. */
 import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { hostKafkaAccess, kafkaNeedsSecret } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
@@ -7,6 +7,7 @@ import { ExitCode, HelkError } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
 import { readState } from "../../engine/secrets.js";
 import { type HopResult, verify } from "../../engine/verify.js";
+import { VERIFY_HOST } from "../../engine/verify-pair.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
@@ -31,7 +32,9 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
     secrets = readState(home, "verify").secrets;
   }
   if (!opts.json)
-    printer.err(`verify: following a synthetic Sysmon EID 1 + EID 3 pair through ${record.project} (each hop up to ${timeoutSeconds} s)`);
+    printer.err(
+      `verify: following a synthetic Sysmon EID 1 + EID 3 pair (Winlogbeat 8, host ${VERIFY_HOST}, dated now) through ${record.project} (each hop up to ${timeoutSeconds} s)`,
+    );
   const result = await verify({
     record,
     elasticsearch: hostElasticsearchAccess(record.config, secrets),
@@ -43,7 +46,13 @@ export async function runVerify(opts: ConfigFlagValues & { json?: boolean; timeo
   if (opts.json) printJson(printer, result);
   else {
     for (const c of result.cleanup) printer.out(`cleanup: ${c}`);
-    printer.out(result.ok ? `verify: passed (ProcessGuid ${result.processGuid})` : `verify: FAILED at hop ${result.failedHop}`);
+    printer.out(
+      result.ok
+        ? `verify: passed (ProcessGuid ${result.processGuid})`
+        : result.failedHop
+          ? `verify: FAILED at hop ${result.failedHop}`
+          : `verify: FAILED to remove its pair from Elasticsearch (see cleanup above)`,
+    );
   }
   return result.ok ? ExitCode.ok : ExitCode.failure;
 }

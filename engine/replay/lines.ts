@@ -1,6 +1,7 @@
 /**
  * JSON lines → events, with exact accounting. Works on Buffers: a line's bytes are kept as
  * they are (only its terminator, \n or \r\n, is dropped) and become the Kafka message value.
+ * (JSON arrays are read by json-array.ts; member-events.ts picks the reader.)
  */
 
 export interface ReplayCounts {
@@ -10,8 +11,10 @@ export interface ReplayCounts {
   unparsableLines: number;
   /** The first few unparsable lines, as "member:line". */
   unparsableExamples: string[];
-  /** Valid JSON that is not an object (arrays, strings, numbers). */
+  /** Valid JSON that is not an object (arrays, strings, numbers), as a line or an array element. */
   nonObjectValues: number;
+  /** Members read as JSON arrays (their elements are the events) rather than JSON lines. */
+  jsonArrays: number;
   /** Archive members that are not JSON lines (__MACOSX resource forks, other files). */
   skippedMembers: number;
   /** Files and archive members read. */
@@ -26,6 +29,7 @@ export const emptyCounts = (): ReplayCounts => ({
   unparsableLines: 0,
   unparsableExamples: [],
   nonObjectValues: 0,
+  jsonArrays: 0,
   skippedMembers: 0,
   members: 0,
   bytes: 0,
@@ -34,15 +38,15 @@ export const emptyCounts = (): ReplayCounts => ({
 export interface ReplayEvent {
   /** The event's host name, for per-host ordering in Kafka; null when it has none. */
   key: string | null;
-  /** The original line, byte for byte. */
+  /** The original line, byte for byte; for an array element, its compact JSON text. */
   value: Buffer;
 }
 
 const EXAMPLES = 3;
 
 /**
- * Host name of an event: Mordor's flat `Hostname`, Winlogbeat's `host.name`, or the
- * Windows `winlog.computer_name` / `Computer` fields.
+ * Host name of an event: Mordor's flat `Hostname`, Winlogbeat 8's `host.name` (ECS) or
+ * `winlog.computer_name`, or the Windows `Computer` field.
  */
 export function hostKey(event: Record<string, unknown>): string | null {
   const host = event.host as Record<string, unknown> | undefined;

@@ -1,6 +1,7 @@
 /**
- * The replay verb: plan the inputs, refuse what is not JSON lines before sending anything,
- * then stream every member line by line into Kafka in ordered batches, counting exactly.
+ * The replay verb: plan the inputs, refuse what is not JSON (lines or an array) before sending
+ * anything, then stream every member event by event into Kafka in ordered batches, counting
+ * exactly. A non-empty input that yields no event is an error (nothingReplayed), never a success.
  */
 import type { Readable } from "node:stream";
 import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
@@ -8,8 +9,10 @@ import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
+import { JsonArrayError } from "./json-array.js";
 import { brokerError, connectProducer, type EventSink } from "./kafka-producer.js";
-import { classifyLine, emptyCounts, type ReplayCounts, type ReplayEvent, splitLines } from "./lines.js";
+import { emptyCounts, type ReplayCounts, type ReplayEvent } from "./lines.js";
+import { ArrayElementError, memberEvents } from "./member-events.js";
 import { SAMPLE_BYTES, sniff } from "./sniff.js";
 import { type Member, planSources } from "./sources.js";
 
@@ -70,11 +73,52 @@ async function readSample(member: Member): Promise<{ sample: Buffer; whole: bool
   return { sample: Buffer.concat(head).subarray(0, SAMPLE_BYTES), whole: done };
 }
 
+/** What replay reads, for hints. */
+export const ACCEPTED_FORMATS =
+  "replay takes JSON events: one per line (Mordor/Security-Datasets .zip files, Winlogbeat .json/.jsonl output) or a JSON array of them (one line or pretty-printed)";
+
 function refuse(name: string, reason: string, sent: number): HelkError {
   return new HelkError(`${name} is not JSON lines: ${reason} (${sent} events sent before it)`, {
     exitCode: ExitCode.notJsonLines,
-    hint: "replay takes one JSON event per line: Mordor/Security-Datasets .zip files, Winlogbeat .json/.jsonl output",
+    hint: ACCEPTED_FORMATS,
   });
+}
+
+function brokenArray(name: string, err: JsonArrayError | ArrayElementError, sent: number): HelkError {
+  return new HelkError(`${name} is a broken JSON array: ${err.message} (${sent} events sent before the error)`, {
+    exitCode: ExitCode.corruptInput,
+    hint: "the file may be truncated or hand-edited: `jq length FILE` shows where it breaks; fix or export it again, then replay it again",
+    cause: err,
+  });
+}
+
+/**
+ * A non-empty input that yields no event is not a replay: say what was found instead and what
+ * to do. Undefined when events were read, or when the input was empty.
+ */
+export function nothingReplayed(r: ReplayResult): HelkError | undefined {
+  if (r.events > 0 || r.bytes === 0) return undefined;
+  const found = [
+    r.blankLines ? `${r.blankLines} blank line${r.blankLines === 1 ? "" : "s"}` : "",
+    r.unparsableLines
+      ? `${r.unparsableLines} unparsable line${r.unparsableLines === 1 ? "" : "s"} (first: ${r.unparsableExamples.join(", ")})`
+      : "",
+    r.nonObjectValues
+      ? `${r.nonObjectValues} JSON value${r.nonObjectValues === 1 ? "" : "s"} that ${r.nonObjectValues === 1 ? "is" : "are"} not an object`
+      : "",
+  ].filter(Boolean);
+  const hint = r.nonObjectValues
+    ? "each event must be a JSON object, one per line or as the elements of one array; for arrays nested in an array, flatten them first, e.g. jq -c '.[][]' FILE | helk replay -"
+    : r.unparsableLines
+      ? "each line must be one whole JSON object; a pretty-printed object must be compacted first, e.g. jq -c . FILE | helk replay -"
+      : ACCEPTED_FORMATS;
+  return new HelkError(
+    `no events in ${r.members} member${r.members === 1 ? "" : "s"} (${r.bytes} bytes read): ${found.join(", ") || "nothing but whitespace"}`,
+    {
+      exitCode: ExitCode.noInput,
+      hint,
+    },
+  );
 }
 
 /** Peek at the first bytes of a one-shot stream and give back a stream that still has them. */
@@ -153,23 +197,19 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     outer: for await (const member of plan.members()) {
       counts.members++;
       const stream = await member.open();
-      let lineNo = 0;
       const source = member.reopenable ? (stream as AsyncIterable<Buffer>) : withSniff(member.name, stream, () => sent);
+      const before = { events: counts.events, bytes: counts.bytes };
       try {
-        for await (const line of splitLines(source)) {
-          lineNo++;
-          const event = classifyLine(line, () => `${member.name}:${lineNo}`, counts);
-          if (event) {
-            batch.push(event);
-            pendingBytes += event.value.length;
-            if (o.limit !== undefined && counts.events >= o.limit) {
-              await flush();
-              stream.destroy();
-              break outer;
-            }
-            const most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
-            if (batch.length >= most || pendingBytes >= batchBytes) await flush();
+        for await (const event of memberEvents(member.name, source, counts)) {
+          batch.push(event);
+          pendingBytes += event.value.length;
+          if (o.limit !== undefined && counts.events >= o.limit) {
+            await flush();
+            stream.destroy();
+            break outer;
           }
+          const most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
+          if (batch.length >= most || pendingBytes >= batchBytes) await flush();
           if (o.onProgress && clock.now() - lastProgress > 250) {
             lastProgress = clock.now();
             o.onProgress({
@@ -180,8 +220,14 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
             });
           }
         }
+        if (counts.events === before.events && counts.bytes > before.bytes)
+          o.sink({ kind: "warn", step: "replay", message: `${member.name}: ${counts.bytes - before.bytes} bytes but no event in it` });
       } catch (err) {
         if (err instanceof HelkError) throw err;
+        if (err instanceof JsonArrayError || err instanceof ArrayElementError) {
+          stream.destroy();
+          throw brokenArray(member.name, err, sent);
+        }
         throw new HelkError(`reading ${member.name} failed: ${(err as Error).message} (${sent} events sent before the error)`, {
           exitCode: ExitCode.corruptInput,
           hint: "the archive may be truncated or corrupt: check it with `unzip -t FILE` or `tar tzf FILE`",

@@ -1,7 +1,8 @@
 /**
- * Is this JSON lines at all? Judged on a small sample before anything is sent, so a packet
- * capture or a pretty-printed JSON array is refused with a clear message instead of being
- * counted as thousands of unparsable lines.
+ * Is this JSON lines or a JSON array at all? Judged on a small sample before anything is sent,
+ * so a packet capture or a pretty-printed single object is refused with a clear message instead
+ * of being counted as thousands of unparsable lines. A JSON array (first meaningful byte `[`)
+ * passes here; its structure is checked as it streams (json-array.ts).
  */
 
 export const SAMPLE_BYTES = 64 * 1024;
@@ -24,6 +25,7 @@ export function sniff(sample: Buffer, wholeFile: boolean): SniffVerdict {
   const meaningful = lines.map((l) => l.trim()).filter((l) => l !== "");
   if (meaningful.length === 0) return { ok: true };
   const first = (meaningful[0] as string).replace(/^\uFEFF/, "");
+  if (first.startsWith("[")) return { ok: true };
   const parses = (l: string) => {
     try {
       JSON.parse(l);
@@ -33,10 +35,10 @@ export function sniff(sample: Buffer, wholeFile: boolean): SniffVerdict {
     }
   };
   if (meaningful.some((l) => parses(l.replace(/^\uFEFF/, "")))) return { ok: true };
-  if (first === "[" || first.startsWith("[{") || first === "{") {
+  if (first === "{") {
     return {
       ok: false,
-      reason: "it is a JSON document spread over lines, not JSON lines (one event per line); convert it, e.g. with: jq -c '.[]'",
+      reason: "it is one JSON object spread over lines, not one event per line nor an array of events; compact it, e.g. with: jq -c .",
     };
   }
   return { ok: false, reason: `none of its first ${meaningful.length} lines is JSON` };

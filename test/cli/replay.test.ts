@@ -6,8 +6,10 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ReplayCounts } from "../../engine/replay/lines.js";
 import { helk } from "../helpers/run-cli.js";
+import { convertLines } from "../helpers/winlogbeat8.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
+const SAMPLE = new URL("../fixtures/winlogbeat8/sysmon-sample.ndjson", import.meta.url);
 
 // The README of the shared data sets, counted by an independent script.
 const EXPECTED = [
@@ -57,7 +59,68 @@ describe("replay --dry-run reports the shared data sets' exact counts", () => {
   });
 });
 
+describe("replay --help", () => {
+  it("names the accepted formats and the exit codes for input that yields nothing or breaks", async () => {
+    const r = await helk(["replay", "--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}JSON lines {3}one event \(a JSON object\) per line/m);
+    expect(r.stdout).toMatch(/^ {2}JSON array {3}\[ \{\.\.\.\}, \{\.\.\.\} \] on one line or pretty-printed/m);
+    expect(r.stdout).toContain("7 nothing to replay (also: input read but no event in it)");
+    expect(r.stdout).toContain("9 truncated or corrupt archive or JSON array");
+  });
+});
+
 describe("replay input formats", () => {
+  it("a one-line JSON array (today 0 events, exit 0): every element an event", async () => {
+    const events = [{ Hostname: "a", EventID: 1 }, { host: { name: "b" } }, { winlog: { computer_name: "c" } }];
+    expect(await dry(["-"], JSON.stringify(events))).toMatchObject({ events: 3, nonObjectValues: 0, jsonArrays: 1 });
+  });
+
+  it("the Winlogbeat 8 sample pretty-printed as an array, as Elastic's golden files are: its events, exactly", async () => {
+    const lines = readFileSync(SAMPLE, "utf8")
+      .split("\n")
+      .filter((l) => l.trim());
+    const file = join(dir, "sample.golden.json");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        lines.map((l) => JSON.parse(l) as unknown),
+        null,
+        2,
+      ),
+    );
+    expect(await dry([file])).toMatchObject({
+      events: lines.length,
+      jsonArrays: 1,
+      unparsableLines: 0,
+      blankLines: 0,
+      bytes: statSync(file).size,
+    });
+  });
+
+  it("a zip holding a pretty-printed array and a JSON-lines file: both read", async () => {
+    const zip = join(dir, "mixed.zip");
+    await execa("python3", [
+      "-c",
+      `import zipfile,sys,json\nz=zipfile.ZipFile(sys.argv[1],'w')\nz.writestr('a/array.json',json.dumps([{"a":i} for i in range(7)],indent=2))\nz.writestr('a/lines.jsonl','{"b":1}\\n{"b":2}\\n')\nz.close()`,
+      zip,
+    ]);
+    expect(await dry([zip])).toMatchObject({ events: 9, jsonArrays: 1, members: 2 });
+  });
+
+  it("a converted Mordor set as a pretty-printed array: the README's count", async () => {
+    const text = (await execa("unzip", ["-p", join(MORDOR, "cmd_bitsadmin_download_psh_script.zip")], { maxBuffer: 64 * 1024 * 1024 }))
+      .stdout;
+    const events = convertLines(text)
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as unknown);
+    const file = join(dir, "bitsadmin.json");
+    writeFileSync(file, JSON.stringify(events, null, 2));
+    expect(events).toHaveLength(424);
+    expect(await dry([file])).toMatchObject({ events: 424, jsonArrays: 1 });
+  });
+
   it("standard input, with unparsable lines, non-objects and blank lines counted", async () => {
     const s = await dry(["-"], '{"Hostname":"a"}\n\n{oops\n[1]\n"s"\n{"Hostname":"b"}\r\n');
     expect(s).toMatchObject({ events: 2, blankLines: 1, unparsableLines: 1, nonObjectValues: 2, unparsableExamples: ["-:3"] });
@@ -120,12 +183,53 @@ describe("replay refuses bad input with a message and a distinct exit code", () 
     expect(r.stderr).toContain("(0 events sent before it)");
   });
 
-  it("a pretty-printed JSON array: exit 8 with a jq hint", async () => {
-    const arr = join(dir, "array.json");
-    writeFileSync(arr, JSON.stringify([{ a: 1 }, { b: 2 }], null, 2));
-    const r = await helk(["replay", "--dry-run", arr]);
+  it("a pretty-printed single object: exit 8 with a jq hint", async () => {
+    const obj = join(dir, "object.json");
+    writeFileSync(obj, JSON.stringify({ a: 1, b: { c: 2 } }, null, 2));
+    const r = await helk(["replay", "--dry-run", obj]);
     expect(r.exitCode).toBe(8);
-    expect(r.stderr).toContain("jq -c '.[]'");
+    expect(r.stderr).toContain("jq -c .");
+  });
+
+  it("a JSON array cut short: exit 9 naming where it ends, after the events before it", async () => {
+    const arr = join(dir, "cut.json");
+    const text = JSON.stringify([{ a: 1 }, { b: 2 }, { c: 3 }], null, 2);
+    writeFileSync(arr, text.slice(0, text.lastIndexOf("{") + 4));
+    const r = await helk(["replay", "--dry-run", arr]);
+    expect(r.exitCode).toBe(9);
+    expect(r.stderr).toContain(
+      `error: ${arr} is a broken JSON array: the array ends inside element 3 (from line 8) without its closing ']': truncated?`,
+    );
+    expect(r.stderr).toContain("jq length FILE");
+  });
+
+  it("an array with a missing comma: exit 9 at its line and column", async () => {
+    const r = await helk(["replay", "--dry-run", "-"], { input: '[\n {"a":1},\n {"b":2}\n {"c":3}\n]\n' });
+    expect(r.exitCode).toBe(9);
+    expect(r.stderr).toContain("expected ',' or ']' after element 2, found '{' at line 4, column 2");
+  });
+
+  it.each([
+    ["a one-line array of numbers", "[1,2,3]", "3 JSON values that are not an object", "jq -c '.[][]'"],
+    ["an array of arrays", '[[{"a":1}],[{"b":2}]]', "2 JSON values that are not an object", "jq -c '.[][]'"],
+    ["only blank lines", "\n\n\n", "3 blank lines", "JSON array"],
+    [
+      "text that is not JSON after a JSON line of a number",
+      "42\n{oops\n",
+      "1 unparsable line (first: -:2), 1 JSON value that is not an object",
+      "jq -c '.[][]'",
+    ],
+  ])("non-empty input with no event (%s): exit 7 after the counts, with what to do", async (_, input, found, hint) => {
+    const r = await helk(["replay", "--dry-run", "--json", "-"], { input });
+    expect(r.exitCode).toBe(7);
+    expect((JSON.parse(r.stdout) as Summary).events).toBe(0);
+    expect(r.stderr).toContain(`error: no events in 1 member (${Buffer.byteLength(input)} bytes read): ${found}`);
+    expect(r.stderr).toContain(hint);
+  });
+
+  it("an empty input is not an error: 0 events, exit 0", async () => {
+    const s = await dry(["-"], "");
+    expect(s).toMatchObject({ events: 0, bytes: 0 });
   });
 
   it("a truncated zip: exit 9", async () => {

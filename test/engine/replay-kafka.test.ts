@@ -1,10 +1,16 @@
 /**
  * `helk replay` into a real Kafka broker: each shared data set leaves exactly its events in
- * a fresh topic, keyed by host, values byte for byte; a broker refusing the topic is exit 10.
+ * a fresh topic, keyed by host, values byte for byte; a JSON array (plain or zipped) leaves
+ * exactly its elements; input with no event is exit 7; a broker refusing the topic is exit 10.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
 import { helk } from "../helpers/run-cli.js";
+import { convertLines } from "../helpers/winlogbeat8.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
 const SETS = [
@@ -15,6 +21,24 @@ const SETS = [
 ] as const;
 
 let kafka: KafkaFixture;
+
+/** The first `count` messages of a topic, as text. */
+async function consume(topic: string, count: number): Promise<{ key: string; value: string }[]> {
+  const consumer = kafka.kafka.consumer({ groupId: `t-${topic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: { key: string; value: string }[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({ key: message.key?.toString() ?? "", value: message.value?.toString() ?? "" });
+        if (seen.length === count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen;
+}
 
 describe.sequential("replay into a real Kafka", () => {
   beforeAll(async () => {
@@ -35,23 +59,50 @@ describe.sequential("replay into a real Kafka", () => {
     const lines = ['{"Hostname":"WS1","EventID":1,"x":"a b"}', '{ "host": {"name": "ws2"},  "EventID": 3 }'];
     const r = await helk(["replay", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: `${lines.join("\r\n")}\n` });
     expect(r.exitCode, r.stderr).toBe(0);
-    const consumer = kafka.kafka.consumer({ groupId: `t-${topic}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: { key: string; value: string }[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push({ key: message.key?.toString() ?? "", value: message.value?.toString() ?? "" });
-          if (seen.length === 2) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const seen = await consume(topic, 2);
     expect(seen).toEqual([
       { key: "WS1", value: lines[0] },
       { key: "ws2", value: lines[1] },
     ]);
+  });
+
+  it("a converted data set as a pretty-printed JSON array (zipped too): exactly its events, each element's compact JSON keyed by host.name", async () => {
+    const file = "empire_launcher_sct_regsvr32.zip";
+    const text = (await execa("unzip", ["-p", `${MORDOR}${file}`], { maxBuffer: 256 * 1024 * 1024 })).stdout;
+    const events = convertLines(text)
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { host?: { name?: string } });
+    const dir = mkdtempSync(join(tmpdir(), "helk-replay-array-"));
+    const arrayFile = join(dir, "empire.golden.json");
+    writeFileSync(arrayFile, JSON.stringify(events, null, 2));
+    await execa("python3", [
+      "-c",
+      "import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED) as z: z.write(sys.argv[2],'empire.json')",
+      join(dir, "empire-array.zip"),
+      arrayFile,
+    ]);
+
+    for (const input of [arrayFile, join(dir, "empire-array.zip")]) {
+      const topic = await kafka.freshTopic("array", 1);
+      const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, input]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ events: events.length, jsonArrays: 1, nonObjectValues: 0 });
+      expect(await kafka.messageCount(topic)).toBe(events.length);
+      if (input !== arrayFile) continue;
+      // One partition keeps the order: message i is element i, compact, keyed by its host.
+      const seen = await consume(topic, events.length);
+      expect(seen.map((m) => m.key)).toEqual(events.map((e) => e.host?.name ?? ""));
+      expect(seen.map((m) => m.value)).toEqual(events.map((e) => JSON.stringify(e)));
+    }
+  });
+
+  it("a one-line array that is all numbers: exit 7 and nothing in the topic", async () => {
+    const topic = await kafka.freshTopic("nothing", 1);
+    const r = await helk(["replay", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: "[1,2,3]" });
+    expect(r.exitCode).toBe(7);
+    expect(r.stderr).toContain("error: no events in 1 member (7 bytes read): 3 JSON values that are not an object");
+    expect(await kafka.messageCount(topic)).toBe(0);
   });
 
   it("a topic the broker does not have: exit 10 before reading anything", async () => {
