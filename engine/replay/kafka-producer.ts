@@ -59,10 +59,14 @@ export function errorText(err: unknown): string {
   return inner.length ? `${own} (${[...new Set(inner)].join("; ")})` : own;
 }
 
-/** Worth resending: no error in the chain says it cannot be retried. */
+/**
+ * Worth resending: every error in the chain may be retried, or is about the network. The client
+ * gives up on a timeout (a killed broker's address stops answering) where replay resends with
+ * fresh metadata: the partition's new leader takes the same records, numbered the same way.
+ */
 export function retriable(err: unknown): boolean {
-  const e = err as { canRetry?: boolean; errors?: unknown[]; cause?: unknown };
-  if (e.canRetry === false) return false;
+  const e = err as { canRetry?: boolean; code?: string; errors?: unknown[]; cause?: unknown };
+  if (e.canRetry === false && e.code !== "PLT_KFK_NETWORK") return false;
   return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].every(retriable);
 }
 

@@ -2,6 +2,7 @@
  * Replay's resend after a lost broker (engine/replay/resend.ts) against a fake idempotent
  * broker, and the partitioner and error helpers of engine/replay/kafka-producer.ts.
  */
+import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, TimeoutError } from "@platformatic/kafka";
 import { Partitioners } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../engine/clock.js";
@@ -146,6 +147,17 @@ describe("producer errors", () => {
     expect(retriable(Object.assign(new Error("x"), { errors: [nested, Object.assign(new Error("auth"), { canRetry: false })] }))).toBe(
       false,
     );
+  });
+  it("a lost broker's timeouts and closed connections are resent; a refused login and a sequence gap are not", () => {
+    const lost = new MultipleErrors("Producing messages failed.", [
+      new MultipleErrors("produce failed 2 times.", [
+        new NetworkError("Connection closed"),
+        new TimeoutError("Connection to 10.0.0.1:9092 timed out."),
+      ]),
+    ]);
+    expect(retriable(lost)).toBe(true);
+    expect(retriable(new MultipleErrors("x", [new AuthenticationError("SASL authentication failed")]))).toBe(false);
+    expect(retriable(new MultipleErrors("x", [new ProtocolError("OUT_OF_ORDER_SEQUENCE_NUMBER")]))).toBe(false);
   });
   it("reads the partitions a failed send still wrote", () => {
     expect(landedPartitions(nested)).toEqual([2]);
