@@ -6,7 +6,7 @@ import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, Timeo
 import { Partitioners } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../engine/clock.js";
-import { errorText, landedPartitions, partitionFor, retriable } from "../../engine/replay/kafka-producer.js";
+import { brokerError, errorText, landedPartitions, partitionFor, retriable } from "../../engine/replay/kafka-producer.js";
 import { type ResendOptions, sendWithoutDuplicates } from "../../engine/replay/resend.js";
 
 type M = { partition: number; id: number };
@@ -162,5 +162,19 @@ describe("producer errors", () => {
   it("reads the partitions a failed send still wrote", () => {
     expect(landedPartitions(nested)).toEqual([2]);
     expect(landedPartitions(new Error("plain"))).toEqual([]);
+  });
+  it("a closed connection while sending is a lost broker, not a listener that wants a login (that is only said of the check before)", () => {
+    const access = { brokers: ["127.0.0.1:9092"] };
+    const sending = brokerError(access, "winlogbeat", new MultipleErrors("x", [new NetworkError("Connection closed")]), 900);
+    expect(sending.message).toContain("Connection closed");
+    expect(sending.message).toContain("(900 events sent before the error)");
+    expect(sending.hint).not.toContain("SASL");
+    const checking = brokerError(
+      access,
+      "winlogbeat",
+      Object.assign(new Error("Closed connection"), { name: "KafkaJSConnectionClosedError" }),
+      0,
+    );
+    expect(checking.hint).toContain("may require SASL");
   });
 });
