@@ -1,19 +1,25 @@
-// `helk replay` against `kcat -P` (the peer) publishing the largest shared Mordor data set into
-// fresh topics of the same real Kafka broker (the helk-test/kafka fixture), median of RUNS
-// (default 5) each, alternating, in one run. Prints events/s of both and the ratio (target >= 1.0),
-// and helk's peak RSS (target < 150 MB). kcat reads the already-unzipped JSON lines file, so
-// the peer does less work than helk (which unzips and checks every line).
-// Needs root, a Docker engine, kcat and the fixture images. Run: npm run bench:replay
+// `helk replay` and the other producers it could use, against `kcat -P` (the peer), in one run.
+// Input: the four shared Mordor sets concatenated (1×: 13,592 events, 25 MB of JSON lines) and
+// that ten times over (10×: 135,920 events, 254 MB). Every contender reads the same unzipped file
+// into a fresh 3-partition topic of the real Kafka fixture, idempotent with acks from all
+// in-sync replicas; rounds alternate the contenders' order; each run's topic must then hold
+// exactly the input's events. Per contender: the median whole-process time at 1× and 10×, the
+// steady rate (the 9× more events over the extra time: start-up cancels out), the ratio of that
+// rate to kcat's from the same run (target >= 1.0), and peak RSS at 1× and 10× (target < 150 MB
+// and flat). Contenders besides helk: bench/replay-candidates.ts; `confluent` runs only when
+// HELK_BENCH_CONFLUENT_DIR names a directory where @confluentinc/kafka-javascript is installed.
+// Needs a Docker engine, kcat, unzip, GNU time and the fixture images. Run: npm run bench:replay
+// Env: RUNS (rounds, default 3), ONLY (comma-separated contenders).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { startKafka } from "../test/helpers/kafka-fixture.js";
 
-const RUNS = Number(process.env.RUNS ?? 5);
-const FILE = fileURLToPath(new URL("../../shared/datasets/mordor/covenant_dcom_executeexcel4macro_allowed.zip", import.meta.url));
-const EVENTS = 8121;
+const RUNS = Number(process.env.RUNS ?? 3);
+const MORDOR = fileURLToPath(new URL("../../shared/datasets/mordor/", import.meta.url));
 const helk = fileURLToPath(new URL("../dist/helk.js", import.meta.url));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,49 +27,140 @@ const median = (xs: number[]) => {
 };
 
 const dir = mkdtempSync(join(tmpdir(), "helk-bench-replay-"));
-spawnSync("unzip", ["-q", "-o", FILE, "-d", dir]);
-const jsonl = join(dir, spawnSync("ls", [dir]).stdout.toString().trim().split("\n")[0] as string);
+const unzipped = join(dir, "sets");
+for (const zip of readdirSync(MORDOR)
+  .filter((f) => f.endsWith(".zip"))
+  .sort())
+  spawnSync("unzip", ["-q", "-o", join(MORDOR, zip), "-d", unzipped]);
+const one = Buffer.concat(
+  readdirSync(unzipped)
+    .sort()
+    .map((f) => readFileSync(join(unzipped, f))),
+);
+// Counted here, independently of helk: a line holding a JSON object is an event.
+const perCopy = one
+  .toString("utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "").length;
+const inputs = { "1x": { file: join(dir, "x1.jsonl"), copies: 1 }, "10x": { file: join(dir, "x10.jsonl"), copies: 10 } };
+for (const input of Object.values(inputs)) {
+  const out = createWriteStream(input.file);
+  for (let i = 0; i < input.copies; i++) out.write(one);
+  await new Promise((r) => out.end(r));
+}
+
+// The other producers, bundled as `npm run build` bundles helk (same aliases), run by plain node.
+const runner = join(dir, "replay-candidates.mjs");
+await build({
+  entryPoints: [fileURLToPath(new URL("./replay-candidates.ts", import.meta.url))],
+  outfile: runner,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node18.19",
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
+  external: ["ssh2", "cpu-features", "*.node"],
+  logLevel: "warning",
+});
+
+type Contender = { name: string; argv: (file: string, topic: string, bootstrap: string) => string[] };
+const candidate = (name: string): Contender => ({
+  name,
+  argv: (file, topic, bootstrap) => [process.execPath, runner, name, file, topic, bootstrap],
+});
+const all: Contender[] = [
+  {
+    name: "kcat",
+    argv: (file, topic, bootstrap) => [
+      "kcat",
+      "-P",
+      "-b",
+      bootstrap,
+      "-t",
+      topic,
+      "-X",
+      "enable.idempotence=true",
+      "-X",
+      "acks=all",
+      "-l",
+      file,
+    ],
+  },
+  {
+    name: "helk",
+    argv: (file, topic, bootstrap) => [process.execPath, helk, "replay", "--json", "--topic", topic, "--bootstrap", bootstrap, file],
+  },
+  candidate("kafkajs"),
+  candidate("kafkajs-pipelined"),
+  ...(process.env.HELK_BENCH_CONFLUENT_DIR ? [candidate("confluent")] : []),
+];
+const only = process.env.ONLY?.split(",");
+const contenders = all.filter((c) => c.name === "kcat" || !only || only.includes(c.name));
+if (!process.env.HELK_BENCH_CONFLUENT_DIR)
+  console.log(
+    "confluent: not measured (set HELK_BENCH_CONFLUENT_DIR to where `CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript` was run)",
+  );
+
 const kafka = await startKafka(25000 + (process.pid % 500));
 try {
-  const helkTimes: number[] = [];
-  const kcatTimes: number[] = [];
-  let peakKiB = 0;
-  for (let i = 0; i < RUNS; i++) {
-    for (const who of ["helk", "kcat"] as const) {
-      const topic = await kafka.freshTopic(`bench-${who}`);
-      const start = process.hrtime.bigint();
-      const r =
-        who === "helk"
-          ? spawnSync("/usr/bin/time", [
-              "-f",
-              "%M",
-              process.execPath,
-              helk,
-              "replay",
-              "--topic",
-              topic,
-              "--bootstrap",
-              kafka.bootstrap,
-              FILE,
-            ])
-          : spawnSync("kcat", ["-P", "-b", kafka.bootstrap, "-t", topic, "-X", "enable.idempotence=true", "-X", "acks=all", "-l", jsonl]);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (r.status !== 0) throw new Error(`${who} failed: ${r.stderr}`);
-      const count = await kafka.messageCount(topic);
-      if (count !== EVENTS) throw new Error(`${who} left ${count} messages, expected ${EVENTS}`);
-      if (who === "helk") {
-        helkTimes.push(seconds);
-        peakKiB = Math.max(peakKiB, Number(r.stderr.toString().trim().split("\n").at(-1)));
-      } else kcatTimes.push(seconds);
+  // Keyed "contender size": seconds of each run, and the largest peak RSS (KiB).
+  const seconds = new Map<string, number[]>();
+  const peakKiB = new Map<string, number>();
+  for (let round = 0; round < RUNS; round++) {
+    // Alternate the order so no contender always runs right after the same other one.
+    const order = round % 2 ? [...contenders].reverse() : contenders;
+    for (const [size, input] of Object.entries(inputs)) {
+      for (const c of order) {
+        const topic = await kafka.freshTopic(`bench-${c.name}`);
+        const [cmd, ...args] = c.argv(input.file, topic, kafka.bootstrap) as [string, ...string[]];
+        const start = process.hrtime.bigint();
+        const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { maxBuffer: 64 * 1024 * 1024 });
+        const took = Number(process.hrtime.bigint() - start) / 1e9;
+        if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.toString().slice(-2000)}`);
+        const expected = perCopy * input.copies;
+        const count = await kafka.messageCount(topic);
+        if (count !== expected) throw new Error(`${c.name} left ${count} messages in ${topic}, expected ${expected}`);
+        const id = `${c.name} ${size}`;
+        seconds.set(id, [...(seconds.get(id) ?? []), took]);
+        const kib = Number(r.stderr.toString().trim().split("\n").at(-1));
+        peakKiB.set(id, Math.max(peakKiB.get(id) ?? 0, kib));
+        console.log(`round ${round + 1} ${size.padEnd(3)} ${c.name.padEnd(20)} ${took.toFixed(2)} s, ${(kib / 1024).toFixed(0)} MB`);
+      }
     }
   }
-  const h = EVENTS / median(helkTimes);
-  const k = EVENTS / median(kcatTimes);
-  console.log(`data set: ${EVENTS} events (covenant_dcom_executeexcel4macro_allowed, 14.9 MB of JSON lines)`);
-  console.log(`kcat -P       ${Math.round(k)} events/s (median of ${RUNS}, whole process)`);
-  console.log(`helk replay   ${Math.round(h)} events/s (median of ${RUNS}, whole process)`);
-  console.log(`ratio helk/kcat: ${(h / k).toFixed(2)} (target >= 1.0)`);
-  console.log(`helk peak RSS: ${(peakKiB / 1024).toFixed(0)} MB (target < 150 MB)`);
+  const rate = (name: string) => {
+    const t1 = median(seconds.get(`${name} 1x`) ?? []);
+    const t10 = median(seconds.get(`${name} 10x`) ?? []);
+    return { whole10: (perCopy * 10) / t10, steady: (perCopy * 9) / (t10 - t1) };
+  };
+  const peer = rate("kcat");
+  console.log(
+    `\ninput: ${perCopy} events ×1 and ×10 (${perCopy * 10} events, ${((one.length * 10) / 1e6).toFixed(0)} MB); medians of ${RUNS} rounds`,
+  );
+  console.log("contender            10× whole ev/s   steady ev/s   ratio vs kcat   peak RSS 1× / 10×");
+  for (const c of contenders) {
+    const r = rate(c.name);
+    const mb = (size: string) => `${((peakKiB.get(`${c.name} ${size}`) ?? 0) / 1024).toFixed(0)} MB`;
+    console.log(
+      `${c.name.padEnd(20)} ${String(Math.round(r.whole10)).padStart(15)} ${String(Math.round(r.steady)).padStart(13)} ${(r.steady / peer.steady).toFixed(2).padStart(15)}   ${mb("1x")} / ${mb("10x")}`,
+    );
+  }
+  // The machine's load can change between rounds: the ratio of rates measured within each round
+  // (same load for both), then the median over rounds, is the figure to trust.
+  const roundSteady = (name: string, round: number) =>
+    (perCopy * 9) / ((seconds.get(`${name} 10x`)?.[round] ?? 0) - (seconds.get(`${name} 1x`)?.[round] ?? 0));
+  const rounds = Array.from({ length: RUNS }, (_, i) => i);
+  console.log("\nsteady ratio vs kcat within each round, then the median over rounds:");
+  for (const c of contenders.filter((x) => x.name !== "kcat")) {
+    const ratios = rounds.map((i) => roundSteady(c.name, i) / roundSteady("kcat", i));
+    console.log(`${c.name.padEnd(20)} ${ratios.map((r) => r.toFixed(2)).join("  ")}  → median ${median(ratios).toFixed(2)}`);
+  }
+  const helkRatio = median(rounds.map((i) => roundSteady("helk", i) / roundSteady("kcat", i)));
+  console.log(`\nratio helk/kcat at steady state: ${helkRatio.toFixed(2)} (median of the rounds' ratios; target >= 1.0)`);
+  console.log(
+    `helk peak RSS: ${((peakKiB.get("helk 1x") ?? 0) / 1024).toFixed(0)} MB at 1×, ${((peakKiB.get("helk 10x") ?? 0) / 1024).toFixed(0)} MB at 10× (target < 150 MB, flat)`,
+  );
 } finally {
   await kafka.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -37,6 +37,9 @@ await build({
     js: "import { createRequire as __helkCreateRequire } from 'node:module'; const require = __helkCreateRequire(import.meta.url);",
   },
   plugins: [stubs],
+  // @platformatic/kafka's CRC-32C is WebAssembly read from a file beside its module; the
+  // bundled variant carries it inline, so dist/ works without node_modules' layout.
+  alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
   external: ["cpu-features", "*.node"],
   logLevel: "warning",
 });
