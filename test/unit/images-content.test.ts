@@ -14,6 +14,7 @@ import { BUILT_IN_TEMPLATES, indexTemplates, PASS_THROUGH_TOPICS, RETENTION_POLI
 import { helkImagesFor } from "../../compose/helk-images.js";
 import { buildComposeModel } from "../../compose/model.js";
 import { selectServices } from "../../compose/profiles.js";
+import { patternMatches, templateOf } from "../helpers/es-templates.js";
 import { configFor, HOST } from "../helpers/fixtures.js";
 import { checkStatements, identifier, parseStatement, type StreamStatement, splitStatements } from "../helpers/ksql-statements.js";
 import { parseLogstashConfig, plugins, strings } from "../helpers/logstash-config.js";
@@ -21,18 +22,7 @@ import { parseLogstashConfig, plugins, strings } from "../helpers/logstash-confi
 const IMAGES = new URL("../../images/", import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(IMAGES, path), "utf8");
 
-/** Would an Elasticsearch index template pattern (with * wildcards) take this index? */
-const matches = (pattern: string, index: string) =>
-  new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
-      .join(".*")}$`,
-  ).test(index);
-const templateFor = (index: string) =>
-  indexTemplates()
-    .filter((t) => t.body.index_patterns.some((p) => matches(p, index)))
-    .sort((a, b) => b.body.priority - a.body.priority)[0]?.name;
+const templateFor = (index: string) => templateOf(index)?.name;
 
 describe("Logstash pipelines (images/logstash)", () => {
   const files = readdirSync(join(IMAGES, "logstash/pipeline")).sort();
@@ -290,7 +280,7 @@ describe("Elasticsearch templates beside the node's built-in ones", () => {
     ...indexTemplates().map((t) => ({ name: t.name, patterns: t.body.index_patterns, priority: t.body.priority })),
   ];
   const winner = (index: string) =>
-    all.filter((t) => t.patterns.some((p) => matches(p, index))).sort((x, y) => y.priority - x.priority)[0]?.name;
+    all.filter((t) => t.patterns.some((p) => patternMatches(p, index))).sort((x, y) => y.priority - x.priority)[0]?.name;
 
   it("the overlap check is real: logs-*-* overlaps logs-endpoint-winevent-*, not sysmon-join*", () => {
     expect(globsOverlap("logs-*-*", "logs-endpoint-winevent-*")).toBe(true);

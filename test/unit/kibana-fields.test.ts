@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { indexTemplates } from "../../compose/elasticsearch-templates.js";
+import { templateOf } from "../helpers/es-templates.js";
 import { checkStatements, parseStatement, splitStatements } from "../helpers/ksql-statements.js";
 import { parseLogstashConfig } from "../helpers/logstash-config.js";
 import { type Event, fromKafka, getField, runPipeline } from "../helpers/logstash-eval.js";
@@ -40,19 +40,6 @@ function mappedFields(properties: Record<string, unknown>, prefix = ""): Map<str
   }
   return out;
 }
-
-const matches = (pattern: string, index: string) =>
-  new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
-      .join(".*")}$`,
-  ).test(index);
-/** The template an index gets (the highest priority among those whose patterns match). */
-const templateOf = (index: string) =>
-  indexTemplates()
-    .filter((t) => t.body.index_patterns.some((p) => matches(p, index)))
-    .sort((a, b) => b.body.priority - a.body.priority)[0];
 
 /** The fields a KQL query names (`field : value`, `field:(a or b)`, `field >= 3`). */
 function kqlFields(query: string): string[] {
