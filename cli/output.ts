@@ -66,7 +66,7 @@ export function plainSink(printer: Printer, now: () => Date = () => new Date()):
  */
 export async function withProgress<T>(
   printer: Printer,
-  o: { json?: boolean | undefined; steps?: [id: string, title: string][] | undefined },
+  o: { json?: boolean | undefined; steps?: readonly { id: string; title: string }[] | undefined },
   work: (sink: ProgressSink) => Promise<T>,
 ): Promise<T> {
   if (o.json) return work(silentSink);

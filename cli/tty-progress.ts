@@ -23,9 +23,15 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-/** Run `work` with a sink that drives a listr2 list of `steps` (id → title). */
-export async function withListr<T>(steps: [id: string, title: string][], work: (sink: ProgressSink) => Promise<T>): Promise<T> {
-  const pending = new Map(steps.map(([id]) => [id, deferred()]));
+/** A step the list shows: the id its progress events carry, and its title. */
+export interface ListedStep {
+  id: string;
+  title: string;
+}
+
+/** Run `work` with a sink that drives a listr2 list of `steps`. */
+export async function withListr<T>(steps: readonly ListedStep[], work: (sink: ProgressSink) => Promise<T>): Promise<T> {
+  const pending = new Map(steps.map(({ id }) => [id, deferred()]));
   const sink: ProgressSink = (e: ProgressEvent) => {
     const d = "step" in e && e.step ? pending.get(e.step) : undefined;
     if (!d) return;
@@ -35,7 +41,7 @@ export async function withListr<T>(steps: [id: string, title: string][], work: (
     else if (e.kind === "info" || e.kind === "warn") d.output?.(e.message);
   };
   const list = new Listr(
-    steps.map(([id, title]) => ({
+    steps.map(({ id, title }) => ({
       title,
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
         const d = pending.get(id) as Deferred;

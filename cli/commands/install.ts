@@ -24,8 +24,6 @@ export interface InstallFlags extends ConfigFlagValues {
   imagesFrom?: string;
 }
 
-const STEPS: [string, string][] = INSTALL_STEPS.map((s) => [s.id, s.title]);
-
 export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTTY = Boolean(process.stdin.isTTY)): Promise<number> {
   if (opts.output && !opts.dryRun) {
     throw new HelkError("--output only goes with --dry-run", {
@@ -87,7 +85,7 @@ export async function runInstall(opts: InstallFlags, printer: Printer, stdinIsTT
     });
 
   // A dry run prints its plan, not a progress view of steps it does not take.
-  const result: InstallResult = await withProgress(printer, { json: opts.json, steps: opts.dryRun ? undefined : STEPS }, run);
+  const result: InstallResult = await withProgress(printer, { json: opts.json, steps: opts.dryRun ? undefined : INSTALL_STEPS }, run);
 
   if (opts.json) printInstallJson(printer, result, Boolean(opts.showCredentials));
   else if (result.dryRun) printDryRun(printer, result);

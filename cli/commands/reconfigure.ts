@@ -25,7 +25,7 @@ export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }
     flags: configFlagAssignments(opts),
   });
   // Reconfigure runs the install's steps again: the same progress view.
-  const r = await withProgress(printer, { json: opts.json, steps: INSTALL_STEPS.map((s) => [s.id, s.title]) }, (sink) =>
+  const r = await withProgress(printer, { json: opts.json, steps: INSTALL_STEPS }, (sink) =>
     reconfigure({
       config,
       project: record.project,

@@ -19,14 +19,14 @@ const work = async (sink: ProgressSink) => {
 describe("withProgress", () => {
   it("--json: the result alone; no progress anywhere (stdout stays parseable, stderr quiet)", async () => {
     const p = capture(true);
-    expect(await withProgress(p, { json: true, steps: [["render", "Render"]] }, work)).toBe(42);
+    expect(await withProgress(p, { json: true, steps: [{ id: "render", title: "Render" }] }, work)).toBe(42);
     expect(p.outs).toEqual([]);
     expect(p.errs).toEqual([]);
   });
 
   it("not a terminal: timestamped plain lines on stderr, nothing on stdout", async () => {
     const p = capture(false);
-    expect(await withProgress(p, { steps: [["render", "Render"]] }, work)).toBe(42);
+    expect(await withProgress(p, { steps: [{ id: "render", title: "Render" }] }, work)).toBe(42);
     expect(p.outs).toEqual([]);
     expect(p.errs.map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ /, ""))).toEqual([
       "Write 3 files ...",
