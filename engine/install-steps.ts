@@ -178,32 +178,32 @@ export async function imagesStep(r: InstallRun, services: ServiceName[]): Promis
  * the templates of the indices the writers create (engine/service-logins.ts says why here and
  * not in a setup container).
  */
-export async function loginsStep(o: {
-  config: HelkConfig;
-  services: ServiceName[];
-  secrets: HelkSecrets;
-  target: ComposeTarget;
-  docker: DockerClient;
-  clock: Clock;
-  sink: ProgressSink;
-  log: InstallLog;
-}): Promise<void> {
-  if (!needsLoginsFirst(o.config, o.services)) return;
+export async function loginsStep(r: InstallRun, services: ServiceName[], secrets: HelkSecrets, target: ComposeTarget): Promise<void> {
+  const { config, log } = r;
+  if (!needsLoginsFirst(config, services)) return;
+  // With security off the phase only puts HELK's templates in: --skip-provision leaves them out too.
+  if (!config.security.enabled && r.options.skipProvision) return;
   const changes = await step(
-    o.sink,
+    r.sink,
     "logins",
-    o.config.security.enabled
+    config.security.enabled
       ? "Start Elasticsearch; set the services' logins and HELK's templates"
       : "Start Elasticsearch and set HELK's templates",
     () =>
       startElasticsearchWithLogins({
-        ...o,
+        target,
+        config,
+        secrets,
+        docker: r.docker,
+        clock: r.clock,
+        sink: r.sink,
+        log,
         composeArgs: ["up", "-d"],
-        expectedImage: serviceImage(o.config, "elasticsearch", VERSION),
+        expectedImage: serviceImage(config, "elasticsearch", VERSION),
       }),
     (c) => (c.length ? c.join(", ") : "already set"),
   );
-  for (const c of changes) o.log.write(`[logins] ${c}`);
+  for (const c of changes) log.write(`[logins] ${c}`);
 }
 
 /** Everything up, then each service's own health check; returns seconds to healthy per service. */

@@ -216,9 +216,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     const target = await validateStep(r, compose);
     const services = servicesFor(config).filter((s) => !ON_DEMAND.has(s));
     await imagesStep(r, services);
-    // With security off the phase only puts HELK's templates in: --skip-provision leaves them out too.
-    if (config.security.enabled || !options.skipProvision)
-      await loginsStep({ config, services, secrets, target, docker: r.docker, clock: r.clock, sink: r.sink, log });
+    await loginsStep(r, services, secrets, target);
     const healthyAfter = await startStep(r, services, target);
     const provisioned = await provisionStep(r, services, secrets);
     const record: InstallRecord = {
