@@ -57,6 +57,13 @@ export function demuxLogs(buf: Buffer): string {
 
 function engineError(cause: unknown, socketPath: string): HelkError {
   const code = (cause as NodeJS.ErrnoException).code;
+  // Commands check this first (engine/user-access.ts); this is the net for any path that did not.
+  if (code === "EACCES")
+    return new HelkError(`cannot use Docker at ${socketPath}: permission denied`, {
+      exitCode: ExitCode.preflight,
+      hint: "run it as root with sudo, or add this user to the docker group",
+      cause,
+    });
   const missing = code === "ENOENT";
   return new HelkError(
     missing

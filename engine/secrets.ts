@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import { EXTERNAL_SECRET_ENV, type HelkSecrets, LATER_SECRET_KEYS, SECRET_KEYS } from "../compose/secrets.js";
 import { ExitCode, HelkError } from "./errors.js";
+import { rootOnly } from "./user-access.js";
 
 /** Letters and digits only: safe in env files, URLs and shells without quoting. */
 export function randomToken(length: number): string {
@@ -119,12 +120,7 @@ export function readState(home: string, command: string): InstallState {
     text = readFileSync(file, "utf8");
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM")
-      throw new HelkError(`cannot read ${file}: it is readable by root only`, {
-        exitCode: ExitCode.preflight,
-        hint: `run it as root: sudo helk ${command}`,
-        cause,
-      });
+    if (code === "EACCES" || code === "EPERM") throw rootOnly(`cannot read ${file}: it is readable by root only`, command, cause);
     throw new HelkError(`the install's secrets are missing: ${file} (${code ?? String(cause)})`, {
       exitCode: ExitCode.preflight,
       hint: "restore it from a backup of the install home; without it HELK cannot log in to its own services",

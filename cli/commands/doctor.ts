@@ -6,18 +6,24 @@ import { diagnose } from "../../engine/doctor/rules.js";
 import { ExitCode } from "../../engine/errors.js";
 import { resolveHostIp } from "../../engine/host-facts.js";
 import { readRecord } from "../../engine/install-record.js";
+import { readState, secretValues } from "../../engine/secrets.js";
+import { requireDockerAccess } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
 export async function runDoctor(opts: ConfigFlagValues & { json?: boolean; bundle?: string }, printer: Printer): Promise<number> {
-  const record = readRecord(await locateInstallHome(opts));
+  const home = await locateInstallHome(opts);
+  const record = readRecord(home);
+  // A bundle redacts every secret of the install, so it must read them: root only, asked first.
+  const secrets = opts.bundle ? secretValues(readState(home, "doctor").secrets) : [];
+  requireDockerAccess("doctor");
   const docker = createDockerClient();
   // The address clients use now: --host-ip when given, else the install's (detected again for "auto").
   const hostIpNow = opts.hostIp ?? (record.config.hostIp === "auto" ? resolveHostIp("auto") : record.hostIp);
   const facts = await gatherFacts(record, docker, hostIpNow);
   const findings = diagnose(facts);
   const errors = findings.filter((f) => f.severity === "error").length;
-  const bundle = opts.bundle ? await writeBundle({ file: opts.bundle, record, docker, facts, findings }) : undefined;
+  const bundle = opts.bundle ? await writeBundle({ file: opts.bundle, record, docker, facts, findings, secrets }) : undefined;
   if (opts.json)
     printJson(printer, {
       project: record.project,

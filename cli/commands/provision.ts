@@ -6,6 +6,7 @@ import { readRecord } from "../../engine/install-record.js";
 import { provision } from "../../engine/provision/provision.js";
 import { provisionTargets } from "../../engine/provision/targets.js";
 import { readState } from "../../engine/secrets.js";
+import { requireDockerAccess } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
@@ -14,6 +15,7 @@ export async function runProvision(opts: ConfigFlagValues & { json?: boolean }, 
   const record = readRecord(home);
   // The secrets first: as a user who is not root, "use sudo" is the answer, not a Docker error.
   const { secrets } = readState(home, "provision");
+  requireDockerAccess("provision");
   const result = await provision(record.config, record.services, secrets, await provisionTargets(createDockerClient(), record.project));
   if (opts.json) printJson(printer, result);
   else {

@@ -12,13 +12,19 @@ import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
 import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { reconfigure } from "../../engine/reconfigure.js";
-import { externalSecretsFromEnv } from "../../engine/secrets.js";
+import { externalSecretsFromEnv, readState } from "../../engine/secrets.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, withProgress } from "../output.js";
 
 export async function runReconfigure(opts: ConfigFlagValues & { json?: boolean }, printer: Printer): Promise<number> {
   const home = await locateInstallHome(opts);
   const record = readRecord(home);
+  // It runs the install flow, which rewrites the home and reads the secrets: as a user who is not
+  // root that flow would see no secrets and make new ones, so say "sudo" before it starts.
+  requireWritableHome(home, "reconfigure");
+  readState(home, "reconfigure");
+  requireDockerAccess("reconfigure");
   const { value: config } = loadConfig({
     base: recordedConfig(home, record),
     ...(opts.config ? { configFile: opts.config } : {}),

@@ -1,18 +1,24 @@
 /** Day-2 commands: status, logs, start, stop, restart, down, uninstall. Thin adapters over engine/stack.ts. */
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import * as engine from "../../engine/stack.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
-async function open(opts: ConfigFlagValues): Promise<engine.Stack> {
-  return engine.openStack(await locateInstallHome(opts));
+/** The install, once this user may do what `command` does to it (engine/user-access.ts). */
+async function open(opts: ConfigFlagValues, command: string, writesHome = false): Promise<engine.Stack> {
+  const home = await locateInstallHome(opts);
+  const stack = await engine.openStack(home);
+  if (writesHome) requireWritableHome(home, command);
+  requireDockerAccess(command);
+  return stack;
 }
 
 export async function runLogs(
   services: string[],
   opts: ConfigFlagValues & { follow?: boolean; tail?: string; since?: string; timestamps?: boolean },
 ): Promise<number> {
-  const stack = await open(opts);
+  const stack = await open(opts, "logs");
   return engine.logs(stack, {
     services,
     follow: Boolean(opts.follow),
@@ -28,7 +34,7 @@ export async function runLifecycle(
   opts: ConfigFlagValues,
   printer: Printer,
 ): Promise<number> {
-  const stack = await open(opts);
+  const stack = await open(opts, verb);
   const verbs = { start: engine.start, stop: engine.stop, restart: engine.restart };
   await verbs[verb](stack, services);
   printer.out(`${verb}: ${services.length ? services.join(", ") : `all services of ${stack.record.project}`} done`);
@@ -50,7 +56,7 @@ async function confirmDeletion(what: string, project: string, force: boolean, pr
 }
 
 export async function runDown(opts: ConfigFlagValues & { volumes?: boolean; force?: boolean }, printer: Printer): Promise<number> {
-  const stack = await open(opts);
+  const stack = await open(opts, "down");
   if (opts.volumes)
     await confirmDeletion(
       `delete ALL data of ${stack.record.project} (Kafka, Elasticsearch, notebooks)`,
@@ -71,7 +77,7 @@ export async function runUninstall(
   opts: ConfigFlagValues & { purge?: boolean; force?: boolean; json?: boolean },
   printer: Printer,
 ): Promise<number> {
-  const stack = await open(opts);
+  const stack = await open(opts, "uninstall", true);
   await confirmDeletion(
     opts.purge
       ? `remove ${stack.record.project}, its install home and ALL its data`

@@ -3,6 +3,7 @@ import { createDockerClient } from "../../engine/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
 import { readRecord } from "../../engine/install-record.js";
 import * as engine from "../../engine/status.js";
+import { requireDockerAccess } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 
@@ -16,6 +17,7 @@ export function formatUptime(seconds: number | undefined): string {
 
 export async function runStatus(opts: ConfigFlagValues & { json?: boolean; probes?: boolean }, printer: Printer): Promise<number> {
   const record = readRecord(await locateInstallHome(opts));
+  requireDockerAccess("status");
   const result = await engine.status({ record, docker: createDockerClient() }, { probes: opts.probes !== false });
   if (opts.json) printJson(printer, result);
   else {

@@ -4,6 +4,7 @@ import { ExitCode, HelkError } from "../../engine/errors.js";
 import { readRecord, recordedConfig } from "../../engine/install-record.js";
 import { readState } from "../../engine/secrets.js";
 import { upgrade } from "../../engine/upgrade.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, withProgress } from "../output.js";
 
@@ -17,6 +18,9 @@ export async function runUpgrade(opts: ConfigFlagValues & { json?: boolean; snap
       hint: "helk upgrade --image kafka=apache/kafka:4.1.2 (repeatable), or --config FILE with the new images.*",
     });
   }
+  // Upgrade rewrites the install's files: as a user who is not root, stop before the snapshot.
+  requireWritableHome(home, "upgrade");
+  requireDockerAccess("upgrade");
   const { value: config } = loadConfig({
     base: recordedConfig(home, record),
     ...(opts.config ? { configFile: opts.config } : {}),

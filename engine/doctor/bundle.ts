@@ -17,28 +17,19 @@ import type { DoctorFacts, Finding } from "./rules.js";
 
 const BUNDLE_LOG_LINES = 2000;
 
-/** Every secret of the install (from its state file), longest first so overlaps redact whole. */
-function secretValues(home: string): string[] {
-  try {
-    const state = JSON.parse(readFileSync(join(home, "secrets", "helk-state.json"), "utf8")) as { secrets: Record<string, string> };
-    return Object.values(state.secrets)
-      .filter((v) => typeof v === "string" && v.length >= 6)
-      .sort((a, b) => b.length - a.length);
-  } catch {
-    return [];
-  }
-}
-
 export async function writeBundle(o: {
   file: string;
   record: InstallRecord;
   docker: DockerClient;
   facts: DoctorFacts;
   findings: Finding[];
+  /** Every secret value of the install (engine/secrets.ts secretValues), each replaced by [redacted]. */
+  secrets: string[];
   now?: () => Date;
 }): Promise<string[]> {
   const home = o.record.installHome;
-  const secrets = secretValues(home);
+  // Longest first, so a secret that contains another is redacted whole.
+  const secrets = [...o.secrets].sort((a, b) => b.length - a.length);
   const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
   const entries: [string, string][] = [];
   const add = (name: string, text: string) => entries.push([name, redact(text)]);
