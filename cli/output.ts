@@ -4,12 +4,15 @@ import { type ProgressSink, silentSink } from "../engine/events.js";
 export interface Printer {
   out(text: string): void;
   err(text: string): void;
+  /** One status line on stderr, rewritten in place (a terminal only); "" clears it. */
+  status(line: string): void;
   isTTY: boolean;
 }
 
 export const processPrinter: Printer = {
   out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  status: (line) => process.stderr.write(`\r\x1b[2K${line}`),
   isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
 };
 
@@ -72,4 +75,22 @@ export async function withProgress<T>(
   if (o.json) return work(silentSink);
   if (printer.isTTY && o.steps) return (await import("./tty-progress.js")).withListr(o.steps, work);
   return work(plainSink(printer));
+}
+
+/**
+ * A live status line (e.g. replay's events/s) only on a terminal and never with `--json`: `work`
+ * gets the function that shows one, or nothing; the line is cleared when the work ends, so what
+ * is printed next starts on a clean line.
+ */
+export async function withStatusLine<T>(
+  printer: Printer,
+  o: { json?: boolean | undefined },
+  work: (show: ((line: string) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  if (o.json || !printer.isTTY) return work(undefined);
+  try {
+    return await work((line) => printer.status(line));
+  } finally {
+    printer.status("");
+  }
 }

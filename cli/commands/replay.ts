@@ -7,7 +7,7 @@ import { RECORD_FILE, readRecord } from "../../engine/install-record.js";
 import { installKafkaAccess } from "../../engine/kafka-client.js";
 import { nothingReplayed, type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
-import { type Printer, printJson, table } from "../output.js";
+import { type Printer, printJson, table, withStatusLine } from "../output.js";
 
 export interface ReplayFlags extends ConfigFlagValues {
   topic: string;
@@ -71,21 +71,20 @@ export async function runReplay(paths: string[], opts: ReplayFlags, printer: Pri
   const rate = positiveInt(opts.rate, "--rate");
   const limit = positiveInt(opts.limit, "--limit");
   const kafka = opts.dryRun ? { brokers: [] } : await kafkaAccess(opts);
-  const tty = printer.isTTY && !opts.json;
-  const result = await replay({
-    paths,
-    topic: opts.topic,
-    kafka,
-    dryRun: Boolean(opts.dryRun),
-    ...(rate ? { rate } : {}),
-    ...(limit ? { limit } : {}),
-    sink: (e) => {
-      if (e.kind === "warn" && !opts.json) printer.err(`warning: ${e.message}`);
-    },
-    ...(tty ? { onProgress: (p: ReplayProgress) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),
-  }).finally(() => {
-    if (tty) process.stderr.write("\r\x1b[2K");
-  });
+  const result = await withStatusLine(printer, opts, (show) =>
+    replay({
+      paths,
+      topic: opts.topic,
+      kafka,
+      dryRun: Boolean(opts.dryRun),
+      ...(rate ? { rate } : {}),
+      ...(limit ? { limit } : {}),
+      sink: (e) => {
+        if (e.kind === "warn" && !opts.json) printer.err(`warning: ${e.message}`);
+      },
+      ...(show ? { onProgress: (p: ReplayProgress) => show(progressLine(p)) } : {}),
+    }),
+  );
   if (opts.json) {
     const { skipped, ...rest } = result;
     printJson(printer, { ...rest, skippedMemberNames: skipped.map((s) => s.name) });

@@ -1,4 +1,5 @@
-/** Fakes shared by the unit tests: a clock that only moves when slept on, containers, a scripted Docker client. */
+/** Fakes shared by the unit tests: a clock that only moves when slept on, containers, a scripted Docker client, a Printer. */
+import type { Printer } from "../../cli/output.js";
 import type { Clock } from "../../engine/clock.js";
 import type { ContainerSummary, DockerClient } from "../../engine/docker-client.js";
 
@@ -41,4 +42,12 @@ export function scriptedDocker(snapshots: ContainerSummary[][], logs: string[] =
     images: { exists: async () => true },
     volumes: { list: async () => [] },
   };
+}
+
+/** A Printer that keeps what a command printed: stdout lines, stderr lines, and each status line shown. */
+export function capturePrinter(isTTY: boolean): Printer & { outs: string[]; errs: string[]; statuses: string[] } {
+  const outs: string[] = [];
+  const errs: string[] = [];
+  const statuses: string[] = [];
+  return { outs, errs, statuses, isTTY, out: (t) => outs.push(t), err: (t) => errs.push(t), status: (l) => statuses.push(l) };
 }

@@ -1,13 +1,10 @@
-/** withProgress: the one place a command's progress view is chosen, tested on a captured Printer. */
+/** withProgress and withStatusLine: where a command's progress view is chosen, tested on a captured Printer. */
 import { describe, expect, it } from "vitest";
-import { type Printer, withProgress } from "../../cli/output.js";
+import { withProgress, withStatusLine } from "../../cli/output.js";
 import type { ProgressSink } from "../../engine/events.js";
+import { capturePrinter } from "../helpers/fakes.js";
 
-function capture(isTTY: boolean): Printer & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, isTTY, out: (t) => outs.push(t), err: (t) => errs.push(t) };
-}
+const capture = capturePrinter;
 
 const work = async (sink: ProgressSink) => {
   sink({ kind: "step-start", step: "render", title: "Write 3 files" });
@@ -39,5 +36,40 @@ describe("withProgress", () => {
     const p = capture(true);
     await withProgress(p, {}, work);
     expect(p.errs).toHaveLength(3);
+  });
+});
+
+describe("withStatusLine", () => {
+  const work = async (show: ((line: string) => void) | undefined) => {
+    show?.("1 event");
+    show?.("2 events");
+    return 7;
+  };
+
+  it("a terminal: each line through the Printer's status line, cleared at the end", async () => {
+    const p = capture(true);
+    expect(await withStatusLine(p, {}, work)).toBe(7);
+    expect(p.statuses).toEqual(["1 event", "2 events", ""]);
+    expect([...p.outs, ...p.errs]).toEqual([]);
+  });
+
+  it("cleared when the work fails too, so the error starts on a clean line", async () => {
+    const p = capture(true);
+    await expect(
+      withStatusLine(p, {}, async (show) => {
+        show?.("halfway");
+        throw new Error("broker gone");
+      }),
+    ).rejects.toThrow("broker gone");
+    expect(p.statuses).toEqual(["halfway", ""]);
+  });
+
+  it.each([
+    ["--json", true, { json: true }],
+    ["not a terminal", false, {}],
+  ])("%s: no status line at all", async (_name, isTTY, o) => {
+    const p = capture(isTTY);
+    expect(await withStatusLine(p, o, work)).toBe(7);
+    expect(p.statuses).toEqual([]);
   });
 });
