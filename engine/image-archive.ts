@@ -153,6 +153,99 @@ export interface LoadResult {
   loaded: { refs: string[]; id: string; skipped: boolean }[];
 }
 
+type Extracted = Map<string, { path: string; sha256: string; bytes: number }>;
+
+/**
+ * Unpack the archive into `work`: its manifest (the first entry) and each image file with the
+ * sha256 and size of what was read, hashed as it streams to disk.
+ */
+async function extractArchive(
+  file: string,
+  work: string,
+  onProgress?: (message: string) => void,
+): Promise<{ manifest: ArchiveManifest; extracted: Extracted }> {
+  let manifest: ArchiveManifest | undefined;
+  const extracted: Extracted = new Map();
+  const extract = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on("entry", (header, stream, next) => {
+      if (header.name === "manifest.json") {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: unknown) => chunks.push(c as Buffer));
+        stream.on("end", () => {
+          try {
+            manifest = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ArchiveManifest;
+          } catch {
+            reject(corrupt(file, "its manifest.json is not JSON"));
+            return;
+          }
+          next();
+        });
+        return;
+      }
+      if (!manifest) {
+        reject(corrupt(file, "manifest.json is not its first entry"));
+        stream.resume();
+        return;
+      }
+      const target = join(work, `${extracted.size + 1}.tar`);
+      const digest = new Digest();
+      onProgress?.(`checking ${header.name}`);
+      pipeline(stream, digest, createWriteStream(target))
+        .then(() => {
+          extracted.set(header.name, { path: target, sha256: digest.hash.digest("hex"), bytes: digest.bytes });
+          next();
+        })
+        .catch(reject);
+    });
+    extract.on("finish", resolve);
+    extract.on("error", (err: Error) => reject(corrupt(file, err.message)));
+  });
+  await Promise.all([pipeline(createReadStream(file), extract).catch((err: Error) => Promise.reject(corrupt(file, err.message))), done]);
+  if (!manifest) throw corrupt(file, "it has no manifest.json");
+  return { manifest, extracted };
+}
+
+/** Every image checked against the manifest before any is loaded: a bad archive changes nothing on the engine. */
+function checkImages(file: string, m: ArchiveManifest, extracted: Extracted): void {
+  if (m.format !== ARCHIVE_FORMAT) throw corrupt(file, `format ${String(m.format)}, expected ${ARCHIVE_FORMAT}`);
+  for (const image of m.images) {
+    const got = extracted.get(image.file);
+    if (!got) throw corrupt(file, `${image.file} (${image.refs.join(", ")}) is missing: the archive is truncated`);
+    if (got.bytes !== image.bytes || got.sha256 !== image.sha256) {
+      throw corrupt(
+        file,
+        `${image.file} (${image.refs.join(", ")}) has sha256 ${got.sha256.slice(0, 12)}..., the manifest says ${image.sha256.slice(0, 12)}...`,
+      );
+    }
+  }
+}
+
+/** `docker load` each checked image whose refs do not already have its id, then check the id it got. */
+async function loadChecked(
+  file: string,
+  m: ArchiveManifest,
+  extracted: Extracted,
+  onProgress?: (message: string) => void,
+): Promise<LoadResult["loaded"]> {
+  const loaded: LoadResult["loaded"] = [];
+  for (const image of m.images) {
+    const present = await Promise.all(image.refs.map(imageId));
+    if (present.every((id) => id === image.id)) {
+      loaded.push({ refs: image.refs, id: image.id, skipped: true });
+      continue;
+    }
+    onProgress?.(`loading ${image.refs.join(", ")}`);
+    const r = await dockerCli(["load", "-i", (extracted.get(image.file) as { path: string }).path]);
+    if (r.exitCode !== 0) throw new HelkError(`docker load of ${image.refs.join(", ")} failed: ${r.output.trim().split("\n").at(-1)}`);
+    const after = await Promise.all(image.refs.map(imageId));
+    if (!after.every((id) => id === image.id))
+      throw corrupt(file, `${image.refs.join(", ")} loaded with id ${after.join(", ")}, not ${image.id}`);
+    loaded.push({ refs: image.refs, id: image.id, skipped: false });
+  }
+  return loaded;
+}
+
 /**
  * Verifies each image's sha256 while extracting it to a temporary file, then loads it and
  * checks the id. Images already present with the same id are not loaded again.
@@ -167,74 +260,9 @@ export async function loadImages(file: string, onProgress?: (message: string) =>
   if (size === 0) throw corrupt(file, "it is empty");
   const work = mkdtempSync(join(dirname(file), ".helk-load-"));
   try {
-    let manifest: ArchiveManifest | undefined;
-    const extracted = new Map<string, { path: string; sha256: string; bytes: number }>();
-    const extract = tar.extract();
-    const done = new Promise<void>((resolve, reject) => {
-      extract.on("entry", (header, stream, next) => {
-        if (header.name === "manifest.json") {
-          const chunks: Buffer[] = [];
-          stream.on("data", (c: unknown) => chunks.push(c as Buffer));
-          stream.on("end", () => {
-            try {
-              manifest = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ArchiveManifest;
-            } catch {
-              reject(corrupt(file, "its manifest.json is not JSON"));
-              return;
-            }
-            next();
-          });
-          return;
-        }
-        if (!manifest) {
-          reject(corrupt(file, "manifest.json is not its first entry"));
-          stream.resume();
-          return;
-        }
-        const target = join(work, `${extracted.size + 1}.tar`);
-        const digest = new Digest();
-        onProgress?.(`checking ${header.name}`);
-        pipeline(stream, digest, createWriteStream(target))
-          .then(() => {
-            extracted.set(header.name, { path: target, sha256: digest.hash.digest("hex"), bytes: digest.bytes });
-            next();
-          })
-          .catch(reject);
-      });
-      extract.on("finish", resolve);
-      extract.on("error", (err: Error) => reject(corrupt(file, err.message)));
-    });
-    await Promise.all([pipeline(createReadStream(file), extract).catch((err: Error) => Promise.reject(corrupt(file, err.message))), done]);
-    if (!manifest) throw corrupt(file, "it has no manifest.json");
-    const m = manifest as ArchiveManifest;
-    if (m.format !== ARCHIVE_FORMAT) throw corrupt(file, `format ${String(m.format)}, expected ${ARCHIVE_FORMAT}`);
-    // Every image checked before any is loaded: a bad archive changes nothing on the engine.
-    for (const image of m.images) {
-      const got = extracted.get(image.file);
-      if (!got) throw corrupt(file, `${image.file} (${image.refs.join(", ")}) is missing: the archive is truncated`);
-      if (got.bytes !== image.bytes || got.sha256 !== image.sha256) {
-        throw corrupt(
-          file,
-          `${image.file} (${image.refs.join(", ")}) has sha256 ${got.sha256.slice(0, 12)}..., the manifest says ${image.sha256.slice(0, 12)}...`,
-        );
-      }
-    }
-    const loaded: LoadResult["loaded"] = [];
-    for (const image of m.images) {
-      const present = await Promise.all(image.refs.map(imageId));
-      if (present.every((id) => id === image.id)) {
-        loaded.push({ refs: image.refs, id: image.id, skipped: true });
-        continue;
-      }
-      onProgress?.(`loading ${image.refs.join(", ")}`);
-      const r = await dockerCli(["load", "-i", (extracted.get(image.file) as { path: string }).path]);
-      if (r.exitCode !== 0) throw new HelkError(`docker load of ${image.refs.join(", ")} failed: ${r.output.trim().split("\n").at(-1)}`);
-      const after = await Promise.all(image.refs.map(imageId));
-      if (!after.every((id) => id === image.id))
-        throw corrupt(file, `${image.refs.join(", ")} loaded with id ${after.join(", ")}, not ${image.id}`);
-      loaded.push({ refs: image.refs, id: image.id, skipped: false });
-    }
-    return { manifest: m, loaded };
+    const { manifest, extracted } = await extractArchive(file, work, onProgress);
+    checkImages(file, manifest, extracted);
+    return { manifest, loaded: await loadChecked(file, manifest, extracted, onProgress) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

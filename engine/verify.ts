@@ -20,7 +20,7 @@ import type { InstallRecord } from "./install-record.js";
 import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
 import { type EsLogin, esClient } from "./probes/elasticsearch-probe.js";
 import { JOIN_INDEX, readStreamStatus } from "./probes/stream-join-probe.js";
-import { removePair } from "./verify-cleanup.js";
+import { type CleanupResult, removePair } from "./verify-cleanup.js";
 import { joinLagDetail, type PairPosition, pairQuery, syntheticPair, VERIFY_HOST, VERIFY_TAG } from "./verify-pair.js";
 
 export type HopName = "kafka" | "normalised" | "joined";
@@ -107,138 +107,159 @@ async function waitForDocs(es: Client, index: string, processGuid: string, count
   }
 }
 
-export async function verify(o: VerifyOptions): Promise<VerifyResult> {
-  const { record, clock } = o;
-  const has = (s: ServiceName) => record.services.includes(s);
-  const processGuid = `{${randomUUID()}}`;
-  const hops: HopResult[] = [];
-  const cleanup: string[] = [];
-  const add = (h: HopResult) => {
-    hops.push(h);
-    o.onHop?.(h);
-  };
-  const es = esClient(o.elasticsearch, 10_000);
-  const timeoutMs = o.timeoutSeconds * 1000;
-  let published = false;
-  let left = 0;
+/** One verify run: what each hop needs, and the hops reported so far. */
+interface Run {
+  o: VerifyOptions;
+  es: Client;
+  processGuid: string;
+  timeoutMs: number;
+  /** When the pair was published; each hop's latency counts from here. */
+  started: number;
+  /** Where Kafka put the pair (the join hop reads how far the job has got past it). */
+  position?: PairPosition;
+  /** Set before publishing: a publish that times out may still have landed, so clean up after it too. */
+  published: boolean;
+  hops: HopResult[];
+}
 
-  /** The hops in order; returns at the first that fails (what follows it cannot pass). */
-  const followHops = async (): Promise<void> => {
-    const pair = syntheticPair(processGuid, clock.now());
-    const bootstrap = describeKafkaAccess(o.kafka);
-    const started = clock.now();
-    let position: PairPosition | undefined;
-    try {
-      published = true; // a publish that times out may still have landed: clean up after it too
-      position = await publish(o.kafka, [pair.create, pair.connect], timeoutMs);
-      add({
-        hop: "kafka",
-        path: `publish to ${bootstrap} topic ${TOPIC}`,
-        outcome: "passed",
-        latencyMs: clock.now() - started,
-        detail: "EID 1 + EID 3 acknowledged by all in-sync replicas",
-      });
-    } catch (err) {
-      add({
-        hop: "kafka",
-        path: `publish to ${bootstrap} topic ${TOPIC}`,
-        outcome: "failed",
-        detail: `${err instanceof Error ? err.message : String(err)}: ${kafkaErrorHint(err, o.kafka) ?? "is Kafka running (helk status kafka)?"}`,
-      });
-      return;
-    }
+const has = (run: Run, s: ServiceName) => run.o.record.services.includes(s);
 
-    if (!has("logstash")) {
-      add({
-        hop: "normalised",
-        path: `Logstash → ${SYSMON_INDEX}`,
-        outcome: "skipped",
-        detail: `no Logstash in profile ${record.profile}`,
-      });
-    } else {
-      const found = await waitForDocs(es, SYSMON_INDEX, processGuid, 2, clock.now() + timeoutMs, clock);
-      add(
-        found >= 2
-          ? {
-              hop: "normalised",
-              path: `Logstash → ${SYSMON_INDEX}`,
-              outcome: "passed",
-              latencyMs: clock.now() - started,
-              detail: "both events indexed",
-            }
-          : {
-              hop: "normalised",
-              path: `Logstash → ${SYSMON_INDEX}`,
-              outcome: "failed",
-              detail: `${found} of 2 events indexed after ${o.timeoutSeconds} s: check \`helk logs logstash\``,
-            },
-      );
-      if (found < 2) return;
-    }
+function add(run: Run, h: HopResult): void {
+  run.hops.push(h);
+  run.o.onHop?.(h);
+}
 
-    const joiner = has("stream-join")
-      ? "the Spark join (stream-join)"
-      : has("ksqldb-server") && has("logstash")
-        ? "ksqlDB → SYSMON_JOIN → Logstash"
-        : undefined;
-    if (!joiner) {
-      add({ hop: "joined", path: `join → ${JOIN_INDEX}`, outcome: "skipped", detail: `no stream join in profile ${record.profile}` });
-    } else {
-      const found = await waitForDocs(es, `${JOIN_INDEX}*`, processGuid, 1, clock.now() + timeoutMs, clock);
-      // Why not, for the Spark job: it reports how far it has read, and the pair's offset is known.
-      const why =
-        found >= 1 || !has("stream-join")
-          ? ""
-          : `; ${joinLagDetail(await readStreamStatus(es).catch(() => undefined), TOPIC, position, clock.now())}`;
-      add(
-        found >= 1
-          ? {
-              hop: "joined",
-              path: `${joiner} → ${JOIN_INDEX}`,
-              outcome: "passed",
-              latencyMs: clock.now() - started,
-              detail: "joined document indexed",
-            }
-          : {
-              hop: "joined",
-              path: `${joiner} → ${JOIN_INDEX}`,
-              outcome: "failed",
-              detail: has("stream-join")
-                ? `no joined document after ${o.timeoutSeconds} s${why}`
-                : `no joined document after ${o.timeoutSeconds} s: check \`helk status\` and \`helk logs ksqldb-server\``,
-            },
-      );
-    }
-  };
-
+/** Hop 1: both events acknowledged by all in-sync replicas. */
+async function kafkaHop(run: Run): Promise<boolean> {
+  const { o, processGuid } = run;
+  const pair = syntheticPair(processGuid, o.clock.now());
+  const path = `publish to ${describeKafkaAccess(o.kafka)} topic ${TOPIC}`;
+  run.started = o.clock.now();
   try {
-    await followHops();
+    run.published = true;
+    const position = await publish(o.kafka, [pair.create, pair.connect], run.timeoutMs);
+    if (position) run.position = position;
+    add(run, {
+      hop: "kafka",
+      path,
+      outcome: "passed",
+      latencyMs: o.clock.now() - run.started,
+      detail: "EID 1 + EID 3 acknowledged by all in-sync replicas",
+    });
+    return true;
+  } catch (err) {
+    add(run, {
+      hop: "kafka",
+      path,
+      outcome: "failed",
+      detail: `${err instanceof Error ? err.message : String(err)}: ${kafkaErrorHint(err, o.kafka) ?? "is Kafka running (helk status kafka)?"}`,
+    });
+    return false;
+  }
+}
+
+/** Hop 2: Logstash indexed both events in the Sysmon family. */
+async function normalisedHop(run: Run): Promise<boolean> {
+  const { o } = run;
+  const path = `Logstash → ${SYSMON_INDEX}`;
+  if (!has(run, "logstash")) {
+    add(run, { hop: "normalised", path, outcome: "skipped", detail: `no Logstash in profile ${o.record.profile}` });
+    return true;
+  }
+  const found = await waitForDocs(run.es, SYSMON_INDEX, run.processGuid, 2, o.clock.now() + run.timeoutMs, o.clock);
+  add(
+    run,
+    found >= 2
+      ? { hop: "normalised", path, outcome: "passed", latencyMs: o.clock.now() - run.started, detail: "both events indexed" }
+      : {
+          hop: "normalised",
+          path,
+          outcome: "failed",
+          detail: `${found} of 2 events indexed after ${o.timeoutSeconds} s: check \`helk logs logstash\``,
+        },
+  );
+  return found >= 2;
+}
+
+/** Hop 3: the stream join (Spark, or ksqlDB through Logstash) indexed the joined document. */
+async function joinedHop(run: Run): Promise<void> {
+  const { o } = run;
+  const spark = has(run, "stream-join");
+  const joiner = spark
+    ? "the Spark join (stream-join)"
+    : has(run, "ksqldb-server") && has(run, "logstash")
+      ? "ksqlDB → SYSMON_JOIN → Logstash"
+      : undefined;
+  if (!joiner) {
+    add(run, { hop: "joined", path: `join → ${JOIN_INDEX}`, outcome: "skipped", detail: `no stream join in profile ${o.record.profile}` });
+    return;
+  }
+  const path = `${joiner} → ${JOIN_INDEX}`;
+  const found = await waitForDocs(run.es, `${JOIN_INDEX}*`, run.processGuid, 1, o.clock.now() + run.timeoutMs, o.clock);
+  if (found >= 1) {
+    add(run, { hop: "joined", path, outcome: "passed", latencyMs: o.clock.now() - run.started, detail: "joined document indexed" });
+    return;
+  }
+  // Why not, for the Spark job: it reports how far it has read, and the pair's offset is known.
+  const why = spark
+    ? `; ${joinLagDetail(await readStreamStatus(run.es).catch(() => undefined), TOPIC, run.position, o.clock.now())}`
+    : ": check `helk status` and `helk logs ksqldb-server`";
+  add(run, { hop: "joined", path, outcome: "failed", detail: `no joined document after ${o.timeoutSeconds} s${why}` });
+}
+
+/** The hops in order, stopping at the first that fails (what follows it cannot pass). */
+async function followHops(run: Run): Promise<void> {
+  if (!(await kafkaHop(run))) return;
+  if (!(await normalisedHop(run))) return;
+  await joinedHop(run);
+}
+
+/** What the clean-up did, in the lines `helk verify` prints under the hops. */
+function cleanupLines(c: CleanupResult, processGuid: string, kafkaPassed: boolean): string[] {
+  const where = PAIR_INDICES.join(", ");
+  const lines = [
+    `deleted ${c.deleted} document${c.deleted === 1 ? "" : "s"} from Elasticsearch`,
+    c.error
+      ? `could not check that none is left (${c.error}): look for ProcessGuid ${processGuid} in ${where}`
+      : c.remaining === 0
+        ? `none left: 0 documents with ProcessGuid ${processGuid} in ${where}`
+        : `${c.remaining} document${c.remaining === 1 ? "" : "s"} with ProcessGuid ${processGuid} still in ${where}: filter them out with NOT Hostname:${VERIFY_HOST}`,
+  ];
+  if (kafkaPassed)
+    lines.push(
+      `the 2 synthetic events stay in Kafka topic ${TOPIC} until its retention ends (host.name ${VERIFY_HOST}, tags ${VERIFY_TAG}); a document made from them after this (a late arrival, a join re-reading the topic) has Hostname ${VERIFY_HOST}`,
+    );
+  return lines;
+}
+
+export async function verify(o: VerifyOptions): Promise<VerifyResult> {
+  const run: Run = {
+    o,
+    es: esClient(o.elasticsearch, 10_000),
+    processGuid: `{${randomUUID()}}`,
+    timeoutMs: o.timeoutSeconds * 1000,
+    started: o.clock.now(),
+    published: false,
+    hops: [],
+  };
+  const cleanup: string[] = [];
+  let left = 0;
+  try {
+    await followHops(run);
   } finally {
     // The pair leaves no document behind: every one found is deleted and the count proves it.
-    if (published) {
-      const c = await removePair(es, PAIR_INDICES, processGuid, clock);
+    if (run.published) {
+      const c = await removePair(run.es, PAIR_INDICES, run.processGuid, o.clock);
       left = c.remaining;
-      cleanup.push(`deleted ${c.deleted} document${c.deleted === 1 ? "" : "s"} from Elasticsearch`);
-      cleanup.push(
-        c.error
-          ? `could not check that none is left (${c.error}): look for ProcessGuid ${processGuid} in ${PAIR_INDICES.join(", ")}`
-          : c.remaining === 0
-            ? `none left: 0 documents with ProcessGuid ${processGuid} in ${PAIR_INDICES.join(", ")}`
-            : `${c.remaining} document${c.remaining === 1 ? "" : "s"} with ProcessGuid ${processGuid} still in ${PAIR_INDICES.join(", ")}: filter them out with NOT Hostname:${VERIFY_HOST}`,
-      );
-      if (hops[0]?.outcome === "passed")
-        cleanup.push(
-          `the 2 synthetic events stay in Kafka topic ${TOPIC} until its retention ends (host.name ${VERIFY_HOST}, tags ${VERIFY_TAG}); a document made from them after this (a late arrival, a join re-reading the topic) has Hostname ${VERIFY_HOST}`,
-        );
+      cleanup.push(...cleanupLines(c, run.processGuid, run.hops[0]?.outcome === "passed"));
     }
-    await es.close().catch(() => undefined);
+    await run.es.close().catch(() => undefined);
   }
-
-  const failed = hops.find((h) => h.outcome === "failed");
+  const failed = run.hops.find((h) => h.outcome === "failed");
   return {
     ok: !failed && left === 0,
-    processGuid,
-    hops,
+    processGuid: run.processGuid,
+    hops: run.hops,
     ...(failed ? { failedHop: failed.hop } : {}),
     leftInElasticsearch: left,
     cleanup,

@@ -66,6 +66,12 @@ function describe(b: number): string {
   return b >= 0x21 && b < 0x7f ? `'${String.fromCharCode(b)}'` : `byte 0x${b.toString(16).padStart(2, "0")}`;
 }
 
+/**
+ * The array's elements, each as its original bytes, one chunk at a time (one element in memory).
+ * Longer than 80 lines because it is one byte-level state machine: an element is yielded from
+ * inside the per-byte loop, and `yield` cannot move into a helper function; the loop is also the
+ * replay's hottest path (bench:replay), where a call per byte would show.
+ */
 export async function* splitJsonArray(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<ArrayElement> {
   let state: number = State.Before;
   let offset = 0; // bytes before the current chunk

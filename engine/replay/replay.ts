@@ -134,115 +134,172 @@ async function* withSniff(name: string, stream: Readable, sent: () => number): A
   if (!done) for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
 }
 
+// Kafka refuses a record batch over message.max.bytes (1 MB by default); stay well under it
+// even when every event of a request lands on one partition.
+const BATCH_BYTES = 900 * 1024;
+
+/**
+ * Sends the events in ordered batches, one request in flight (the idempotent producer keeps
+ * order) while the next batch is read and parsed: reading and sending overlap instead of taking
+ * turns. Paced by --rate over the whole run; `sent` counts what Kafka acknowledged.
+ */
+class BatchSender {
+  sent = 0;
+  private batch: ReplayEvent[] = [];
+  private pendingBytes = 0;
+  private queued = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly most: number;
+
+  constructor(
+    private readonly o: ReplayOptions,
+    private readonly producer: EventSink | undefined,
+    private readonly clock: Clock,
+    private readonly started: number,
+  ) {
+    const batchSize = o.batchSize ?? 5000;
+    this.most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
+  }
+
+  add(event: ReplayEvent): void {
+    this.batch.push(event);
+    this.pendingBytes += event.value.length;
+  }
+
+  /** A batch is full by count (smaller under --rate, so pacing is smooth) or by bytes. */
+  full(): boolean {
+    return this.batch.length >= this.most || this.pendingBytes >= BATCH_BYTES;
+  }
+
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const outgoing = this.batch;
+    this.queued += outgoing.length;
+    this.batch = [];
+    this.pendingBytes = 0;
+    await this.settle();
+    if (this.producer) {
+      this.inFlight = this.producer.send(outgoing).then(
+        () => {
+          this.sent += outgoing.length;
+        },
+        (err) => {
+          throw brokerError(this.o.kafka, this.o.topic, err, this.sent);
+        },
+      );
+      // Surface a failure at the next await, not as an unhandled rejection.
+      this.inFlight.catch(() => undefined);
+    } else this.sent += outgoing.length;
+    if (this.o.rate) {
+      // Pace by the whole run, not per batch, so short stalls are made up.
+      const wait = this.started + (this.queued / this.o.rate) * 1000 - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+    }
+  }
+
+  async settle(): Promise<void> {
+    await this.inFlight;
+  }
+}
+
+/** Refuse a binary or a non-JSON-lines file before anything is sent. */
+async function refuseUpfront(members: Member[]): Promise<void> {
+  for (const member of members) {
+    const { sample, whole } = await readSample(member);
+    const verdict = sniff(sample, whole);
+    if (!verdict.ok) throw refuse(member.name, verdict.reason, 0);
+  }
+}
+
+/** A member that failed while being read, as the error replay reports (what was sent before it). */
+function readFailure(name: string, err: unknown, sent: number): HelkError {
+  if (err instanceof HelkError) return err;
+  if (err instanceof JsonArrayError || err instanceof ArrayElementError) return brokenArray(name, err, sent);
+  return new HelkError(`reading ${name} failed: ${(err as Error).message} (${sent} events sent before the error)`, {
+    exitCode: ExitCode.corruptInput,
+    hint: "the archive may be truncated or corrupt: check it with `unzip -t FILE` or `tar tzf FILE`",
+    cause: err,
+  });
+}
+
+/** What one replay run reads and counts while its members stream through. */
+interface ReplayRun {
+  o: ReplayOptions;
+  clock: Clock;
+  started: number;
+  counts: ReplayCounts;
+  sender: BatchSender;
+  totalBytes: number | undefined;
+  lastProgress: number;
+}
+
+/** A progress snapshot, about four a second. */
+function tick(run: ReplayRun): void {
+  const { o, clock, counts } = run;
+  if (!o.onProgress || clock.now() - run.lastProgress <= 250) return;
+  run.lastProgress = clock.now();
+  o.onProgress({
+    events: counts.events,
+    bytes: counts.bytes,
+    ...(run.totalBytes ? { totalBytes: run.totalBytes } : {}),
+    seconds: (clock.now() - run.started) / 1000,
+  });
+}
+
+/** One member's events into the sender; false once --limit is reached (the run stops there). */
+async function replayMember(run: ReplayRun, member: Member): Promise<boolean> {
+  const { o, counts, sender } = run;
+  counts.members++;
+  const stream = await member.open();
+  const source = member.reopenable ? (stream as AsyncIterable<Buffer>) : withSniff(member.name, stream, () => sender.sent);
+  const before = { events: counts.events, bytes: counts.bytes };
+  try {
+    for await (const event of memberEvents(member.name, source, counts)) {
+      sender.add(event);
+      if (o.limit !== undefined && counts.events >= o.limit) {
+        await sender.flush();
+        stream.destroy();
+        return false;
+      }
+      if (sender.full()) await sender.flush();
+      tick(run);
+    }
+  } catch (err) {
+    if (err instanceof JsonArrayError || err instanceof ArrayElementError) stream.destroy();
+    throw readFailure(member.name, err, sender.sent);
+  }
+  if (counts.events === before.events && counts.bytes > before.bytes)
+    o.sink({ kind: "warn", step: "replay", message: `${member.name}: ${counts.bytes - before.bytes} bytes but no event in it` });
+  return true;
+}
+
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const clock = o.clock ?? systemClock;
   const started = clock.now();
   const plan = await planSources(o.paths, o.stdin);
   for (const s of plan.skipped) o.sink({ kind: "warn", step: "replay", message: `skipped ${s.name}: ${s.reason}` });
+  await refuseUpfront(plan.upfront);
 
-  // Refuse a binary or a non-JSON-lines file before anything is sent.
-  for (const member of plan.upfront) {
-    const { sample, whole } = await readSample(member);
-    const verdict = sniff(sample, whole);
-    if (!verdict.ok) throw refuse(member.name, verdict.reason, 0);
-  }
-
-  const counts = emptyCounts();
-  const totalBytes = plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined;
   const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.kafka, o.topic);
-  const batchSize = o.batchSize ?? 5000;
-  // Kafka refuses a record batch over message.max.bytes (1 MB by default); stay well under it
-  // even when every event of a request lands on one partition.
-  const batchBytes = 900 * 1024;
-  let sent = 0;
-  let batch: ReplayEvent[] = [];
-  let pendingBytes = 0;
-  let lastProgress = 0;
-
-  // One request in flight (the idempotent producer keeps order), while the next batch is
-  // read and parsed: reading and sending overlap instead of taking turns.
-  let inFlight: Promise<void> = Promise.resolve();
-  let queued = 0;
-  const settle = async () => {
-    await inFlight;
+  const run: ReplayRun = {
+    o,
+    clock,
+    started,
+    counts: emptyCounts(),
+    sender: new BatchSender(o, producer, clock, started),
+    totalBytes: plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined,
+    lastProgress: 0,
   };
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const outgoing = batch;
-    queued += outgoing.length;
-    batch = [];
-    pendingBytes = 0;
-    await settle();
-    if (producer) {
-      inFlight = producer.send(outgoing).then(
-        () => {
-          sent += outgoing.length;
-        },
-        (err) => {
-          throw brokerError(o.kafka, o.topic, err, sent);
-        },
-      );
-      // Surface a failure at the next await, not as an unhandled rejection.
-      inFlight.catch(() => undefined);
-    } else sent += outgoing.length;
-    if (o.rate) {
-      // Pace by the whole run, not per batch, so short stalls are made up.
-      const due = started + (queued / o.rate) * 1000;
-      const wait = due - clock.now();
-      if (wait > 0) await clock.sleep(wait);
-    }
-  };
-
   try {
-    outer: for await (const member of plan.members()) {
-      counts.members++;
-      const stream = await member.open();
-      const source = member.reopenable ? (stream as AsyncIterable<Buffer>) : withSniff(member.name, stream, () => sent);
-      const before = { events: counts.events, bytes: counts.bytes };
-      try {
-        for await (const event of memberEvents(member.name, source, counts)) {
-          batch.push(event);
-          pendingBytes += event.value.length;
-          if (o.limit !== undefined && counts.events >= o.limit) {
-            await flush();
-            stream.destroy();
-            break outer;
-          }
-          const most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
-          if (batch.length >= most || pendingBytes >= batchBytes) await flush();
-          if (o.onProgress && clock.now() - lastProgress > 250) {
-            lastProgress = clock.now();
-            o.onProgress({
-              events: counts.events,
-              bytes: counts.bytes,
-              ...(totalBytes ? { totalBytes } : {}),
-              seconds: (clock.now() - started) / 1000,
-            });
-          }
-        }
-        if (counts.events === before.events && counts.bytes > before.bytes)
-          o.sink({ kind: "warn", step: "replay", message: `${member.name}: ${counts.bytes - before.bytes} bytes but no event in it` });
-      } catch (err) {
-        if (err instanceof HelkError) throw err;
-        if (err instanceof JsonArrayError || err instanceof ArrayElementError) {
-          stream.destroy();
-          throw brokenArray(member.name, err, sent);
-        }
-        throw new HelkError(`reading ${member.name} failed: ${(err as Error).message} (${sent} events sent before the error)`, {
-          exitCode: ExitCode.corruptInput,
-          hint: "the archive may be truncated or corrupt: check it with `unzip -t FILE` or `tar tzf FILE`",
-          cause: err,
-        });
-      }
-    }
-    await flush();
-    await settle();
+    for await (const member of plan.members()) if (!(await replayMember(run, member))) break;
+    await run.sender.flush();
+    await run.sender.settle();
   } finally {
     await producer?.close().catch(() => undefined);
   }
-  counts.skippedMembers = plan.skipped.length;
+  run.counts.skippedMembers = plan.skipped.length;
   return {
-    ...counts,
+    ...run.counts,
     topic: o.topic,
     bootstrap: o.dryRun ? "(dry run)" : describeKafkaAccess(o.kafka),
     dryRun: o.dryRun,
