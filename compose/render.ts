@@ -1,6 +1,6 @@
 /**
  * Everything an install writes into its home, as data: compose.yaml, .env, secret files
- * (mode 0600) and service configs. Pure: engine/render-files.ts writes them.
+ * (mode 0600) and service configs. Pure: engine/write-files.ts writes them.
  */
 
 import { elasticsearchEndpoint, kafkaEndpoint } from "./endpoints.js";

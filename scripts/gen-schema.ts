@@ -1,5 +1,5 @@
 // Regenerate helk.config.json (the documented defaults) and helk.config.schema.json from the
-// zod schema. test/unit/config-files.test.ts fails when the committed files drift from it.
+// zod schema. test/unit/config-documents.test.ts fails when the committed files drift from it.
 import { writeFileSync } from "node:fs";
 import { documentedDefaultsText, jsonSchemaText } from "../compose/config/documents.js";
 

@@ -15,7 +15,7 @@ export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
 /**
  * Real JupyterLab and Spark with upstream pyspark-notebook's layout and none of HELK's additions
  * (no Kafka connector): scripts/build-notebook-image.sh, test/fixtures/images/jupyter/CONTRACT.md.
- * Its tag is the Spark version HELK's default images.jupyter runs (test/unit/spark-version.test.ts).
+ * Its tag is the Spark version HELK's default images.jupyter runs (test/unit/notebook-spark.test.ts).
  */
 export const JUPYTER_FIXTURE = "helk-test/pyspark-notebook:4.2.0";
 /** Strict doubles (test/fixtures/images/doubles/<name>/, scripts/build-test-images.sh). */
