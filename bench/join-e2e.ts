@@ -13,8 +13,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@elastic/elasticsearch";
 import { Kafka, logLevel } from "kafkajs";
 import { systemClock } from "../engine/clock.js";
-import { readRecord } from "../engine/install-record.js";
-import { verify } from "../engine/verify.js";
+import { readRecord } from "../engine/install/install-record.js";
+import { verify } from "../engine/stack/verify.js";
 import { createTestStack, JUPYTER_FIXTURE } from "../test/helpers/test-stack.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 20);

@@ -5,7 +5,7 @@
  */
 import { CommanderError } from "commander";
 import { ExitCode, HelkError } from "../engine/errors.js";
-import { VERSION } from "../engine/version.js";
+import { VERSION } from "../engine/host/version.js";
 import { processPrinter } from "./output.js";
 import { buildProgram } from "./program.js";
 

@@ -1,5 +1,5 @@
 /**
- * Which starts need Elasticsearch started alone first (engine/service-logins.ts runs that phase
+ * Which starts need Elasticsearch started alone first (engine/install/service-logins.ts runs that phase
  * and says why): a pure decision, shared by the engine and the dry-run plan.
  */
 import type { HelkConfig } from "./config/schema.js";

@@ -1,7 +1,7 @@
 /**
  * Images HELK builds on top of the configured upstream ones: `images/<folder>/Dockerfile`
  * FROM `images.<key>` plus HELK's own content (jobs, notebooks, pipelines). Pure: which
- * service runs which built image, and the tag. engine/helk-images.ts builds them.
+ * service runs which built image, and the tag. engine/docker/helk-images.ts builds them.
  */
 import type { HelkConfig, ImageKey } from "./config/schema.js";
 import { imageKeyOf, type ServiceName } from "./profiles.js";

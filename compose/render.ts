@@ -1,6 +1,6 @@
 /**
  * Everything an install writes into its home, as data: compose.yaml, .env, secret files
- * (mode 0600) and service configs. Pure: engine/write-files.ts writes them.
+ * (mode 0600) and service configs. Pure: engine/install/write-files.ts writes them.
  */
 
 import { elasticsearchEndpoint, kafkaEndpoint } from "./endpoints.js";
@@ -21,7 +21,7 @@ export interface RenderedFile {
 
 export interface RenderInput extends ModelInput {
   secrets: HelkSecrets;
-  /** PEM certificate and key for nginx (engine/tls.ts makes them). */
+  /** PEM certificate and key for nginx (engine/install/tls.ts makes them). */
   tls: { cert: string; key: string };
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import { EXTERNAL_SECRET_ENV, type HelkSecrets, LATER_SECRET_KEYS, SECRET_KEYS } from "../compose/secrets.js";
 import { ExitCode, HelkError } from "./errors.js";
-import { rootOnly } from "./user-access.js";
+import { rootOnly } from "./host/user-access.js";
 
 /** Letters and digits only: safe in env files, URLs and shells without quoting. */
 export function randomToken(length: number): string {

@@ -1,7 +1,7 @@
-import { credentialsJson, installCredentials } from "../../engine/credentials.js";
 import { ExitCode } from "../../engine/errors.js";
-import { readRecord } from "../../engine/install-record.js";
+import { readRecord } from "../../engine/install/install-record.js";
 import { readState } from "../../engine/secrets.js";
+import { credentialsJson, installCredentials } from "../../engine/stack/credentials.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 

@@ -1,13 +1,13 @@
 /** `helk doctor`: find what is wrong with an install and say how to fix it. */
-import { createDockerClient } from "../../engine/docker-client.js";
+import { createDockerClient } from "../../engine/docker/docker-client.js";
 import { writeBundle } from "../../engine/doctor/bundle.js";
 import { gatherFacts } from "../../engine/doctor/facts.js";
 import { diagnose } from "../../engine/doctor/rules.js";
 import { ExitCode } from "../../engine/errors.js";
-import { resolveHostIp } from "../../engine/host-facts.js";
-import { readRecord } from "../../engine/install-record.js";
+import { resolveHostIp } from "../../engine/host/host-facts.js";
+import { requireDockerAccess } from "../../engine/host/user-access.js";
+import { readRecord } from "../../engine/install/install-record.js";
 import { readState, secretValues } from "../../engine/secrets.js";
-import { requireDockerAccess } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 

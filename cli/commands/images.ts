@@ -1,8 +1,8 @@
 /** `helk images list|save|load`: the profile's images, and archives of them for air-gapped sites. */
 import { loadConfig } from "../../engine/config-loader.js";
+import { loadImages, profileImageRefs, saveImages } from "../../engine/docker/image-archive.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { loadImages, profileImageRefs, saveImages } from "../../engine/image-archive.js";
-import { VERSION } from "../../engine/version.js";
+import { VERSION } from "../../engine/host/version.js";
 import { type ConfigFlagValues, configFlagAssignments } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 

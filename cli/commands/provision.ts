@@ -1,12 +1,12 @@
 /** `helk provision`: topics, templates, retention and users of an installed stack. */
 
-import { createDockerClient } from "../../engine/docker-client.js";
+import { createDockerClient } from "../../engine/docker/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
-import { readRecord } from "../../engine/install-record.js";
+import { requireDockerAccess } from "../../engine/host/user-access.js";
+import { readRecord } from "../../engine/install/install-record.js";
 import { provision } from "../../engine/provision/provision.js";
 import { provisionTargets } from "../../engine/provision/targets.js";
 import { readState } from "../../engine/secrets.js";
-import { requireDockerAccess } from "../../engine/user-access.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 

@@ -8,12 +8,12 @@
 
 import { INSTALL_STEPS } from "../../compose/install-steps.js";
 import { loadConfig } from "../../engine/config-loader.js";
-import { createDockerClient } from "../../engine/docker-client.js";
+import { createDockerClient } from "../../engine/docker/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
-import { readRecord, recordedConfig } from "../../engine/install-record.js";
-import { reconfigure } from "../../engine/reconfigure.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/host/user-access.js";
+import { readRecord, recordedConfig } from "../../engine/install/install-record.js";
 import { externalSecretsFromEnv, readState } from "../../engine/secrets.js";
-import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
+import { reconfigure } from "../../engine/stack/reconfigure.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, withProgress } from "../output.js";
 

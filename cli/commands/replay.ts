@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KafkaAccess, KafkaSasl } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { RECORD_FILE, readRecord } from "../../engine/install-record.js";
+import { RECORD_FILE, readRecord } from "../../engine/install/install-record.js";
 import { installKafkaAccess } from "../../engine/kafka-client.js";
 import { nothingReplayed, type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";

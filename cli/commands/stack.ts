@@ -1,11 +1,11 @@
-/** Day-2 commands: status, logs, start, stop, restart, down, uninstall. Thin adapters over engine/stack.ts. */
+/** Day-2 commands: status, logs, start, stop, restart, down, uninstall. Thin adapters over engine/stack/stack.ts. */
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import * as engine from "../../engine/stack.js";
-import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/host/user-access.js";
+import * as engine from "../../engine/stack/stack.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 
-/** The install, once this user may do what `command` does to it (engine/user-access.ts). */
+/** The install, once this user may do what `command` does to it (engine/host/user-access.ts). */
 async function open(opts: ConfigFlagValues, command: string, writesHome = false): Promise<engine.Stack> {
   const home = await locateInstallHome(opts);
   const stack = await engine.openStack(home);

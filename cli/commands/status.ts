@@ -1,9 +1,9 @@
 /** `helk status`: observed through the Docker API only, so it starts fast (no Compose, no schema). */
-import { createDockerClient } from "../../engine/docker-client.js";
+import { createDockerClient } from "../../engine/docker/docker-client.js";
 import { ExitCode } from "../../engine/errors.js";
-import { readRecord } from "../../engine/install-record.js";
-import * as engine from "../../engine/status.js";
-import { requireDockerAccess } from "../../engine/user-access.js";
+import { requireDockerAccess } from "../../engine/host/user-access.js";
+import { readRecord } from "../../engine/install/install-record.js";
+import * as engine from "../../engine/stack/status.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 

@@ -1,10 +1,10 @@
 import { loadConfig } from "../../engine/config-loader.js";
-import { createDockerClient } from "../../engine/docker-client.js";
+import { createDockerClient } from "../../engine/docker/docker-client.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { readRecord, recordedConfig } from "../../engine/install-record.js";
+import { requireDockerAccess, requireWritableHome } from "../../engine/host/user-access.js";
+import { readRecord, recordedConfig } from "../../engine/install/install-record.js";
 import { readState } from "../../engine/secrets.js";
-import { upgrade } from "../../engine/upgrade.js";
-import { requireDockerAccess, requireWritableHome } from "../../engine/user-access.js";
+import { upgrade } from "../../engine/stack/upgrade.js";
 import { type ConfigFlagValues, configFlagAssignments, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, withProgress } from "../output.js";
 

@@ -4,10 +4,10 @@ import { hostKafkaAccess, kafkaNeedsSecret } from "../../compose/kafka-access.js
 import type { HelkSecrets } from "../../compose/secrets.js";
 import { systemClock } from "../../engine/clock.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
-import { readRecord } from "../../engine/install-record.js";
+import { readRecord } from "../../engine/install/install-record.js";
 import { readState } from "../../engine/secrets.js";
-import { type HopResult, verify } from "../../engine/verify.js";
-import { VERIFY_HOST } from "../../engine/verify-pair.js";
+import { type HopResult, verify } from "../../engine/stack/verify.js";
+import { VERIFY_HOST } from "../../engine/stack/verify-pair.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson } from "../output.js";
 

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tar from "tar-stream";
-import type { DockerClient } from "../docker-client.js";
-import { REDACTED } from "../install-log.js";
-import type { InstallRecord } from "../install-record.js";
-import { VERSION } from "../version.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import { VERSION } from "../host/version.js";
+import { REDACTED } from "../install/install-log.js";
+import type { InstallRecord } from "../install/install-record.js";
 import type { DoctorFacts, Finding } from "./rules.js";
 
 const BUNDLE_LOG_LINES = 2000;

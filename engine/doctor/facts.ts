@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { publishedPorts } from "../../compose/published-ports.js";
-import type { DockerClient } from "../docker-client.js";
-import type { InstallRecord } from "../install-record.js";
-import { portOwner } from "../port-owner.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import { portOwner } from "../host/port-owner.js";
+import type { InstallRecord } from "../install/install-record.js";
 import type { DoctorFacts } from "./rules.js";
 
 /** Lines of each service's log the signatures are matched against. */

@@ -4,7 +4,7 @@
  * gathers the facts; the rules are table-tested on their own.
  */
 import { KAFKA_BROKERS } from "../../compose/profiles.js";
-import type { ContainerSummary } from "../docker-client.js";
+import type { ContainerSummary } from "../docker/docker-client.js";
 
 export type Severity = "error" | "warning";
 

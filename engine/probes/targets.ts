@@ -7,7 +7,7 @@ import type { HelkConfig } from "../../compose/config/schema.js";
 import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { hostKafkaAccess, kafkaNeedsSecret } from "../../compose/kafka-access.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
-import type { ContainerSummary } from "../docker-client.js";
+import type { ContainerSummary } from "../docker/docker-client.js";
 import { readSecretsIfAllowed } from "../secrets.js";
 import type { Probe, ProbeTarget } from "./probe.js";
 

@@ -5,7 +5,7 @@
  * forwards the analyst's Authorization header to Kibana, and Kibana checks every request's header
  * against Elasticsearch, so without a user of that name and password every Kibana page is a 401. The official image sets only `elastic` from ELASTIC_PASSWORD, and
  * these live in the node's data volume: they are set on every start that may meet a new volume
- * (engine/service-logins.ts), before the services that log in with them start, and again by
+ * (engine/install/service-logins.ts), before the services that log in with them start, and again by
  * provisioning. Each is changed only when its login fails or differs; a second run changes nothing.
  */
 import type { Client } from "@elastic/elasticsearch";

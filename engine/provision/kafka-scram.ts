@@ -7,7 +7,7 @@
  */
 
 import { type KafkaAccess, LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
-import { dockerCli } from "../docker-cli.js";
+import { dockerCli } from "../docker/docker-cli.js";
 import { kafkaClient } from "../kafka-client.js";
 
 const SCRIPT = [

@@ -1,5 +1,5 @@
 /** Project-network addresses of the services provisioning reaches without a host port. */
-import type { DockerClient } from "../docker-client.js";
+import type { DockerClient } from "../docker/docker-client.js";
 import type { ProvisionTargets } from "./provision.js";
 
 export async function provisionTargets(docker: DockerClient, project: string): Promise<ProvisionTargets> {

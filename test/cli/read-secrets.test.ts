@@ -2,7 +2,7 @@
  * Day-2 commands run by a user who is not root, against an install home laid out as install leaves
  * it (root's 0755 home, a 0700 secrets/ folder). Each one either needs nothing root has (a member
  * of the docker group may run status, logs, stop, down, doctor) or stops before any effect with one
- * error: exit 3 and the sudo command (engine/user-access.ts says which needs what).
+ * error: exit 3 and the sudo command (engine/host/user-access.ts says which needs what).
  *
  * The bug this began with: `verify` and `upgrade` read the secrets with loadOrCreateState (persist
  * off); as a user who is not root the state file looked absent, and new random passwords were

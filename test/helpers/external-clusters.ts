@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import { stringify } from "yaml";
-import { readHostFacts } from "../../engine/host-facts.js";
+import { readHostFacts } from "../../engine/host/host-facts.js";
 import { generateClusterId } from "../../engine/secrets.js";
 import { ES_FIXTURE, KAFKA_FIXTURE } from "./test-stack.js";
 

@@ -1,7 +1,7 @@
 /** Fakes shared by the unit tests: a clock that only moves when slept on, containers, a scripted Docker client, a Printer. */
 import type { Printer } from "../../cli/output.js";
 import type { Clock } from "../../engine/clock.js";
-import type { ContainerSummary, DockerClient } from "../../engine/docker-client.js";
+import type { ContainerSummary, DockerClient } from "../../engine/docker/docker-client.js";
 
 export function fakeClock(): Clock & { t: number } {
   const c = {

@@ -1,5 +1,5 @@
 /**
- * A path of this repository named in a comment or a string (e.g. "engine/stack.ts") is a file
+ * A path of this repository named in a comment or a string (e.g. "engine/stack/stack.ts") is a file
  * that exists: a comment that sends a reader to a file that was renamed or never written costs
  * more than no comment. Paths of upstream projects (kafka's bin/..., Kibana's src/...) do not
  * start with one of this repository's folders and are not checked; nor are test/fixtures/, which
@@ -39,7 +39,7 @@ describe("paths named in the sources", () => {
 
   it("the pattern takes a repository path, and leaves an upstream one alone", () => {
     const found = (text: string) => [...text.matchAll(PATH)].map((m) => m[1]);
-    expect(found(" * engine/stack.ts writes; see `compose/render.ts`.")).toEqual(["engine/stack.ts", "compose/render.ts"]);
+    expect(found(" * engine/stack/stack.ts writes; see `compose/render.ts`.")).toEqual(["engine/stack/stack.ts", "compose/render.ts"]);
     expect(found(" * upstream src/core/packages/http/server-internal/src/http_service.ts")).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import type { HelkConfig } from "../../compose/config/schema.js";
 import { servicesFor } from "../../compose/profiles.js";
-import { credentialsJson, installCredentials } from "../../engine/credentials.js";
-import type { InstallRecord } from "../../engine/install-record.js";
+import type { InstallRecord } from "../../engine/install/install-record.js";
+import { credentialsJson, installCredentials } from "../../engine/stack/credentials.js";
 import { configFor, SECRETS } from "../helpers/fixtures.js";
 
 function recordOf(config: HelkConfig): InstallRecord {

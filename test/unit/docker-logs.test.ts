@@ -1,6 +1,6 @@
 /** Docker's multiplexed log stream, as the Engine API sends it without a TTY. */
 import { describe, expect, it } from "vitest";
-import { demuxLogs } from "../../engine/docker-client.js";
+import { demuxLogs } from "../../engine/docker/docker-client.js";
 
 describe("demuxLogs", () => {
   it("strips Docker's stream headers", () => {

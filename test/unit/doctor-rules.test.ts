@@ -1,6 +1,6 @@
 /** `helk doctor`'s rules as a table: facts in, findings (with their fixes) out. */
 import { describe, expect, it } from "vitest";
-import type { ContainerSummary } from "../../engine/docker-client.js";
+import type { ContainerSummary } from "../../engine/docker/docker-client.js";
 import { type DoctorFacts, diagnose } from "../../engine/doctor/rules.js";
 import { container } from "../helpers/fakes.js";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { HelkError } from "../../engine/errors.js";
 import type { ProgressEvent } from "../../engine/events.js";
-import { waitForHealthy } from "../../engine/health-wait.js";
+import { waitForHealthy } from "../../engine/stack/health-wait.js";
 import { container, fakeClock, scriptedDocker } from "../helpers/fakes.js";
 
 describe("waitForHealthy", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InstallLog } from "../../engine/install-log.js";
+import { InstallLog } from "../../engine/install/install-log.js";
 
 describe("InstallLog", () => {
   it("timestamps lines and redacts every registered secret, longest first", () => {

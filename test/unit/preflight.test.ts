@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../compose/config/schema.js";
-import { runPreflight } from "../../engine/preflight.js";
+import { runPreflight } from "../../engine/host/preflight.js";
 import { scriptedDocker } from "../helpers/fakes.js";
 
 describe("preflight: vm.max_map_count", () => {

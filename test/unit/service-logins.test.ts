@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../compose/config/schema.js";
-import { needsLoginsFirst } from "../../engine/service-logins.js";
+import { needsLoginsFirst } from "../../engine/install/service-logins.js";
 
 const config = (security: boolean, external = false) => {
   const c = defaultConfig();

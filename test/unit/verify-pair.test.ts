@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { joinLagDetail, pairQuery, syntheticPair, VERIFY_HOST, VERIFY_TAG } from "../../engine/verify-pair.js";
+import { joinLagDetail, pairQuery, syntheticPair, VERIFY_HOST, VERIFY_TAG } from "../../engine/stack/verify-pair.js";
 
 const SAMPLE = readFileSync(new URL("../fixtures/winlogbeat8/sysmon-sample.ndjson", import.meta.url), "utf8")
   .split("\n")

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { HelkError } from "./errors.js";
+import { HelkError } from "../errors.js";
 
 export interface TlsPair {
   cert: string;

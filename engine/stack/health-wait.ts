@@ -3,10 +3,10 @@
  * when its container appeared (dependents appear only once their dependencies are healthy).
  * Runs beside `docker compose up`, which itself blocks on `service_healthy` dependencies.
  */
-import type { Clock } from "./clock.js";
-import type { ContainerSummary, DockerClient } from "./docker-client.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { ProgressSink } from "./events.js";
+import type { Clock } from "../clock.js";
+import type { ContainerSummary, DockerClient } from "../docker/docker-client.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ProgressSink } from "../events.js";
 
 export interface HealthWaitOptions {
   docker: DockerClient;

@@ -4,13 +4,13 @@
  */
 import { existsSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { HelkConfig } from "../compose/config/schema.js";
-import type { HostFacts } from "../compose/model.js";
-import { MEMORY_SLACK, requirements } from "../compose/profiles.js";
-import { portClashes, publishedPorts } from "../compose/published-ports.js";
-import { type ComposeCli, detectCompose } from "./compose-cli.js";
-import type { DockerClient } from "./docker-client.js";
-import { ExitCode, type ExitCodeValue, HelkError } from "./errors.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import type { HostFacts } from "../../compose/model.js";
+import { MEMORY_SLACK, requirements } from "../../compose/profiles.js";
+import { portClashes, publishedPorts } from "../../compose/published-ports.js";
+import { type ComposeCli, detectCompose } from "../docker/compose-cli.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import { ExitCode, type ExitCodeValue, HelkError } from "../errors.js";
 import { canBind, portOwner } from "./port-owner.js";
 
 export const CHECK_NAMES = ["root", "engine", "compose", "memory", "disk", "ports", "max-map-count"] as const;

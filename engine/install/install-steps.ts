@@ -1,37 +1,37 @@
 /**
  * The install's steps, each a named function over one run's context, in the order
- * engine/install.ts calls them (compose/install-steps.ts lists their ids and titles).
+ * engine/install/install.ts calls them (compose/install-steps.ts lists their ids and titles).
  */
 import { join } from "node:path";
-import type { HelkConfig } from "../compose/config/schema.js";
-import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
-import { serviceImage } from "../compose/helk-images.js";
-import type { InstallStepId } from "../compose/install-steps.js";
-import { hostKafkaAccess } from "../compose/kafka-access.js";
-import type { HostFacts } from "../compose/model.js";
-import type { FileChange } from "../compose/plan.js";
-import { imageKeyOf, type ServiceName } from "../compose/profiles.js";
-import type { HelkSecrets } from "../compose/secrets.js";
-import type { Clock } from "./clock.js";
-import type { ComposeCli } from "./compose-cli.js";
-import { type ComposeTarget, runCompose } from "./compose-runner.js";
-import { dockerCli } from "./docker-cli.js";
-import type { DockerClient } from "./docker-client.js";
-import { ExitCode, HelkError } from "./errors.js";
-import { step as anyStep, type ProgressSink } from "./events.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { serviceImage } from "../../compose/helk-images.js";
+import type { InstallStepId } from "../../compose/install-steps.js";
+import { hostKafkaAccess } from "../../compose/kafka-access.js";
+import type { HostFacts } from "../../compose/model.js";
+import type { FileChange } from "../../compose/plan.js";
+import { imageKeyOf, type ServiceName } from "../../compose/profiles.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import type { Clock } from "../clock.js";
+import type { ComposeCli } from "../docker/compose-cli.js";
+import { type ComposeTarget, runCompose } from "../docker/compose-runner.js";
+import { dockerCli } from "../docker/docker-cli.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import { buildHelkImages } from "../docker/helk-images.js";
+import { loadImages } from "../docker/image-archive.js";
+import { ExitCode, HelkError } from "../errors.js";
+import { step as anyStep, type ProgressSink } from "../events.js";
+import { type CheckOutcome, runPreflight } from "../host/preflight.js";
+import { VERSION } from "../host/version.js";
+import { type ProvisionResult, provision } from "../provision/provision.js";
+import { provisionTargets } from "../provision/targets.js";
+import { waitForHealthy } from "../stack/health-wait.js";
+import { status } from "../stack/status.js";
 import { checkExternalElasticsearch, checkExternalKafka } from "./external-preflight.js";
-import { waitForHealthy } from "./health-wait.js";
-import { buildHelkImages } from "./helk-images.js";
-import { loadImages } from "./image-archive.js";
 import type { InstallOptions } from "./install.js";
 import type { InstallLog } from "./install-log.js";
 import type { InstallRecord } from "./install-record.js";
-import { type CheckOutcome, runPreflight } from "./preflight.js";
-import { type ProvisionResult, provision } from "./provision/provision.js";
-import { provisionTargets } from "./provision/targets.js";
 import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
-import { status } from "./status.js";
-import { VERSION } from "./version.js";
 import { writeFiles } from "./write-files.js";
 
 /** One install run: what every step reads. */
@@ -175,7 +175,7 @@ export async function imagesStep(r: InstallRun, services: ServiceName[]): Promis
 
 /**
  * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with and
- * the templates of the indices the writers create (engine/service-logins.ts says why here and
+ * the templates of the indices the writers create (engine/install/service-logins.ts says why here and
  * not in a setup container).
  */
 export async function loginsStep(r: InstallRun, services: ServiceName[], secrets: HelkSecrets, target: ComposeTarget): Promise<void> {
@@ -299,7 +299,7 @@ async function untilStatusPasses(record: InstallRecord, docker: DockerClient, cl
 
 /**
  * Pull only the upstream images missing locally (air-gapped sites point images.* at loaded
- * ones), then build HELK's own layers on top of them (engine/helk-images.ts).
+ * ones), then build HELK's own layers on top of them (engine/docker/helk-images.ts).
  */
 async function ensureImages(
   docker: DockerClient,

@@ -1,8 +1,8 @@
 /** Write rendered files into an install home, reporting what changed. Modes are enforced. */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { FileChange } from "../compose/plan.js";
-import type { RenderedFile } from "../compose/render.js";
+import type { FileChange } from "../../compose/plan.js";
+import type { RenderedFile } from "../../compose/render.js";
 
 /** Compare rendered files with what is on disk, without writing. */
 export function diffFiles(home: string, files: RenderedFile[]): FileChange[] {

@@ -8,7 +8,7 @@
  * verify stops before its clean-up (a hop times out, Ctrl-C), whatever lands later carries
  * host name `helk-verify` and the tag `helk-verify` (normalised events), so users can filter it.
  */
-import type { StreamStatus } from "./probes/stream-join-probe.js";
+import type { StreamStatus } from "../probes/stream-join-probe.js";
 
 /** Host name (host.name, winlog.computer_name; `Hostname` once normalised or joined) and tag. */
 export const VERIFY_HOST = "helk-verify";

@@ -14,11 +14,11 @@ import { dirname, join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
-import type { HelkConfig } from "../compose/config/schema.js";
-import { helkImagesFor } from "../compose/helk-images.js";
-import { imageKeyOf, servicesFor } from "../compose/profiles.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { helkImagesFor } from "../../compose/helk-images.js";
+import { imageKeyOf, servicesFor } from "../../compose/profiles.js";
+import { ExitCode, HelkError } from "../errors.js";
 import { dockerCli } from "./docker-cli.js";
-import { ExitCode, HelkError } from "./errors.js";
 import { inspectImage } from "./helk-images.js";
 
 export const ARCHIVE_FORMAT = "helk-images/1";

@@ -1,8 +1,8 @@
 /** Run `docker compose` for one install: explicit project and file, logged, with a timeout. */
 import { execa } from "execa";
+import { ExitCode, HelkError } from "../errors.js";
+import type { InstallLog } from "../install/install-log.js";
 import { type ComposeCli, composeArgs } from "./compose-cli.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { InstallLog } from "./install-log.js";
 
 export interface ComposeTarget {
   cli: ComposeCli;

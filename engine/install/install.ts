@@ -8,20 +8,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { HelkConfig } from "../compose/config/schema.js";
-import { externalModeProblems } from "../compose/endpoints.js";
-import type { HostFacts } from "../compose/model.js";
-import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../compose/plan.js";
-import { ON_DEMAND, servicesFor } from "../compose/profiles.js";
-import { renderInstallFiles } from "../compose/render.js";
-import type { HelkSecrets } from "../compose/secrets.js";
-import { type Clock, systemClock } from "./clock.js";
-import { type ComposeCli, detectCompose } from "./compose-cli.js";
-import { validateComposeFile } from "./compose-runner.js";
-import { createDockerClient, type DockerClient } from "./docker-client.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { ProgressSink } from "./events.js";
-import { readHostFacts, resolveHostIp } from "./host-facts.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { externalModeProblems } from "../../compose/endpoints.js";
+import type { HostFacts } from "../../compose/model.js";
+import { buildInstallPlan, type FileChange, type InstallPlan, planText } from "../../compose/plan.js";
+import { ON_DEMAND, servicesFor } from "../../compose/profiles.js";
+import { renderInstallFiles } from "../../compose/render.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import { type Clock, systemClock } from "../clock.js";
+import { type ComposeCli, detectCompose } from "../docker/compose-cli.js";
+import { validateComposeFile } from "../docker/compose-runner.js";
+import { createDockerClient, type DockerClient } from "../docker/docker-client.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ProgressSink } from "../events.js";
+import { readHostFacts, resolveHostIp } from "../host/host-facts.js";
+import type { CheckOutcome } from "../host/preflight.js";
+import { VERSION } from "../host/version.js";
+import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "../secrets.js";
 import { InstallLog } from "./install-log.js";
 import { type InstallRecord, writeRecord } from "./install-record.js";
 import {
@@ -39,10 +42,7 @@ import {
   validateStep,
 } from "./install-steps.js";
 import { type InstallSummary, installSummary } from "./install-summary.js";
-import type { CheckOutcome } from "./preflight.js";
-import { adoptExternalSecrets, type ExternalSecrets, type InstallState, loadOrCreateState, secretValues } from "./secrets.js";
 import { ensureTls } from "./tls.js";
-import { VERSION } from "./version.js";
 import { diffFiles, writeFiles } from "./write-files.js";
 
 export interface InstallOptions {

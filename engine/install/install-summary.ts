@@ -2,12 +2,12 @@
  * What a finished install tells its user: the URLs, the credentials (shown once) and how long
  * each service took. A pure function of the install's config and secrets.
  */
-import type { HelkConfig } from "../compose/config/schema.js";
-import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
-import { describeKafkaAccess, hostKafkaAccess, LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
-import type { ServiceName } from "../compose/profiles.js";
-import type { HelkSecrets } from "../compose/secrets.js";
-import type { ProvisionResult } from "./provision/provision.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { describeKafkaAccess, hostKafkaAccess, LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
+import type { ServiceName } from "../../compose/profiles.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import type { ProvisionResult } from "../provision/provision.js";
 
 export interface InstallSummary {
   urls: { kibana?: string; jupyter?: string; kafka: string; elasticsearch: string };

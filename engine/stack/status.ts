@@ -2,9 +2,9 @@
  * `status`: each service of an install as the Docker API sees it, by compose labels.
  * Kept apart from the lifecycle verbs so it loads neither execa nor Compose.
  */
-import type { ContainerSummary, DockerClient } from "./docker-client.js";
-import type { InstallRecord } from "./install-record.js";
-import { probePlan } from "./probes/targets.js";
+import type { ContainerSummary, DockerClient } from "../docker/docker-client.js";
+import type { InstallRecord } from "../install/install-record.js";
+import { probePlan } from "../probes/targets.js";
 
 export interface ServiceStatus {
   name: string;

@@ -3,7 +3,7 @@
  * Observation only goes through here (by compose labels), never by parsing `docker ps`.
  */
 import Docker from "dockerode";
-import { ExitCode, HelkError } from "./errors.js";
+import { ExitCode, HelkError } from "../errors.js";
 
 export const PROJECT_LABEL = "com.docker.compose.project";
 export const SERVICE_LABEL = "com.docker.compose.service";
@@ -57,7 +57,7 @@ export function demuxLogs(buf: Buffer): string {
 
 function engineError(cause: unknown, socketPath: string): HelkError {
   const code = (cause as NodeJS.ErrnoException).code;
-  // Commands check this first (engine/user-access.ts); this is the net for any path that did not.
+  // Commands check this first (engine/host/user-access.ts); this is the net for any path that did not.
   if (code === "EACCES")
     return new HelkError(`cannot use Docker at ${socketPath}: permission denied`, {
       exitCode: ExitCode.preflight,

@@ -14,20 +14,20 @@
  * The cost: a bare `docker compose up` on a wiped data volume does not set them; every helk verb
  * that starts services does (install, and so reconfigure and upgrade; start; restart).
  */
-import type { HelkConfig } from "../compose/config/schema.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
 
-export { needsLoginsFirst } from "../compose/elasticsearch-first.js";
+export { needsLoginsFirst } from "../../compose/elasticsearch-first.js";
 
-import { hostElasticsearchAccess } from "../compose/elasticsearch-access.js";
-import type { HelkSecrets } from "../compose/secrets.js";
-import type { Clock } from "./clock.js";
-import { type ComposeTarget, runCompose } from "./compose-runner.js";
-import type { DockerClient } from "./docker-client.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { ProgressSink } from "./events.js";
-import { waitForHealthy } from "./health-wait.js";
+import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import type { Clock } from "../clock.js";
+import { type ComposeTarget, runCompose } from "../docker/compose-runner.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ProgressSink } from "../events.js";
+import { provisionElasticsearch } from "../provision/elasticsearch.js";
+import { waitForHealthy } from "../stack/health-wait.js";
 import type { InstallLog } from "./install-log.js";
-import { provisionElasticsearch } from "./provision/elasticsearch.js";
 
 export interface LoginsPhaseOptions {
   target: ComposeTarget;

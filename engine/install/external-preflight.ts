@@ -4,12 +4,12 @@
  * version HELK speaks, a healthy cluster, and the permissions HELK needs. Each failure names
  * what is wrong, or the missing permission.
  */
-import type { HelkConfig } from "../compose/config/schema.js";
-import type { ElasticsearchAccess } from "../compose/elasticsearch-access.js";
-import { indexTemplates } from "../compose/elasticsearch-templates.js";
-import { describeKafkaAccess, type KafkaAccess } from "../compose/kafka-access.js";
-import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
-import { esClient } from "./probes/elasticsearch-probe.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { indexTemplates } from "../../compose/elasticsearch-templates.js";
+import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
+import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { esClient } from "../probes/elasticsearch-probe.js";
 
 export interface ExternalFinding {
   cluster: "kafka" | "elasticsearch";

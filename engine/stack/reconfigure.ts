@@ -4,11 +4,11 @@
  * Compose recreating only what changed). Returns what changed, as data: which containers Compose
  * replaced, judged by container id before and after, and which files changed.
  */
-import type { HelkConfig } from "../compose/config/schema.js";
-import type { DockerClient } from "./docker-client.js";
-import type { ProgressSink } from "./events.js";
-import { install } from "./install.js";
-import type { ExternalSecrets } from "./secrets.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import type { DockerClient } from "../docker/docker-client.js";
+import type { ProgressSink } from "../events.js";
+import { install } from "../install/install.js";
+import type { ExternalSecrets } from "../secrets.js";
 
 export interface ReconfigureResult {
   hostIp: string;

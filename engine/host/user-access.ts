@@ -10,7 +10,7 @@
  *   logins, doctor --bundle to redact them): root; engine/secrets.ts readState says so.
  */
 import { accessSync, constants } from "node:fs";
-import { ExitCode, HelkError } from "./errors.js";
+import { ExitCode, HelkError } from "../errors.js";
 
 /** The one error for "this needs root": exit 3 and the sudo command. */
 export function rootOnly(message: string, command: string, cause?: unknown, more = ""): HelkError {

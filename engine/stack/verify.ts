@@ -13,13 +13,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Client } from "@elastic/elasticsearch";
-import { describeKafkaAccess, type KafkaAccess } from "../compose/kafka-access.js";
-import type { ServiceName } from "../compose/profiles.js";
-import type { Clock } from "./clock.js";
-import type { InstallRecord } from "./install-record.js";
-import { kafkaClient, kafkaErrorHint } from "./kafka-client.js";
-import { type EsLogin, esClient } from "./probes/elasticsearch-probe.js";
-import { JOIN_INDEX, readStreamStatus } from "./probes/stream-join-probe.js";
+import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
+import type { ServiceName } from "../../compose/profiles.js";
+import type { Clock } from "../clock.js";
+import type { InstallRecord } from "../install/install-record.js";
+import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { type EsLogin, esClient } from "../probes/elasticsearch-probe.js";
+import { JOIN_INDEX, readStreamStatus } from "../probes/stream-join-probe.js";
 import { type CleanupResult, removePair } from "./verify-cleanup.js";
 import { joinLagDetail, type PairPosition, pairQuery, syntheticPair, VERIFY_HOST, VERIFY_TAG } from "./verify-pair.js";
 

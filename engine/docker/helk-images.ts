@@ -8,13 +8,13 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { HelkConfig } from "../compose/config/schema.js";
-import { helkImagesFor } from "../compose/helk-images.js";
-import type { ServiceName } from "../compose/profiles.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { helkImagesFor } from "../../compose/helk-images.js";
+import type { ServiceName } from "../../compose/profiles.js";
+import { ExitCode, HelkError } from "../errors.js";
+import { imagesDir } from "../host/package-root.js";
+import type { InstallLog } from "../install/install-log.js";
 import { dockerCli } from "./docker-cli.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { InstallLog } from "./install-log.js";
-import { imagesDir } from "./package-root.js";
 
 const INPUTS_LABEL = "org.helk.inputs";
 

@@ -6,15 +6,15 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { type Clock, systemClock } from "./clock.js";
-import { type ComposeCli, composeArgs, detectCompose } from "./compose-cli.js";
-import { type ComposeTarget, runCompose, validateComposeFile } from "./compose-runner.js";
-import { createDockerClient, type DockerClient } from "./docker-client.js";
-import { ExitCode, HelkError } from "./errors.js";
-import type { ProgressSink } from "./events.js";
-import { type InstallRecord, readRecord } from "./install-record.js";
-import { readState } from "./secrets.js";
-import { needsLoginsFirst, startElasticsearchWithLogins } from "./service-logins.js";
+import { type Clock, systemClock } from "../clock.js";
+import { type ComposeCli, composeArgs, detectCompose } from "../docker/compose-cli.js";
+import { type ComposeTarget, runCompose, validateComposeFile } from "../docker/compose-runner.js";
+import { createDockerClient, type DockerClient } from "../docker/docker-client.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ProgressSink } from "../events.js";
+import { type InstallRecord, readRecord } from "../install/install-record.js";
+import { needsLoginsFirst, startElasticsearchWithLogins } from "../install/service-logins.js";
+import { readState } from "../secrets.js";
 
 export interface Stack {
   record: InstallRecord;
@@ -75,7 +75,7 @@ export interface LifecycleDeps {
 /**
  * Elasticsearch first and the services' logins set, when the services to (re)start log in to it:
  * its data volume may be new (after `down --volumes`), and the official image then knows only
- * `elastic` (engine/service-logins.ts). Returns whether it ran.
+ * `elastic` (engine/install/service-logins.ts). Returns whether it ran.
  */
 async function loginsFirst(stack: Stack, services: string[], composeArgs: string[], deps: LifecycleDeps): Promise<boolean> {
   const { record } = stack;

@@ -13,7 +13,7 @@
  * user or API key of an external one) has it.
  */
 import type { Client } from "@elastic/elasticsearch";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../clock.js";
 import { pairQuery } from "./verify-pair.js";
 
 export interface CleanupResult {

@@ -3,7 +3,7 @@
  * Always called with an explicit project name and file.
  */
 import { execa } from "execa";
-import { ExitCode, HelkError } from "./errors.js";
+import { ExitCode, HelkError } from "../errors.js";
 
 export interface ComposeCli {
   /** argv prefix: ["docker", "compose"] or ["docker-compose"]. */

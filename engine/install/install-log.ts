@@ -5,8 +5,8 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { ExitCode, HelkError } from "./errors.js";
-import type { ProgressEvent, ProgressSink } from "./events.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { ProgressEvent, ProgressSink } from "../events.js";
 
 export const REDACTED = "[redacted]";
 

@@ -1,7 +1,7 @@
 /** Facts about this host that sizing, defaults and preflight need. */
 import { readFileSync } from "node:fs";
 import { cpus, networkInterfaces, totalmem } from "node:os";
-import type { HostFacts } from "../compose/model.js";
+import type { HostFacts } from "../../compose/model.js";
 
 export function readHostFacts(): HostFacts {
   const facts: HostFacts = { memoryMiB: Math.floor(totalmem() / 1024 / 1024), cpus: cpus().length };

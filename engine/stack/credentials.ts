@@ -2,9 +2,9 @@
  * `credentials`: the logins and tokens of an install, as one list of data. The command renders
  * it as a table or as JSON; both come from this list, so they cannot disagree.
  */
-import { LOCAL_SCRAM_MECHANISM } from "../compose/kafka-access.js";
-import type { HelkSecrets } from "../compose/secrets.js";
-import type { InstallRecord } from "./install-record.js";
+import { LOCAL_SCRAM_MECHANISM } from "../../compose/kafka-access.js";
+import type { HelkSecrets } from "../../compose/secrets.js";
+import type { InstallRecord } from "../install/install-record.js";
 
 export interface Credential {
   /** The key of this login in `helk credentials --json`. */

@@ -1,9 +1,9 @@
 /** The install record in the install home: what day-2 commands need to find the stack. No secrets. */
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ConfigLayer } from "../compose/config/resolve.js";
-import type { HelkConfig } from "../compose/config/schema.js";
-import { ExitCode, HelkError } from "./errors.js";
+import type { ConfigLayer } from "../../compose/config/resolve.js";
+import type { HelkConfig } from "../../compose/config/schema.js";
+import { ExitCode, HelkError } from "../errors.js";
 
 export interface InstallRecord {
   version: string;
