@@ -127,7 +127,10 @@ def truststore_for(ca_file):
     """A PKCS#12 trust store with the certificates of the PEM file `ca_file`, made once per
     process and CA content, in a private temporary folder removed at exit. Made at read time,
     not at build time: the CA is the cluster's, known only when a notebook connects. It lives
-    as long as the session may run a task with it (DataFrames are lazy)."""
+    as long as the session may run a task with it (DataFrames are lazy). Tasks open it by its
+    path: in local mode (HELK's notebooks) that is this container; executors on a Spark
+    cluster need the same file at the same path (HELK's own Elasticsearch speaks plain HTTP
+    inside the compose network, so this matters only for an external cluster's CA)."""
     global _store_dir
     with open(ca_file, "rb") as f:
         pem = f.read()
