@@ -33,12 +33,15 @@ async function helkNotebook(base: string): Promise<string> {
   const hash = inputsHash(imagesDir("jupyter"), baseId);
   const label = await execa("docker", ["image", "inspect", "-f", '{{index .Config.Labels "org.helk.inputs"}}', tag], { reject: false });
   if (label.stdout.trim() === hash) return tag;
+  const old = (await execa("docker", ["image", "inspect", "-f", "{{.Id}}", tag], { reject: false })).stdout.trim();
   const r = await execa(
     "docker",
     ["build", "--build-arg", `BASE_IMAGE=${base}`, "--label", `org.helk.inputs=${hash}`, "-t", tag, imagesDir("jupyter")],
     { reject: false, all: true, env: { BUILDKIT_PROGRESS: "plain" } },
   );
   if (r.exitCode !== 0) throw new Error(`docker build of ${tag} failed:\n${r.all?.split("\n").slice(-30).join("\n")}`);
+  // The build it replaced, so that rebuilds after a change do not pile up (shared layers stay).
+  if (old) await execa("docker", ["image", "rm", old], { reject: false });
   return tag;
 }
 
