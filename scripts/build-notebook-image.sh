@@ -9,7 +9,11 @@
 # temporary build context, with the host's CA bundle (see the Dockerfile).
 # Idempotent and fast when nothing changed: the image carries org.helk.inputs=<sha256 of its
 # inputs> and is rebuilt only when that hash differs. One line: built / up to date.
-#   bash scripts/build-notebook-image.sh
+#   bash scripts/build-notebook-image.sh            # HELK's default Spark (requirements.txt)
+#   bash scripts/build-notebook-image.sh spark-3.4  # the same image on another Spark line
+# A variant (test/fixtures/images/jupyter/variants/<name>.txt) replaces the pins of
+# requirements.txt that it lists (pyspark and the py4j that pyspark pins), nothing else: same
+# Dockerfile, same layout, tagged by its own Spark version (spark-3.4: ES-Hadoop's Spark).
 # Env: HELK_CACHE (default /var/cache/helk), HELK_PYTHON (default python3: any Python 3 with
 # pip on the host; the wheels are chosen for the image's CPython 3.11, not the host's).
 set -Eeuo pipefail
@@ -18,12 +22,25 @@ cd "$(dirname "$0")/.."
 CACHE=${HELK_CACHE:-/var/cache/helk}
 FIXTURES=$CACHE/fixtures
 LOGS=$CACHE/logs
-WHEELS_ROOT=$FIXTURES/notebook-wheels
 BASE=helk-test/debian:bookworm
 DIR=test/fixtures/images/jupyter
-SPARK_VERSION=$(sed -n 's/^pyspark==//p' "$DIR/requirements.txt")
+VARIANT=${1:-}
+PINS=
+if [ -n "$VARIANT" ]; then
+  PINS=$DIR/variants/$VARIANT.txt
+  [ -s "$PINS" ] || { echo "build-notebook-image: no variant $VARIANT (expected $PINS)" >&2; exit 1; }
+fi
+# requirements.txt with the variant's pins in place of its own (name==version lines, by name).
+effective_requirements() {
+  if [ -z "$PINS" ]; then cat "$DIR/requirements.txt"; return; fi
+  awk -F'==' 'NR == FNR { if ($0 !~ /^#/ && NF == 2) pin[$1] = $0; next } ($1 in pin) { print pin[$1]; next } { print }' \
+    "$PINS" "$DIR/requirements.txt"
+}
+SPARK_VERSION=$(effective_requirements | sed -n 's/^pyspark==//p')
 [ -n "$SPARK_VERSION" ] || { echo "build-notebook-image: $DIR/requirements.txt has no pyspark== line" >&2; exit 1; }
 IMAGE=helk-test/pyspark-notebook:$SPARK_VERSION
+# One wheel cache per variant: each keeps only its newest set, and must not drop the other's.
+WHEELS_ROOT=$FIXTURES/notebook-wheels${VARIANT:+-$VARIANT}
 # The CAs Java in the image trusts besides Debian's (the Dockerfile says why).
 HOST_CA=${HELK_HOST_CA:-/etc/ssl/certs/ca-certificates.crt}
 PY=${HELK_PYTHON:-python3}
@@ -35,8 +52,9 @@ PY_ABI=cp311
 # shellcheck source=lib/image-build.sh
 . scripts/lib/image-build.sh
 image_build_init build-notebook-image "$CACHE/build-notebook-image.lock" "$FIXTURES" "$LOGS"
-# Names and contents of every file under a directory of the repository.
-tree_sum() { (cd "$1" && find . -type f ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum); }
+# Names and contents of every file under a directory of the repository; the variants' pins
+# count only for the image that uses them (PINS, below).
+tree_sum() { (cd "$1" && find . -type f ! -name '*.pyc' ! -path './variants/*' | LC_ALL=C sort | xargs sha256sum); }
 
 # The engine's CPU, which is the image's: the wheels with compiled code are chosen for it.
 case $(docker info -f '{{.Architecture}}') in
@@ -48,11 +66,12 @@ esac
 # Temporary build context, removed however the script ends.
 WORK=$(mktemp -d "$CACHE/notebook-build.XXXXXX")
 trap 'rm -rf --one-file-system "$WORK"' EXIT
+effective_requirements >"$WORK/requirements.txt"
 
 # WHEELS=$WHEELS_ROOT/<arch>-<requirements hash>: a wheel for every line of requirements.txt
 # (fetched once; a set for older requirements is deleted when a new one is complete).
 notebook_wheels() {
-  local req=$DIR/requirements.txt dir log pyspark glibc platforms
+  local req=$WORK/requirements.txt dir log pyspark glibc platforms
   # Keyed on the pins only: editing a comment refetches nothing.
   dir=$WHEELS_ROOT/$ARCH-$({ echo "$ARCH $PY_ABI"; grep -v '^#' "$req"; } | sha | cut -c1-12)
   if [ ! -s "$dir/MANIFEST" ]; then
@@ -95,12 +114,12 @@ build_notebook() {
   t0=$(now)
   # Inputs: the fixture files (requirements.txt pins every wheel), the CPU and the exact base.
   [ -s "$HOST_CA" ] || die "no CA bundle at $HOST_CA (install ca-certificates, or set HELK_HOST_CA)"
-  hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; sha <"$HOST_CA"; } | sha)
+  hash=$({ tree_sum "$DIR"; echo "arch $ARCH"; id_of "$BASE"; sha <"$HOST_CA"; if [ -n "$PINS" ]; then sha <"$PINS"; fi; } | sha)
   if [ "$(label_of "$IMAGE")" = "$hash" ]; then report "$IMAGE" "up to date" "$t0"; return; fi
   notebook_wheels
   ctx=$WORK/context
   mkdir -p "$ctx"
-  cp "$DIR"/Dockerfile "$DIR"/requirements.txt "$DIR"/*.py "$DIR"/*.sh "$ctx"/
+  cp "$DIR"/Dockerfile "$WORK"/requirements.txt "$DIR"/*.py "$DIR"/*.sh "$ctx"/
   cp "$HOST_CA" "$ctx/host-ca.crt"
   # Hard links when the cache and the context share a file system: no 500 MB copy.
   cp -al "$WHEELS" "$ctx/wheels" 2>/dev/null || { rm -rf "$ctx/wheels" && cp -r "$WHEELS" "$ctx/wheels"; }

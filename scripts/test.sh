@@ -16,6 +16,8 @@ bash scripts/setup-host.sh --test || setup_failed "scripts/setup-host.sh --test"
 bash scripts/build-test-images.sh || setup_failed "scripts/build-test-images.sh"
 bash scripts/build-fixture-images.sh || setup_failed "scripts/build-fixture-images.sh"
 bash scripts/build-notebook-image.sh || setup_failed "scripts/build-notebook-image.sh"
+# The same notebook fixture on Spark 3.4, the Spark ES-Hadoop runs on (test/engine/es-hadoop.test.ts).
+bash scripts/build-notebook-image.sh spark-3.4 || setup_failed "scripts/build-notebook-image.sh spark-3.4"
 
 checks=()
 checks_failed=0

@@ -18,6 +18,11 @@ export const ES_FIXTURE = "helk-test/elasticsearch:8.19.5";
  * Its tag is the Spark version HELK's default images.jupyter runs (test/unit/notebook-spark.test.ts).
  */
 export const JUPYTER_FIXTURE = "helk-test/pyspark-notebook:4.2.0";
+/**
+ * The same fixture on Spark 3.4.4 / Scala 2.12, the Spark ES-Hadoop runs on
+ * (scripts/build-notebook-image.sh spark-3.4, test/fixtures/images/jupyter/variants/spark-3.4.txt).
+ */
+export const JUPYTER_SPARK34_FIXTURE = "helk-test/pyspark-notebook:3.4.4";
 /** Strict doubles (test/fixtures/images/doubles/<name>/, scripts/build-test-images.sh). */
 export const KSQLDB_DOUBLE = "helk-test/ksqldb-double:1";
 export const LOGSTASH_DOUBLE = "helk-test/logstash-double:1";

@@ -42,7 +42,7 @@ describe("one Spark version", () => {
 
   it("the Kafka connector is resolved for the image's own Spark and Scala build, at image build time", () => {
     const bake = repo("images/jupyter/build/bake-spark-kafka.sh");
-    expect(bake).toContain("connector=org.apache.spark:spark-sql-kafka-0-10_$scala:$version");
+    expect(bake).toContain("connector=org.apache.spark:spark-sql-kafka-0-10_$spark_scala:$spark_version");
     expect(HELK_DOCKERFILE).toMatch(/^RUN bash \/tmp\/helk-build\/bake-spark-kafka\.sh/m);
     // Nothing fetched at run time: the job no longer asks Spark for packages.
     const job = repo("images/jupyter/jobs/sysmon_join.py");
