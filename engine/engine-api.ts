@@ -38,10 +38,13 @@ export function engineGet(socketPath: string, path: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
     const socket = connect(socketPath);
     socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error(`Docker engine: ${what} did not answer in ${TIMEOUT_MS / 1000} s`)));
-    socket.on("connect", () => socket.end(`GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`));
+    // write, not end: the engine (Go's net/http) reads a half-closed connection as the client
+    // gone and cancels the request, which empties slow answers (stats, long logs).
+    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`));
     socket.on("data", (c: Buffer) => chunks.push(c));
     socket.on("error", reject);
     socket.on("end", () => {
+      socket.destroy();
       try {
         const { status, body } = parseResponse(Buffer.concat(chunks));
         if (status >= 200 && status < 300) return resolve(body);

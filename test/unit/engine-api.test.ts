@@ -50,15 +50,21 @@ function answer(path: string): [number, string] {
 
 let server: Server;
 beforeAll(async () => {
-  server = createServer((socket) => {
+  server = createServer({ allowHalfOpen: true }, (socket) => {
     let head = "";
+    // Like Go's net/http: a client that half-closes its side is gone, its request cancelled.
+    let gone = false;
+    socket.on("end", () => {
+      gone = true;
+    });
     socket.on("data", (c) => {
       head += c.toString("latin1");
       if (!head.includes("\r\n\r\n")) return;
       const [method, path] = head.split(" ") as [string, string];
       requests.push(`${method} ${path}`);
       const [status, body] = answer(path);
-      socket.end(`HTTP/1.0 ${status} X\r\nContent-Type: application/json\r\n\r\n${body}`);
+      // Slow endpoints (stats, long logs) answer after the client could have hung up.
+      setTimeout(() => socket.end(gone ? "" : `HTTP/1.0 ${status} X\r\nContent-Type: application/json\r\n\r\n${body}`), 20);
     });
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
