@@ -14,8 +14,10 @@ import { Client } from "@elastic/elasticsearch";
 import { Kafka, logLevel } from "kafkajs";
 import { systemClock } from "../engine/clock.js";
 import { readRecord } from "../engine/install/install-record.js";
+import { caughtUpTo } from "../engine/probes/stream-join-probe.js";
 import { verify } from "../engine/stack/verify.js";
 import { createTestStack, JUPYTER_FIXTURE } from "../test/helpers/test-stack.js";
+import { jobReport, waitForJobReport } from "./join-status.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 20);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -49,14 +51,11 @@ try {
   const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
 
+  // On a fresh stack the job's status index may not exist, or have no shard allocated yet.
+  await waitForJobReport(es);
   const readToEnd = async (topic: string) => {
     const ends = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-    for (;;) {
-      const r = await es.get<{ source_end_offsets?: string }>({ index: "helk-stream-status", id: "sysmon-join" }, { ignore: [404] });
-      const read = (JSON.parse(r._source?.source_end_offsets ?? "null") as Record<string, Record<string, number>> | null)?.[topic] ?? {};
-      if (Object.entries(ends).every(([p, high]) => (read[p] ?? 0) >= high)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    while (!caughtUpTo(await jobReport(es), topic, ends)) await new Promise((r) => setTimeout(r, 100));
   };
 
   // Throughput first, on a fresh topic state: the data set's own event time sets the watermark.

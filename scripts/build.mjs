@@ -1,23 +1,10 @@
 // Bundle the CLI into dist/ with esbuild: one entry plus lazily loaded chunks per command,
 // so `helk --help` parses only commander and the command tree.
 import { chmodSync, readFileSync, rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-
-// Parts of dockerode helk never uses but would load on every command (measured with
-// --cpu-prof: ssh2 and gRPC/protobufjs cost about 150 ms of `helk status`): ssh:// engines
-// (helk talks to the local socket) and BuildKit sessions (helk does not build through it).
-const stubs = {
-  name: "helk-stubs",
-  setup(b) {
-    const stub = (file) => ({ path: fileURLToPath(new URL(`./stubs/${file}`, import.meta.url)) });
-    b.onResolve({ filter: /^ssh2$/ }, () => stub("ssh2.cjs"));
-    b.onResolve({ filter: /^\.\/session$/ }, (args) => (args.importer.includes("dockerode") ? stub("dockerode-session.cjs") : undefined));
-  },
-};
 
 await build({
   entryPoints: { helk: "cli/main.ts" },
@@ -32,15 +19,14 @@ await build({
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   define: { __HELK_VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS dependencies (dockerode, kafkajs) call require(); give ESM chunks one.
+  // CommonJS dependencies (kafkajs, yauzl) call require(); give ESM chunks one.
   banner: {
     js: "import { createRequire as __helkCreateRequire } from 'node:module'; const require = __helkCreateRequire(import.meta.url);",
   },
-  plugins: [stubs],
   // @platformatic/kafka's CRC-32C is WebAssembly read from a file beside its module; the
   // bundled variant carries it inline, so dist/ works without node_modules' layout.
   alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
-  external: ["cpu-features", "*.node"],
+  external: ["*.node"],
   logLevel: "warning",
 });
 chmodSync(new URL("../dist/helk.js", import.meta.url), 0o755);

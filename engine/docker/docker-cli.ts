@@ -1,9 +1,9 @@
 /**
  * The Docker effects that go through the `docker` CLI rather than the Engine API client
- * (docker-client.ts, dockerode), all in this one module. Why the CLI for these:
+ * (docker-client.ts, the Engine API over its socket), all in this one module. Why the CLI for these:
  * - `pull` and `build`: the CLI applies the user's registry credential helpers and proxy settings
  *   (~/.docker/config.json), BuildKit when installed and the build context's .dockerignore;
- *   dockerode would have to re-implement each.
+ *   an API client would have to re-implement each.
  * - `save` and `load`: multi-gigabyte image tars streamed straight to and from a file.
  * - `exec -i`: a secret piped on stdin (never on a command line) with the exit code of the
  *   command run inside the container, which the API gives only through a second inspect call.

@@ -1,9 +1,9 @@
 /**
- * Narrow wrappers over dockerode, one per resource, grouped in one injected client.
+ * Narrow wrappers over the Docker Engine API, one per resource, grouped in one injected client.
  * Observation only goes through here (by compose labels), never by parsing `docker ps`.
  */
-import Docker from "dockerode";
 import { ExitCode, HelkError } from "../errors.js";
+import { EngineApiError, engineGet, engineGetJson } from "./engine-api.js";
 
 export const PROJECT_LABEL = "com.docker.compose.project";
 export const SERVICE_LABEL = "com.docker.compose.service";
@@ -79,8 +79,34 @@ function engineError(cause: unknown, socketPath: string): HelkError {
   );
 }
 
+/** The fields HELK reads of `GET /containers/json` (the Engine API's ContainerSummary). */
+interface ApiContainer {
+  Id: string;
+  Names: string[];
+  Image: string;
+  Labels: Record<string, string>;
+  Ports: { IP: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+}
+
+/** The fields HELK reads of `GET /containers/{id}/json`. */
+interface ApiInspect {
+  RestartCount: number;
+  State: {
+    Status: string;
+    Running: boolean;
+    OOMKilled: boolean;
+    ExitCode: number;
+    StartedAt?: string;
+    Health?: { Status: string; Log?: { ExitCode: number; Output: string }[] };
+  };
+  Config: { Env?: string[] };
+  NetworkSettings: { Networks?: Record<string, { IPAddress?: string }> };
+}
+
+const labelFilter = (project: string) => JSON.stringify({ label: [`${PROJECT_LABEL}=${project}`] });
+
 /** One container as HELK reads it: its listing and its inspect, merged. */
-function summarise(c: Docker.ContainerInfo, inspect: Docker.ContainerInspectInfo): ContainerSummary {
+function summarise(c: ApiContainer, inspect: ApiInspect): ContainerSummary {
   const health = inspect.State.Health;
   const failing = health?.Log?.filter((l) => l.ExitCode !== 0).at(-1);
   const summary: ContainerSummary = {
@@ -105,7 +131,7 @@ function summarise(c: Docker.ContainerInfo, inspect: Docker.ContainerInspectInfo
 export function createDockerClient(
   socketPath = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") || "/var/run/docker.sock",
 ): DockerClient {
-  const docker = new Docker({ socketPath });
+  const get = <T>(path: string, query?: Record<string, string>) => engineGetJson<T>(socketPath, path, query);
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -115,29 +141,31 @@ export function createDockerClient(
       throw err;
     }
   };
+  const inspect = (id: string) => get<ApiInspect>(`/containers/${encodeURIComponent(id)}/json`);
 
   return {
     ping: () =>
       guard(async () => {
-        const v = await docker.version();
+        const v = await get<{ ApiVersion: string; Version: string }>("/version");
         return { apiVersion: v.ApiVersion, version: v.Version };
       }),
-    info: () => guard(async () => ({ dockerRootDir: ((await docker.info()) as { DockerRootDir: string }).DockerRootDir })),
+    info: () => guard(async () => ({ dockerRootDir: (await get<{ DockerRootDir: string }>("/info")).DockerRootDir })),
     containers: {
       list: (project, options = {}) =>
         guard(async () => {
-          const list = await docker.listContainers({ all: options.all ?? true, filters: { label: [`${PROJECT_LABEL}=${project}`] } });
-          return Promise.all(list.map(async (c) => summarise(c, await docker.getContainer(c.Id).inspect())));
+          const list = await get<ApiContainer[]>("/containers/json", { all: String(options.all ?? true), filters: labelFilter(project) });
+          return Promise.all(list.map(async (c) => summarise(c, await inspect(c.Id))));
         }),
       envVar: (id, name) =>
         guard(async () => {
-          const env = (await docker.getContainer(id).inspect()).Config.Env ?? [];
+          const env = (await inspect(id)).Config.Env ?? [];
           return env.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
         }),
       logsTail: (id, lines) =>
         guard(async () => {
-          const buf = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-          return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))
+          const query = new URLSearchParams({ stdout: "1", stderr: "1", tail: String(lines), follow: "0" });
+          const buf = await engineGet(socketPath, `/containers/${encodeURIComponent(id)}/logs?${query}`);
+          return demuxLogs(buf)
             .split("\n")
             .filter((l) => l.length > 0);
         }),
@@ -146,10 +174,11 @@ export function createDockerClient(
       exists: (ref) =>
         guard(async () => {
           try {
-            await docker.getImage(ref).inspect();
+            // The engine routes `/images/{name}/json` with slashes in the name as they are.
+            await get(`/images/${ref}/json`);
             return true;
           } catch (err) {
-            if ((err as { statusCode?: number }).statusCode === 404) return false;
+            if (err instanceof EngineApiError && err.statusCode === 404) return false;
             throw err;
           }
         }),
@@ -157,7 +186,7 @@ export function createDockerClient(
     volumes: {
       list: (project) =>
         guard(async () => {
-          const { Volumes } = await docker.listVolumes({ filters: { label: [`${PROJECT_LABEL}=${project}`] } });
+          const { Volumes } = await get<{ Volumes: { Name: string }[] | null }>("/volumes", { filters: labelFilter(project) });
           return (Volumes ?? []).map((v) => v.Name);
         }),
     },

@@ -8,8 +8,8 @@ import type { HelkConfig } from "../../compose/config/schema.js";
 import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { indexTemplates } from "../../compose/elasticsearch-templates.js";
 import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
+import { esClient } from "../elasticsearch-client.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
-import { esClient } from "../probes/elasticsearch-probe.js";
 
 export interface ExternalFinding {
   cluster: "kafka" | "elasticsearch";

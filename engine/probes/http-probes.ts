@@ -1,8 +1,9 @@
 /**
  * Probes for the HTTP services, as pure readers of each service's own status document
- * (tested against recorded real responses) plus a thin fetch.
+ * (tested against recorded real responses) plus one plain GET.
  */
-import { failed, getJson, type Probe, type ProbeResult } from "./probe.js";
+import { getJson } from "./http-get.js";
+import { failed, type Probe, type ProbeResult } from "./probe.js";
 
 /** Kibana `GET /api/status` (8.x/9.x shape). */
 export function readKibanaStatus(doc: unknown): ProbeResult {

@@ -30,10 +30,3 @@ export const failed = (err: unknown): ProbeResult => ({
   ok: false,
   detail: `probe failed: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]?.slice(0, 160)}`,
 });
-
-/** GET a JSON document with a timeout; throws with the status on a non-2xx answer. */
-export async function getJson(url: string, init: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<unknown> {
-  const res = await fetch(url, { headers: init.headers ?? {}, signal: AbortSignal.timeout(init.timeoutMs ?? 5000) });
-  if (!res.ok) throw new Error(`HTTP ${res.status} from ${url.replace(/token=[^&]+/, "token=...")}`);
-  return res.json();
-}

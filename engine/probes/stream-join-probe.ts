@@ -3,7 +3,8 @@
  * images/jupyter/jobs/sysmon_join.py into `helk-stream-status`) and the joined documents so far,
  * read through Elasticsearch, where the job reports.
  */
-import { esClient, targetLogin } from "./elasticsearch-probe.js";
+import type { esClient } from "../elasticsearch-client.js";
+import { esGet, targetLogin } from "./elasticsearch-probe.js";
 import { failed, type Probe, type ProbeResult } from "./probe.js";
 
 export const STATUS_INDEX = "helk-stream-status";
@@ -64,13 +65,15 @@ export async function countJoined(client: ReturnType<typeof esClient>): Promise<
 }
 
 export const streamJoinProbe: Probe = async (t) => {
-  const client = esClient(targetLogin(t), t.timeoutMs);
+  const login = targetLogin(t);
+  const o = t.timeoutMs ? { timeoutMs: t.timeoutMs } : {};
   try {
-    const [status, joined] = await Promise.all([readStreamStatus(client), countJoined(client)]);
-    return streamJoinDetail(status, joined, Date.now());
+    const [doc, count] = await Promise.all([
+      esGet<{ found: boolean; _source?: StreamStatus }>(login, `/${STATUS_INDEX}/_doc/${QUERY_ID}`, { ...o, ignore: [404] }),
+      esGet<{ count: number }>(login, `/${JOIN_INDEX}/_count?ignore_unavailable=true&allow_no_indices=true`, o),
+    ]);
+    return streamJoinDetail(doc?.found ? doc._source : undefined, count?.count ?? 0, Date.now());
   } catch (err) {
     return failed(err);
-  } finally {
-    await client.close().catch(() => undefined);
   }
 };

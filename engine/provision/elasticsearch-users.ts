@@ -11,7 +11,7 @@
 import type { Client } from "@elastic/elasticsearch";
 import { NOTEBOOK_READER } from "../../compose/endpoints.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
-import { esClient } from "../probes/elasticsearch-probe.js";
+import { esClient } from "../elasticsearch-client.js";
 import { sameJson } from "./same-json.js";
 
 const HELK_INDICES = ["logs-*", "sysmon-join*", "helk-stream-status"];

@@ -7,7 +7,7 @@ import type { Client } from "@elastic/elasticsearch";
 import type { ElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { indexTemplates, RETENTION_POLICY, retentionPolicy } from "../../compose/elasticsearch-templates.js";
 import type { HelkSecrets } from "../../compose/secrets.js";
-import { esClient } from "../probes/elasticsearch-probe.js";
+import { esClient } from "../elasticsearch-client.js";
 import { ensureServiceUsers, type ServiceUsersOptions } from "./elasticsearch-users.js";
 import { sameJson } from "./same-json.js";
 

@@ -4,7 +4,19 @@
  */
 import type { ContainerSummary, DockerClient } from "../docker/docker-client.js";
 import type { InstallRecord } from "../install/install-record.js";
-import { probePlan } from "../probes/targets.js";
+import type { ProbeResult } from "../probes/probe.js";
+import { type ProbePlan, probePlan } from "../probes/targets.js";
+
+/**
+ * Each probe's whole budget. The probes run in parallel, so a status waits for the slowest
+ * one: a service that takes longer than this to answer a metadata or health request is
+ * reported as failing rather than holding up everyone's answer.
+ */
+export const PROBE_TIMEOUT_MS = 2000;
+
+async function runProbe(plan: ProbePlan): Promise<ProbeResult> {
+  return (await plan.load())({ timeoutMs: PROBE_TIMEOUT_MS, ...plan.target });
+}
 
 export interface ServiceStatus {
   name: string;
@@ -48,7 +60,7 @@ async function externalClusters(record: InstallRecord, probe: boolean): Promise<
       const s: ServiceStatus = { name, state: "external", health: "none", image: "-", ports: where, detail: "not probed (--no-probes)" };
       const plan = probe ? probePlan(name, config) : undefined;
       if (!plan) return probe ? { ...s, detail: "its login is readable by root only: sudo helk status" } : s;
-      const result = await (await plan.load())(plan.target);
+      const result = await runProbe(plan);
       return { ...s, health: result.ok ? "healthy" : "unhealthy", probe: result.ok ? "ok" : "failed", detail: result.detail };
     }),
   );
@@ -82,7 +94,7 @@ export async function status(
       const plan =
         options.probes === false || c.state !== "running" || c.health === "unhealthy" ? undefined : probePlan(name, stack.record.config, c);
       if (plan) {
-        const result = await (await plan.load())(plan.target);
+        const result = await runProbe(plan);
         s.probe = result.ok ? "ok" : "failed";
         s.detail = result.detail;
       }

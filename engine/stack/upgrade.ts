@@ -11,11 +11,11 @@ import { hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { imageKeyOf, type ServiceName, servicesFor } from "../../compose/profiles.js";
 import { SNAPSHOT_LOCATION } from "../../compose/services/elasticsearch.js";
 import type { DockerClient } from "../docker/docker-client.js";
+import { esClient } from "../elasticsearch-client.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
 import { install } from "../install/install.js";
 import type { InstallRecord } from "../install/install-record.js";
-import { esClient } from "../probes/elasticsearch-probe.js";
 
 export const SNAPSHOT_REPOSITORY = "helk-upgrades";
 

@@ -158,7 +158,7 @@ describe("the README's first command on a fresh Debian 12 (only Debian's package
   });
 
   it("every chunk of the bundle loads on Debian's Node 18 (each builtin it imports exists there)", async () => {
-    // `helk --help` loads only a few chunks; the others (dockerode, kafkajs, the Elasticsearch
+    // `helk --help` loads only a few chunks; the others (kafkajs, @platformatic/kafka, the Elasticsearch
     // client, listr2) would fail only when a command needs them. ESM checks a chunk's imports
     // when it loads, so loading each one finds any export Node 18 lacks.
     const r = await inside(

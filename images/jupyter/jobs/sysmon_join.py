@@ -95,7 +95,9 @@ def spark_session():
         SparkSession.builder.appName("helk-sysmon-join")
         .master(ENV.get("HELK_SPARK_MASTER", "local[2]"))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", ENV.get("HELK_JOIN_PARTITIONS", "4"))
+        # One shuffle partition per core of local[2]: each is a task and a set of state stores
+        # committed every micro-batch. A checkpoint keeps the count it was started with.
+        .config("spark.sql.shuffle.partitions", ENV.get("HELK_JOIN_PARTITIONS", "2"))
         .config("spark.ui.showConsoleProgress", "false")
     )
     # Spark's Kafka source is baked into the image's Spark jars (images/jupyter/build): nothing
@@ -141,8 +143,20 @@ def read_events(spark):
         .option("subscribe", TOPIC)
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "false")
+        # 8 MiB per partition and fetch instead of the consumer's 1 MiB: a backlog is read in
+        # an eighth of the round trips to the broker (bench/join-fleet.ts: task threads spent a
+        # fifth of their samples waiting on fetches).
+        .option("kafka.max.partition.fetch.bytes", str(8 << 20))
         .load()
     )
+
+
+def objects_only(column):
+    """The column where it holds a JSON object, else null: json_tuple gives a non-object nulls
+    anyway, but only after its parser threw on it. Flat Mordor events carry `host` as a plain
+    string (10,511 of the shared sets' 13,592 events), so each paid an exception, twice (both
+    sides of the join read the topic); the profile under bench:join-fleet showed it."""
+    return F.when(F.col(column).startswith("{"), F.col(column))
 
 
 def sysmon_events(records):
@@ -156,14 +170,14 @@ def sysmon_events(records):
     )
     wl = top.select(
         "*",
-        F.json_tuple("winlog", "event_id", "provider_name", "channel", "computer_name", "event_data").alias(
+        F.json_tuple(objects_only("winlog"), "event_id", "provider_name", "channel", "computer_name", "event_data").alias(
             "w_event_id", "w_provider", "w_channel", "w_computer", "w_event_data"
         ),
     )
     # A flat event's `host` is a plain string (NXLog's sender), not an object: json_tuple gives null.
-    hosts = wl.select("*", F.json_tuple("host", "name").alias("h_name"))
-    codes = hosts.select("*", F.json_tuple("event", "code").alias("e_code"))
-    data = codes.select("*", F.json_tuple("w_event_data", *DATA).alias(*[f"d_{f}" for f in DATA]))
+    hosts = wl.select("*", F.json_tuple(objects_only("host"), "name").alias("h_name"))
+    codes = hosts.select("*", F.json_tuple(objects_only("event"), "code").alias("e_code"))
+    data = codes.select("*", F.json_tuple(objects_only("w_event_data"), *DATA).alias(*[f"d_{f}" for f in DATA]))
     field = {f: F.coalesce(F.col(f"`{f}`"), F.col(f"d_{f}")) for f in DATA}
     events = data.select(
         "raw",
