@@ -47,7 +47,6 @@ export function helkResult(text: string): Record<string, unknown> {
  * the container's own, and returns its result. A failing cell fails the run with its error.
  */
 export async function runNotebook(container: string, name: string, env: Record<string, string> = {}): Promise<NotebookRun> {
-  const out = `/tmp/helk-test-notebooks/${name}`;
   const started = Date.now();
   const exec = await execa(
     "docker",
@@ -61,14 +60,13 @@ export async function runNotebook(container: string, name: string, env: Record<s
       "notebook",
       "--execute",
       "--ExecutePreprocessor.timeout=900",
-      "--output",
-      out,
+      // The executed notebook on stdout (nbconvert's own log goes to stderr).
+      "--stdout",
       `${SHIPPED}/${name}`,
     ],
-    { reject: false, timeout: 1_000_000 },
+    { reject: false, timeout: 1_000_000, maxBuffer: 64 * 1024 * 1024 },
   );
   if (exec.exitCode !== 0) throw new Error(`${name} failed (exit ${exec.exitCode}):\n${exec.stderr.split("\n").slice(-40).join("\n")}`);
-  const executed = await execa("docker", ["exec", container, "cat", out.endsWith(".ipynb") ? out : `${out}.ipynb`]);
-  const text = outputsText(JSON.parse(executed.stdout) as { cells: { outputs?: Output[] }[] });
+  const text = outputsText(JSON.parse(exec.stdout) as { cells: { outputs?: Output[] }[] });
   return { result: helkResult(text), text, seconds: (Date.now() - started) / 1000 };
 }
