@@ -6,13 +6,13 @@
  * images: the master's health, the worker's registration and work dir, the notebooks'
  * Elasticsearch login, and the notebooks in Jupyter's file browser.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logonFigures, sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
-import { parseLogstashConfig } from "../helpers/logstash-config.js";
+import { helkPipeline } from "../helpers/logstash-config.js";
 import { fromKafka, runPipeline } from "../helpers/logstash-eval.js";
 import { readMordorSet, readmeCounts } from "../helpers/mordor.js";
 import { runNotebook } from "../helpers/notebooks.js";
@@ -30,10 +30,7 @@ import {
 
 const ROOT = join(import.meta.dirname, "../..");
 /** HELK's Logstash pipeline, evaluated in TypeScript (Logstash cannot run here). */
-const PIPELINE = readdirSync(join(ROOT, "images/logstash/pipeline"))
-  .filter((f) => f.endsWith(".conf"))
-  .sort()
-  .flatMap((f) => parseLogstashConfig(readFileSync(join(ROOT, "images/logstash/pipeline", f), "utf8")));
+const PIPELINE = helkPipeline();
 
 let stack: TestStack;
 let ids: Record<string, string>;
