@@ -471,7 +471,10 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(status).toMatchObject({ active: true, index: "sysmon-join", joined_documents: README_TOTAL, source_topic: "winlogbeat" });
 
     // lab has no Logstash to fill the normalised Sysmon indices: write one data set's Sysmon events
-    // there as HELK's pipeline would, so the SQL notebook takes Elasticsearch as its source.
+    // there as HELK's pipeline would, so the SQL notebook takes Elasticsearch as its source. Each
+    // event is a document: 25 of this set's Sysmon lines repeat another line byte for byte, and
+    // the notebooks count Elasticsearch's documents as they are (only Kafka records that repeat
+    // are one row: a data set replayed again).
     const set = await readMordorSet("cmd_bitsadmin_download_psh_script.zip");
     const sysmon = set.events.filter(isSysmonFlat);
     const index = "logs-endpoint-winevent-sysmon-notebook-test";

@@ -178,6 +178,17 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
     const logons = (await runNotebook(ids.jupyter as string, "04-logon-graph.ipynb")).result;
     expect(logons).toMatchObject({ source: "elasticsearch", ...logonFigures(set.events) });
     expect((await masterJson()).completedapps.map((a) => a.name)).toEqual(expect.arrayContaining(["helk-sysmon-sql", "helk-logon-graph"]));
+    // read_es for any index, with a query and only some fields (dotted names reach into objects).
+    const script = [
+      "import helk_hunt",
+      "s = helk_hunt.session('helk-read-es')",
+      "df = helk_hunt.read_es(s, 'logs-endpoint-winevent-sysmon-*', query={'term': {'EventID': 1}}, fields=['ProcessGuid', 'hash.sha1'])",
+      "print('read_es', df.count(), df.select('ProcessGuid').distinct().count(), sorted(df.columns))",
+    ].join("\n");
+    const read = await execa("docker", ["exec", ids.jupyter as string, "python3", "-c", script], { reject: false });
+    expect(read.exitCode, read.stderr.split("\n").slice(-20).join("\n")).toBe(0);
+    const creates = rows.filter((r) => r.eventId === 1);
+    expect(read.stdout).toContain(`read_es ${creates.length} ${new Set(creates.map((r) => r.guid)).size} ['ProcessGuid', 'hash.sha1']`);
   }, 900_000);
 
   it("Jupyter's file browser lists HELK's notebooks", async () => {

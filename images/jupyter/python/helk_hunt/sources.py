@@ -38,7 +38,9 @@ def _raw(spark, kind, index):
     source = _choose(kind, index)
     _used[kind] = source
     if source == "kafka":
-        return kafka.read_topic(spark, TOPIC).select("raw")
+        # A data set replayed again sends the same bytes again: one event, one row. (Documents in
+        # Elasticsearch are distinct by their ids, even when two hold the same fields: no dedup.)
+        return kafka.read_topic(spark, TOPIC).select("raw").dropDuplicates(["raw"])
     docs = elastic.read_es(spark, index)
     if not docs.columns or docs.columns == ["_id"]:
         return spark.createDataFrame([], "raw string")
@@ -48,12 +50,12 @@ def _raw(spark, kind, index):
 
 def sysmon_events(spark):
     """Every Sysmon event, one row each, with HELK's normalised columns (parse.sysmon_columns).
-    The same event read twice (a data set replayed again) is one row."""
-    raw = _raw(spark, "sysmon", SYSMON_INDEX).dropDuplicates(["raw"])
+    The same Kafka record read twice (a data set replayed again) is one row."""
+    raw = _raw(spark, "sysmon", SYSMON_INDEX)
     return parse.sysmon_columns(parse.flat_fields(raw, parse.SYSMON_DATA))
 
 
 def security_events(spark):
     """Every Windows Security event (4624 logons and others), with normalised logon columns."""
-    raw = _raw(spark, "security", WINEVENT_INDEX).dropDuplicates(["raw"])
+    raw = _raw(spark, "security", WINEVENT_INDEX)
     return parse.security_columns(parse.flat_fields(raw, parse.SECURITY_DATA))
