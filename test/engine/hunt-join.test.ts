@@ -19,6 +19,11 @@ import { execa } from "execa";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caughtUpTo, readStreamStatus } from "../../engine/probes/stream-join-probe.js";
+import { sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
+import { helkPipeline } from "../helpers/logstash-config.js";
+import { fromKafka, runPipeline } from "../helpers/logstash-eval.js";
+import { isSysmonFlat, readMordorSet } from "../helpers/mordor.js";
+import { runNotebook } from "../helpers/notebooks.js";
 import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
@@ -43,6 +48,8 @@ const SETS = [
   ["empire_launcher_sct_regsvr32", 11],
 ] as const;
 const README_TOTAL = SETS.reduce((n, [, c]) => n + c, 0);
+/** HELK's Logstash pipeline, evaluated in TypeScript (Logstash cannot run here). */
+const PIPELINE = helkPipeline();
 
 let stack: TestStack;
 let es: Client;
@@ -455,56 +462,33 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(await count()).toBe(before);
   });
 
-  it("the shipped notebooks run in the notebook container as its read-only user: the job's status and the SQL join", async () => {
-    // lab has no Logstash to fill the normalised Sysmon index the SQL notebook reads: write a
-    // data set's Sysmon EID 1 and 3 events there, so the SQL join runs on real documents.
-    const text = (await execa("unzip", ["-p", `${MORDOR}cmd_bitsadmin_download_psh_script.zip`], { maxBuffer: 256 * 1024 * 1024 })).stdout;
-    const fields = ["@timestamp", "EventID", "Hostname", "ProcessGuid", "Image", "CommandLine", "ParentImage", "User"];
-    const events = text
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter(
-        (e) =>
-          (e.SourceName === "Microsoft-Windows-Sysmon" || e.Channel === "Microsoft-Windows-Sysmon/Operational") &&
-          [1, 3].includes(Number(e.EventID)) &&
-          e.ProcessGuid,
-      )
-      .map((e) => Object.fromEntries(fields.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])));
-    const creates = events.filter((e) => Number(e.EventID) === 1);
-    const connects = events.filter((e) => Number(e.EventID) === 3);
-    // SQL's inner join: one row per (EID 1, EID 3) pair of one ProcessGuid.
-    const sqlRows = connects.reduce((n, c) => n + creates.filter((p) => p.ProcessGuid === c.ProcessGuid).length, 0);
-    expect(sqlRows).toBeGreaterThan(0);
-    const index = "logs-endpoint-winevent-sysmon-notebook-test";
-    const bulk = await es.bulk({ refresh: "wait_for", operations: events.flatMap((doc) => [{ create: { _index: index } }, doc]) });
-    expect(bulk.errors, JSON.stringify(bulk.items.find((i) => i.create?.error))).toBe(false);
-
+  it("the shipped notebooks run in the notebook container as its read-only user: the job's status, and the SQL over Elasticsearch", async () => {
     const jupyter = (await containerIds(stack.project)).jupyter as string;
-    // No credentials given here: the notebooks log in with what HELK gave the jupyter service.
-    const run = (notebook: string) =>
-      execa(
-        "docker",
-        ["exec", jupyter, "jupyter", "nbconvert", "--to", "notebook", "--execute", "--stdout", `/home/jovyan/helk-notebooks/${notebook}`],
-        { reject: false },
-      );
-    const outputs = (r: { stdout: string }) =>
-      (JSON.parse(r.stdout) as { cells: { outputs?: { text?: string[] }[] }[] }).cells
-        .flatMap((c) => c.outputs ?? [])
-        .flatMap((o) => o.text ?? [])
-        .join("");
     const env = await execa("docker", ["exec", jupyter, "printenv", "HELK_ES_USER"]);
     expect(env.stdout).toBe("helk_notebook_reader");
-    const status = await run("03-stream-join-status.ipynb");
-    expect(status.exitCode, status.stderr).toBe(0);
-    expect(outputs(status)).toMatch(/^active\s+True$/m);
-    expect(outputs(status)).toContain("37 joined documents in sysmon-join");
-    const sql = await run("01-sysmon-join-sql.ipynb");
-    expect(sql.exitCode, sql.stderr).toBe(0);
-    expect(outputs(sql)).toContain(`${events.length} Sysmon EID 1 and 3 events`);
-    expect(outputs(sql)).toContain(`sysmon-join documents: 37 | SQL join rows: ${sqlRows}`);
-    await es.indices.delete({ index });
-  }, 300_000);
+    // No credentials given here: the notebooks log in with what HELK gave the jupyter service.
+    const status = (await runNotebook(jupyter, "03-stream-join-status.ipynb")).result;
+    expect(status).toMatchObject({ active: true, index: "sysmon-join", joined_documents: README_TOTAL, source_topic: "winlogbeat" });
+
+    // lab has no Logstash to fill the normalised Sysmon indices: write one data set's Sysmon events
+    // there as HELK's pipeline would, so the SQL notebook takes Elasticsearch as its source. Each
+    // event is a document: 25 of this set's Sysmon lines repeat another line byte for byte, and
+    // the notebooks count Elasticsearch's documents as they are (only Kafka records that repeat
+    // are one row: a data set replayed again).
+    const set = await readMordorSet("cmd_bitsadmin_download_psh_script.zip");
+    const sysmon = set.events.filter(isSysmonFlat);
+    const index = "logs-endpoint-winevent-sysmon-notebook-test";
+    const docs = sysmon.flatMap((e) => runPipeline(PIPELINE, fromKafka(e, "winlogbeat")).outputs);
+    const bulk = await es.bulk({ refresh: "wait_for", operations: docs.flatMap((d) => [{ create: { _index: index } }, d.source]) });
+    expect(bulk.errors, JSON.stringify(bulk.items.find((i) => i.create?.error))).toBe(false);
+    try {
+      const sql = (await runNotebook(jupyter, "01-sysmon-sql.ipynb")).result;
+      expect(sql).toMatchObject({ source: "elasticsearch", ...sqlFigures(sysmonRows(sysmon), "10.") });
+      expect(sql.join_rows).toBe(SETS.find(([name]) => name === "cmd_bitsadmin_download_psh_script")?.[1]);
+    } finally {
+      await es.indices.delete({ index });
+    }
+  }, 600_000);
 
   it("the job resumes from its checkpoint after a restart: batch ids go on, new data joins, nothing re-joined", async () => {
     const report = async () =>

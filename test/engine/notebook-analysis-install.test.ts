@@ -6,11 +6,16 @@
  * images: the master's health, the worker's registration and work dir, the notebooks'
  * Elasticsearch login, and the notebooks in Jupyter's file browser.
  */
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logonFigures, sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
+import { helkPipeline } from "../helpers/logstash-config.js";
+import { fromKafka, runPipeline } from "../helpers/logstash-eval.js";
+import { readMordorSet, readmeCounts } from "../helpers/mordor.js";
+import { runNotebook } from "../helpers/notebooks.js";
 import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
@@ -22,6 +27,10 @@ import {
   statusWhenReady,
   type TestStack,
 } from "../helpers/test-stack.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+/** HELK's Logstash pipeline, evaluated in TypeScript (Logstash cannot run here). */
+const PIPELINE = helkPipeline();
 
 let stack: TestStack;
 let ids: Record<string, string>;
@@ -140,16 +149,59 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
     expect((JSON.parse(creds.stdout) as { notebookReader?: { user: string } }).notebookReader?.user).toBe("helk_notebook_reader");
   });
 
+  it("with Logstash's documents in HELK's indices, the notebooks read Elasticsearch as their login, on the Spark cluster", async () => {
+    // A data set's events as HELK's Logstash pipeline writes them (its index names and fields).
+    const set = await readMordorSet("empire_launcher_sct_regsvr32.zip");
+    const docs = set.events.flatMap((e) => runPipeline(PIPELINE, fromKafka(e, "winlogbeat")).outputs);
+    const es = new Client({
+      node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
+      auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
+    });
+    try {
+      const bulk = await es.bulk({
+        refresh: "wait_for",
+        operations: docs.flatMap((d) => [{ index: { _index: d.index, ...(d.documentId ? { _id: d.documentId } : {}) } }, d.source]),
+      });
+      expect(bulk.errors, JSON.stringify(bulk.items.find((i) => i.index?.error))).toBe(false);
+      expect(new Set(docs.map((d) => d.index))).toEqual(
+        new Set(["logs-endpoint-winevent-sysmon-2020.07.22", "logs-endpoint-winevent-2020.07.22"]),
+      );
+    } finally {
+      await es.close();
+    }
+    const rows = sysmonRows(set.events);
+    const sql = (await runNotebook(ids.jupyter as string, "01-sysmon-sql.ipynb")).result;
+    expect(sql).toMatchObject({ source: "elasticsearch", spark_master: "spark://spark-master:7077", ...sqlFigures(rows, "10.") });
+    // The data set's README row (7 distinct EID 1 ProcessGuids, 11 joinable EID 3).
+    const readme = readmeCounts().find((c) => c.file === set.file);
+    expect([sql.distinct_eid1_guids, sql.join_rows]).toEqual([readme?.eid1Guids, readme?.joinableEid3]);
+    const logons = (await runNotebook(ids.jupyter as string, "04-logon-graph.ipynb")).result;
+    expect(logons).toMatchObject({ source: "elasticsearch", ...logonFigures(set.events) });
+    expect((await masterJson()).completedapps.map((a) => a.name)).toEqual(expect.arrayContaining(["helk-sysmon-sql", "helk-logon-graph"]));
+    // read_es for any index, with a query and only some fields (dotted names reach into objects).
+    const script = [
+      "import helk_hunt",
+      "s = helk_hunt.session('helk-read-es')",
+      "df = helk_hunt.read_es(s, 'logs-endpoint-winevent-sysmon-*', query={'term': {'EventID': 1}}, fields=['ProcessGuid', 'hash.sha1'])",
+      "print('read_es', df.count(), df.select('ProcessGuid').distinct().count(), sorted(df.columns))",
+    ].join("\n");
+    const read = await execa("docker", ["exec", ids.jupyter as string, "python3", "-c", script], { reject: false });
+    expect(read.exitCode, read.stderr.split("\n").slice(-20).join("\n")).toBe(0);
+    const creates = rows.filter((r) => r.eventId === 1);
+    expect(read.stdout).toContain(`read_es ${creates.length} ${new Set(creates.map((r) => r.guid)).size} ['ProcessGuid', 'hash.sha1']`);
+  }, 900_000);
+
   it("Jupyter's file browser lists HELK's notebooks", async () => {
     const token = stack.secrets().jupyterToken as string;
     const api = `http://127.0.0.1:${stack.ports.jupyter}/jupyter/api/contents`;
     const root = (await (await fetch(`${api}?token=${token}`)).json()) as { content: { name: string; type: string }[] };
     expect(root.content.map((c) => c.name).sort()).toEqual(["helk-notebooks", "work"]);
     const dir = (await (await fetch(`${api}/helk-notebooks?token=${token}`)).json()) as { content: { name: string; type: string }[] };
-    expect(dir.content.map((c) => [c.name, c.type]).sort()).toEqual([
-      ["01-sysmon-join-sql.ipynb", "notebook"],
-      ["02-process-graph.ipynb", "notebook"],
-      ["03-stream-join-status.ipynb", "notebook"],
-    ]);
+    expect(dir.content.map((c) => [c.name, c.type]).sort()).toEqual(
+      readdirSync(join(ROOT, "images/jupyter/notebooks"))
+        .sort()
+        .map((name) => [name, "notebook"]),
+    );
+    expect(dir.content).toHaveLength(6);
   });
 });

@@ -7,7 +7,7 @@
  * pipeline's output names. Both orders (Winlogbeat 8 first, then flat first) index with zero
  * errors, and the mapped types are the templates' own, not whatever the first document implied.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,17 +15,14 @@ import { provisionElasticsearch } from "../../engine/provision/elasticsearch.js"
 import { createSandbox, type Sandbox, until } from "../helpers/containers.js";
 import { ES_FIXTURE } from "../helpers/doubles.js";
 import { SECRETS } from "../helpers/fixtures.js";
-import { parseLogstashConfig } from "../helpers/logstash-config.js";
+import { helkPipeline } from "../helpers/logstash-config.js";
 import { fromKafka, type Indexed, runPipeline } from "../helpers/logstash-eval.js";
 import { isSysmonFlat, readMordorSet, readmeCounts } from "../helpers/mordor.js";
 import { requireImages } from "../helpers/test-stack.js";
 import { toWinlogbeat8 } from "../helpers/winlogbeat8.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const PIPELINE = readdirSync(join(ROOT, "images/logstash/pipeline"))
-  .filter((f) => f.endsWith(".conf"))
-  .sort()
-  .flatMap((f) => parseLogstashConfig(readFileSync(join(ROOT, "images/logstash/pipeline", f), "utf8")));
+const PIPELINE = helkPipeline();
 const SAMPLE = readFileSync(join(ROOT, "test/fixtures/winlogbeat8/sysmon-sample.ndjson"), "utf8")
   .split("\n")
   .filter((l) => l.trim())

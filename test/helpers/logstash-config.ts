@@ -7,6 +7,9 @@
  * throws with its line.
  */
 
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export type Value = string | number | Value[] | { [key: string]: Value } | Plugin;
 
 export interface Plugin {
@@ -217,4 +220,13 @@ export function strings(value: Value): string[] {
   if (Array.isArray(value)) return value.flatMap(strings);
   if (isPlugin(value)) return value.attributes.flatMap(([, v]) => strings(v));
   return Object.values(value).flatMap(strings);
+}
+
+/** HELK's own pipeline (images/logstash/pipeline/*.conf, in Logstash's file order), parsed. */
+export function helkPipeline(): Section[] {
+  const dir = new URL("../../images/logstash/pipeline/", import.meta.url).pathname;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".conf"))
+    .sort()
+    .flatMap((f) => parseLogstashConfig(readFileSync(join(dir, f), "utf8")));
 }

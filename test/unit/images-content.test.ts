@@ -356,4 +356,14 @@ describe("notebooks (images/jupyter/notebooks)", () => {
     expect(nb.cells.filter((c) => c.cell_type === "code").length).toBeGreaterThan(1);
     expect(nb.cells.every((c) => Array.isArray(c.source) && c.source.length > 0)).toBe(true);
   });
+
+  it.each(readdirSync(join(IMAGES, "jupyter/notebooks")))("%s reads through helk_hunt and ends with one HELK-RESULT report", (name) => {
+    const cells = (JSON.parse(read(`jupyter/notebooks/${name}`)) as { cells: { cell_type: string; source: string[] }[] }).cells;
+    const code = cells.filter((c) => c.cell_type === "code").map((c) => c.source.join(""));
+    expect(code.join("\n")).toMatch(/^import helk_hunt/m);
+    expect(code.join("\n").match(/helk_hunt\.report\(/g)).toHaveLength(1);
+    expect(code.at(-1)).toContain("helk_hunt.report(");
+    // Credentials come from the container's environment through helk_hunt, never from a notebook.
+    expect(code.join("\n")).not.toMatch(/HELK_ES_PASSWORD|basic_auth/);
+  });
 });

@@ -7,20 +7,15 @@
  * index family in both layouts, and the fields the templates, saved searches and the joins use
  * come out with the same values.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { indexTemplates } from "../../compose/elasticsearch-templates.js";
-import { parseLogstashConfig } from "../helpers/logstash-config.js";
+import { helkPipeline, parseLogstashConfig } from "../helpers/logstash-config.js";
 import { type Event, evalCondition, fromKafka, type Json, parseCondition, runPipeline } from "../helpers/logstash-eval.js";
 import { isSysmonFlat, type MordorSet, readMordorSet, readmeCounts } from "../helpers/mordor.js";
 import { toWinlogbeat8 } from "../helpers/winlogbeat8.js";
 
-const DIR = new URL("../../images/logstash/pipeline/", import.meta.url).pathname;
-const SECTIONS = readdirSync(DIR)
-  .filter((f) => f.endsWith(".conf"))
-  .sort()
-  .flatMap((f) => parseLogstashConfig(readFileSync(join(DIR, f), "utf8")));
+const SECTIONS = helkPipeline();
 const SAMPLE = readFileSync(new URL("../fixtures/winlogbeat8/sysmon-sample.ndjson", import.meta.url), "utf8")
   .split("\n")
   .filter((l) => l.trim())

@@ -49,6 +49,9 @@ from datetime import datetime, timezone
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+# HELK's package in the notebook image (images/jupyter/python), on every python3's path.
+from helk_hunt import kafka, parse
+
 # PySpark hands timestamps to Python as naive datetimes in the process's local zone: make that
 # UTC, whatever the image's default, so documents carry the events' true instants.
 os.environ["TZ"] = "UTC"
@@ -72,19 +75,6 @@ TRIGGER = ENV.get("HELK_JOIN_TRIGGER", "2 seconds")
 HEARTBEAT = ENV.get("HELK_JOIN_HEARTBEAT", "/tmp/helk-stream-join.heartbeat")
 ES_CA = ENV.get("HELK_ES_CA", "")
 QUERY_NAME = "sysmon-join"
-
-SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
-SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
-
-# Flat (Mordor/NXLog) field names, the shape HELK's replay and Logstash pass on. Winlogbeat 8's
-# nested shape carries the header fields under `winlog` (and `host`, `event`) and the event's own
-# data under `winlog.event_data` with the same names; each is read from whichever is present.
-HEADER = ["EventID", "SourceName", "Channel", "Hostname", "@timestamp"]
-DATA = [
-    "UtcTime", "ProcessGuid", "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine",
-    "ParentProcessGuid", "User", "Hashes", "Protocol", "SourceIp", "SourcePort",
-    "DestinationIp", "DestinationPort", "DestinationHostname",
-]
 
 def log(message):
     print(f"{datetime.now(timezone.utc).isoformat()} helk-sysmon-join {message}", flush=True)
@@ -113,32 +103,10 @@ def spark_session():
     return builder.getOrCreate()
 
 
-def kafka_security_options():
-    """An external cluster's TLS and SASL login (compose/endpoints.ts sets these); none for HELK's own."""
-    protocol = ENV.get("HELK_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
-    options = {"kafka.security.protocol": protocol}
-    mechanism = ENV.get("HELK_KAFKA_SASL_MECHANISM", "")
-    if protocol.startswith("SASL_") and mechanism:
-        module = (
-            "org.apache.kafka.common.security.plain.PlainLoginModule"
-            if mechanism == "PLAIN"
-            else "org.apache.kafka.common.security.scram.ScramLoginModule"
-        )
-        user = ENV.get("HELK_KAFKA_SASL_USERNAME", "").replace('"', '\\"')
-        password = ENV.get("HELK_KAFKA_SASL_PASSWORD", "").replace('"', '\\"')
-        options["kafka.sasl.mechanism"] = mechanism
-        options["kafka.sasl.jaas.config"] = f'{module} required username="{user}" password="{password}";'
-    ca = ENV.get("HELK_KAFKA_CA", "")
-    if protocol.endswith("SSL") and ca:
-        options["kafka.ssl.truststore.type"] = "PEM"
-        options["kafka.ssl.truststore.location"] = ca
-    return options
-
-
 def read_events(spark):
     return sysmon_events(
         spark.readStream.format("kafka")
-        .options(**kafka_security_options())
+        .options(**kafka.security_options())
         .option("kafka.bootstrap.servers", KAFKA)
         .option("subscribe", TOPIC)
         .option("startingOffsets", "earliest")
@@ -151,56 +119,13 @@ def read_events(spark):
     )
 
 
-def objects_only(column):
-    """The column where it holds a JSON object, else null: json_tuple gives a non-object nulls
-    anyway, but only after its parser threw on it. Flat Mordor events carry `host` as a plain
-    string (10,511 of the shared sets' 13,592 events), so each paid an exception, twice (both
-    sides of the join read the topic); the profile under bench:join-fleet showed it."""
-    return F.when(F.col(column).startswith("{"), F.col(column))
-
-
 def sysmon_events(records):
     """Kafka records (`value`, `timestamp`) → the Sysmon EID 1 and 3 events, from either layout."""
     # `timestamp` is the record's: the broker's append time on HELK's topic (LogAppendTime).
     raw = records.select(F.col("value").cast("string").alias("raw"), F.col("timestamp").alias("arrival"))
-    # One JSON generator per select: flat fields and Winlogbeat's objects first, then inside those.
-    top = raw.select(
-        "raw", "arrival",
-        F.json_tuple("raw", *HEADER, *DATA, "winlog", "host", "event").alias(*HEADER, *DATA, "winlog", "host", "event"),
-    )
-    wl = top.select(
-        "*",
-        F.json_tuple(objects_only("winlog"), "event_id", "provider_name", "channel", "computer_name", "event_data").alias(
-            "w_event_id", "w_provider", "w_channel", "w_computer", "w_event_data"
-        ),
-    )
-    # A flat event's `host` is a plain string (NXLog's sender), not an object: json_tuple gives null.
-    hosts = wl.select("*", F.json_tuple(objects_only("host"), "name").alias("h_name"))
-    codes = hosts.select("*", F.json_tuple(objects_only("event"), "code").alias("e_code"))
-    data = codes.select("*", F.json_tuple(objects_only("w_event_data"), *DATA).alias(*[f"d_{f}" for f in DATA]))
-    field = {f: F.coalesce(F.col(f"`{f}`"), F.col(f"d_{f}")) for f in DATA}
-    events = data.select(
-        "raw",
-        "arrival",
-        # try_*: Spark 4 runs in ANSI mode, where a plain cast or parse of a bad value would stop
-        # the whole query; a malformed event is skipped (null) instead.
-        F.coalesce(F.col("EventID"), F.col("w_event_id"), F.col("e_code")).try_cast("int").alias("EventID"),
-        F.coalesce(F.col("SourceName"), F.col("w_provider")).alias("SourceName"),
-        F.coalesce(F.col("Channel"), F.col("w_channel")).alias("Channel"),
-        F.coalesce(F.col("Hostname"), F.col("w_computer"), F.col("h_name")).alias("Hostname"),
-        # The event's own time, for the documents only: `@timestamp`, else Sysmon's UtcTime (UTC).
-        F.coalesce(
-            F.try_to_timestamp(F.col("`@timestamp`")),
-            F.try_to_timestamp(field["UtcTime"], F.lit("yyyy-MM-dd HH:mm:ss.SSS")),
-        ).alias("ts"),
-        *[field[f].alias(f) for f in DATA if f != "UtcTime"],
-    )
-    # The shared data sets' definition of a Sysmon event.
-    return events.where(
-        ((F.col("SourceName") == SYSMON_PROVIDER) | (F.col("Channel") == SYSMON_CHANNEL))
-        & F.col("EventID").isin(1, 3)
-        & F.col("ProcessGuid").isNotNull()
-    )
+    # The notebooks read the same events with the same parser (helk_hunt.parse).
+    events = parse.flat_fields(raw, parse.SYSMON_DATA, keep=["arrival"])
+    return events.where(parse.is_sysmon() & F.col("EventID").isin(1, 3) & F.col("ProcessGuid").isNotNull())
 
 
 def joined(events):
