@@ -6,9 +6,28 @@
     helk_hunt.read_es(spark, "sysmon-join")    # any index, as the notebook's read-only login
 """
 
-from helk_hunt.elastic import connection, read_es
-from helk_hunt.result import report
-from helk_hunt.session import session
-from helk_hunt.sources import security_events, source_of, sysmon_events
+import importlib
 
-__all__ = ["connection", "read_es", "report", "session", "security_events", "source_of", "sysmon_events"]
+# Each name and the module that defines it, loaded on first use (PEP 562): importing one
+# submodule, e.g. helk_hunt.es_hadoop where no PySpark runs, must not import PySpark with the rest.
+# No module is named like a name exported here: importing it would bind the package attribute to
+# the module and hide the function (hence spark_session.py for session()).
+_EXPORTS = {
+    "connection": "elastic",
+    "read_es": "elastic",
+    "report": "result",
+    "session": "spark_session",
+    "security_events": "sources",
+    "source_of": "sources",
+    "sysmon_events": "sources",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'helk_hunt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"helk_hunt.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later lookups find it without __getattr__
+    return value
