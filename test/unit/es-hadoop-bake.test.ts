@@ -4,11 +4,11 @@
  * records its arguments and "resolves" like Spark's resolver (Ivy-named jars in
  * spark.jars.ivy/jars). The real resolution and the real images: test/engine/es-hadoop.test.ts.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fakeSparkHome } from "../helpers/fake-spark.js";
 
 const BAKE = new URL("../../images/jupyter/build/bake-es-hadoop.sh", import.meta.url).pathname;
 const DOCKERFILE = readFileSync(new URL("../../images/jupyter/Dockerfile", import.meta.url), "utf8");
@@ -22,22 +22,8 @@ mkdir -p "$ivy/jars"
 touch "$ivy/jars/org.elasticsearch_elasticsearch-spark-30_2.12-9.5.6.jar" "$ivy/jars/org.slf4j_slf4j-api-2.0.6.jar" "$ivy/jars/javax.xml.bind_jaxb-api-2.3.1.jar"
 `;
 
-const homes: string[] = [];
-afterEach(() => {
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
-
 /** A Spark layout with `core` as its spark-core jar and Spark's own slf4j-api. */
-function sparkHome(core: string): string {
-  const home = mkdtempSync(join(tmpdir(), "helk-bake-"));
-  homes.push(home);
-  mkdirSync(join(home, "jars"));
-  mkdirSync(join(home, "bin"));
-  for (const jar of [core, "slf4j-api-2.0.6.jar"]) writeFileSync(join(home, "jars", jar), "");
-  writeFileSync(join(home, "bin", "spark-submit"), STUB);
-  chmodSync(join(home, "bin", "spark-submit"), 0o755);
-  return home;
-}
+const sparkHome = (core: string) => fakeSparkHome(core, ["slf4j-api-2.0.6.jar"], STUB);
 
 const bake = (home: string) =>
   execa("bash", [BAKE], { reject: false, env: { SPARK_HOME: home, ES_HADOOP_VERSION: "9.5.6" }, extendEnv: true });

@@ -23,17 +23,22 @@ spark_layout() {
   spark_version=$(echo "$core" | sed -E 's/^spark-core_[0-9.]+-(.+)\.jar$/\1/')
 }
 
-# bake_package COORDINATE [EXCLUDED group:artifact,...]: resolve the coordinate and its
-# dependencies and copy into $jars every jar Spark does not already ship. Prints what it added.
-bake_package() {
-  local coordinate=$1 excluded=${2:-} ivy jar name artifact added=()
+# resolve_package COORDINATE [EXCLUDED group:artifact,...]: Spark's resolver fetches the
+# coordinate and its dependencies into $ivy/jars (a new temporary folder), its output in $ivy/log.
+# Returns spark-submit's status; RESOLVE_TIMEOUT (seconds), when set, bounds it (status 124).
+resolve_package() {
+  local coordinate=$1 excluded=${2:-}
   ivy=$(mktemp -d)
   : >"$ivy/noop.py"
   # spark-submit resolves --packages before it runs the (empty) application.
-  "$spark_home/bin/spark-submit" --packages "$coordinate" ${excluded:+--exclude-packages "$excluded"} \
-    --conf "spark.jars.ivy=$ivy" "$ivy/noop.py" >"$ivy/log" 2>&1 ||
-    die "could not fetch $coordinate (the build needs Spark's package repository; offline, use an images.jupyter that has it in \$SPARK_HOME/jars). Last lines:
-$(tail -n 15 "$ivy/log")"
+  ${RESOLVE_TIMEOUT:+timeout "$RESOLVE_TIMEOUT"} "$spark_home/bin/spark-submit" --packages "$coordinate" \
+    ${excluded:+--exclude-packages "$excluded"} --conf "spark.jars.ivy=$ivy" "$ivy/noop.py" >"$ivy/log" 2>&1
+}
+
+# copy_resolved: copy into $jars every jar of $ivy/jars Spark does not already ship, then drop
+# $ivy. Prints what it added.
+copy_resolved() {
+  local jar name artifact added=()
   for jar in "$ivy"/jars/*.jar; do
     # Ivy names them <group>_<artifact>-<version>.jar; Spark's own jars are <artifact>-<version>.jar.
     name=${jar##*/}
@@ -46,4 +51,13 @@ $(tail -n 15 "$ivy/log")"
   done
   rm -rf "$ivy"
   echo "$BAKE: added to $jars: ${added[*]}"
+}
+
+# bake_package COORDINATE [EXCLUDED]: resolve_package, or fail the build saying what to do, then
+# copy_resolved.
+bake_package() {
+  resolve_package "$@" ||
+    die "could not fetch $1 (the build needs Spark's package repository; offline, use an images.jupyter that has it in \$SPARK_HOME/jars). Last lines:
+$(tail -n 15 "$ivy/log")"
+  copy_resolved
 }
