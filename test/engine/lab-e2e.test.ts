@@ -8,9 +8,9 @@ import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { distinctEvents, graphFigures, logonFigures, mlFigures, playbookFigures, sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
+import { distinctEvents, sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
 import { MORDOR_DIR, readMordorSet, readmeCounts } from "../helpers/mordor.js";
-import { runNotebook } from "../helpers/notebooks.js";
+import { runShippedNotebooks } from "../helpers/notebook-checks.js";
 import { helk } from "../helpers/run-cli.js";
 import { stackState } from "../helpers/stack-state.js";
 import {
@@ -82,71 +82,24 @@ describe.sequential("lab profile: Kafka + Elasticsearch + Jupyter/Spark, all rea
     ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const events = distinctEvents(sets.map((s) => s.text));
-    const rows = sysmonRows(events);
     const jupyter = (await containerIds(stack.project)).jupyter as string;
-    const ran: Record<string, Record<string, unknown>> = {};
-    const run = async (name: string) => {
-      const { result, seconds } = await runNotebook(jupyter, name);
-      console.log(`${name}: ${seconds.toFixed(0)} s`);
-      ran[name] = result;
-      return result;
-    };
-
-    const sql = await run("01-sysmon-sql.ipynb");
-    expect(sql).toMatchObject({ source: "kafka", spark_master: "local[*]", ...sqlFigures(rows, "10.") });
-    // The README's independent counts: 41 distinct EID 1 ProcessGuids, 37 joinable EID 3.
-    const readme = readmeCounts();
-    expect(sql.distinct_eid1_guids).toBe(readme.reduce((n, c) => n + c.eid1Guids, 0));
-    expect(sql.join_rows).toBe(readme.reduce((n, c) => n + c.joinableEid3, 0));
-
-    const graph = await run("02-process-graph.ipynb");
-    expect(graph).toMatchObject({ source: "kafka", engine: "dataframes", ...graphFigures(rows) });
-    expect(graph.motif_chains).toContain("powershell.exe > regsvr32.exe > powershell.exe");
-
-    const logons = await run("04-logon-graph.ipynb");
-    expect(logons).toMatchObject({ source: "kafka", ...logonFigures(events) });
-    expect(logons.logons).toBeGreaterThan(0);
-
-    const ml = await run("05-ml-rare-processes.ipynb");
-    expect(ml).toMatchObject({ source: "kafka", ...mlFigures(rows) });
-    expect(ml.regsvr32_rank).toBeGreaterThanOrEqual(1);
-    expect(ml.regsvr32_rank).toBeLessThanOrEqual(ml.distinct_command_lines as number);
-    expect((ml.top5 as string[]).length).toBe(5);
-
-    const playbook = await run("06-playbook-regsvr32-scriptlet.ipynb");
-    expect(playbook).toEqual({ notebook: "playbook-regsvr32-scriptlet", source: "kafka", ...playbookFigures(rows) });
-    expect(playbook.launches).toBe(1);
-
-    // The streaming job joins the same events: once it has written them all, its status
-    // notebook counts them (as the notebooks' read-only login).
+    // The streaming job joins the same events; the status notebook counts what it wrote (as the
+    // notebooks' read-only login).
     const es = new Client({
       node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
       auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
     });
     try {
-      const until = Date.now() + 300_000;
-      const joined = async () =>
-        (await es.count({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true }).catch(() => ({ count: 0 }))).count;
-      while ((await joined()) < (sql.join_rows as number) && Date.now() < until) await new Promise((res) => setTimeout(res, 2000));
+      const joined = sqlFigures(sysmonRows(events), "10.").join_rows;
+      const ran = await runShippedNotebooks(jupyter, { source: "kafka", sparkMaster: "local[*]", events, es, joined });
+      // The README's independent counts: 41 distinct EID 1 ProcessGuids, 37 joinable EID 3.
+      const readme = readmeCounts();
+      const sql = ran["01-sysmon-sql.ipynb"];
+      expect(sql?.distinct_eid1_guids).toBe(readme.reduce((n, c) => n + c.eid1Guids, 0));
+      expect(sql?.join_rows).toBe(readme.reduce((n, c) => n + c.joinableEid3, 0));
     } finally {
       await es.close();
     }
-    const status = await run("03-stream-join-status.ipynb");
-    expect(status).toEqual({
-      notebook: "stream-join-status",
-      active: true,
-      index: "sysmon-join",
-      joined_documents: sql.join_rows,
-      source_topic: "winlogbeat",
-    });
-    // Every notebook the image ships was run here.
-    const shipped = await execa("docker", ["exec", jupyter, "ls", "/home/jovyan/helk-notebooks"]);
-    expect(Object.keys(ran).sort()).toEqual(
-      shipped.stdout
-        .split("\n")
-        .filter((n) => n.endsWith(".ipynb"))
-        .sort(),
-    );
   }, 1_500_000);
 
   it("topics have the configured partitions and retention", async () => {

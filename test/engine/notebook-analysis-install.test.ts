@@ -4,18 +4,21 @@
  * worker running HELK's notebook image built on the upstream-shaped fixture (no Kafka
  * connector, Spark under /usr/local/spark). Checks what the issue found broken on real
  * images: the master's health, the worker's registration and work dir, the notebooks'
- * Elasticsearch login, and the notebooks in Jupyter's file browser.
+ * Elasticsearch login, and the notebooks in Jupyter's file browser. Then every shipped notebook
+ * runs on the cluster (test/helpers/notebook-checks.ts) over one data set, as Logstash's
+ * documents in Elasticsearch and, for the join, replayed into Kafka. About 8 minutes here
+ * (2 shared cores), most of it the notebooks' Spark applications.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logonFigures, sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
+import { sqlFigures, sysmonRows } from "../helpers/hunt-figures.js";
 import { helkPipeline } from "../helpers/logstash-config.js";
 import { fromKafka, runPipeline } from "../helpers/logstash-eval.js";
-import { readMordorSet, readmeCounts } from "../helpers/mordor.js";
-import { runNotebook } from "../helpers/notebooks.js";
+import { MORDOR_DIR, readMordorSet, readmeCounts } from "../helpers/mordor.js";
+import { runShippedNotebooks, sparkApp } from "../helpers/notebook-checks.js";
 import { helk } from "../helpers/run-cli.js";
 import {
   containerIds,
@@ -31,6 +34,9 @@ import {
 const ROOT = join(import.meta.dirname, "../..");
 /** HELK's Logstash pipeline, evaluated in TypeScript (Logstash cannot run here). */
 const PIPELINE = helkPipeline();
+/** The data set the notebooks read: regsvr32 fetching a scriptlet, then its payload calling out. */
+const SET = "empire_launcher_sct_regsvr32.zip";
+const CLUSTER = "spark://spark-master:7077";
 
 let stack: TestStack;
 let ids: Record<string, string>;
@@ -149,14 +155,20 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
     expect((JSON.parse(creds.stdout) as { notebookReader?: { user: string } }).notebookReader?.user).toBe("helk_notebook_reader");
   });
 
-  it("with Logstash's documents in HELK's indices, the notebooks read Elasticsearch as their login, on the Spark cluster", async () => {
-    // A data set's events as HELK's Logstash pipeline writes them (its index names and fields).
-    const set = await readMordorSet("empire_launcher_sct_regsvr32.zip");
+  it("every shipped notebook runs on the Spark cluster: Sysmon and Security from Logstash's documents in Elasticsearch, the join's status from the data set replayed into Kafka", async () => {
+    const set = await readMordorSet(SET);
+    // Kafka first, with the CLI: the stream-join service works through the set while the other
+    // notebooks run, and 03-stream-join-status reports what it joined.
+    const replay = await helk(["replay", "--json", "--bootstrap", `127.0.0.1:${stack.ports.kafka}`, `${MORDOR_DIR}${set.file}`]);
+    expect(replay.exitCode, replay.stderr).toBe(0);
+    expect((JSON.parse(replay.stdout) as { events: number }).events).toBe(set.events.length);
+    // The same events as HELK's Logstash pipeline writes them (its index names and fields).
     const docs = set.events.flatMap((e) => runPipeline(PIPELINE, fromKafka(e, "winlogbeat")).outputs);
     const es = new Client({
       node: `http://127.0.0.1:${stack.ports.elasticsearch}`,
       auth: { username: "elastic", password: stack.secrets().elasticPassword as string },
     });
+    let ran: Record<string, Record<string, unknown>>;
     try {
       const bulk = await es.bulk({
         refresh: "wait_for",
@@ -166,18 +178,30 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
       expect(new Set(docs.map((d) => d.index))).toEqual(
         new Set(["logs-endpoint-winevent-sysmon-2020.07.22", "logs-endpoint-winevent-2020.07.22"]),
       );
+      // The figures of what the notebooks read: Elasticsearch's documents; the join's of Kafka's lines.
+      const events = docs.map((d) => d.source as Record<string, unknown>);
+      const joined = sqlFigures(sysmonRows(set.events), "10.").join_rows;
+      ran = await runShippedNotebooks(ids.jupyter as string, { source: "elasticsearch", sparkMaster: CLUSTER, events, es, joined });
     } finally {
       await es.close();
     }
-    const rows = sysmonRows(set.events);
-    const sql = (await runNotebook(ids.jupyter as string, "01-sysmon-sql.ipynb")).result;
-    expect(sql).toMatchObject({ source: "elasticsearch", spark_master: "spark://spark-master:7077", ...sqlFigures(rows, "10.") });
-    // The data set's README row (7 distinct EID 1 ProcessGuids, 11 joinable EID 3).
+    // The data set's README row (7 distinct EID 1 ProcessGuids, 11 joinable EID 3 = joined documents).
     const readme = readmeCounts().find((c) => c.file === set.file);
-    expect([sql.distinct_eid1_guids, sql.join_rows]).toEqual([readme?.eid1Guids, readme?.joinableEid3]);
-    const logons = (await runNotebook(ids.jupyter as string, "04-logon-graph.ipynb")).result;
-    expect(logons).toMatchObject({ source: "elasticsearch", ...logonFigures(set.events) });
-    expect((await masterJson()).completedapps.map((a) => a.name)).toEqual(expect.arrayContaining(["helk-sysmon-sql", "helk-logon-graph"]));
+    const [sql, status] = [ran["01-sysmon-sql.ipynb"], ran["03-stream-join-status.ipynb"]];
+    expect([sql?.distinct_eid1_guids, sql?.join_rows, status?.joined_documents]).toEqual([
+      readme?.eid1Guids,
+      readme?.joinableEid3,
+      readme?.joinableEid3,
+    ]);
+    // Each notebook that reads events through Spark did so as an application of the cluster.
+    const readers = Object.keys(ran).filter((name) => ran[name]?.source !== undefined);
+    expect(readers.length).toBeGreaterThan(0);
+    const completed = (await masterJson()).completedapps.map((a) => a.name);
+    for (const name of readers) expect(completed, name).toContain(sparkApp(name));
+  }, 1_500_000);
+
+  it("read_es reads any index, with a query and only some fields, on the cluster", async () => {
+    const rows = sysmonRows((await readMordorSet(SET)).events);
     // read_es for any index, with a query and only some fields (dotted names reach into objects).
     const script = [
       "import helk_hunt",
@@ -189,7 +213,8 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
     expect(read.exitCode, read.stderr.split("\n").slice(-20).join("\n")).toBe(0);
     const creates = rows.filter((r) => r.eventId === 1);
     expect(read.stdout).toContain(`read_es ${creates.length} ${new Set(creates.map((r) => r.guid)).size} ['ProcessGuid', 'hash.sha1']`);
-  }, 900_000);
+    expect((await masterJson()).completedapps.map((a) => a.name)).toContain("helk-read-es");
+  }, 300_000);
 
   it("Jupyter's file browser lists HELK's notebooks", async () => {
     const token = stack.secrets().jupyterToken as string;

@@ -18,6 +18,7 @@ import { patternMatches, templateOf } from "../helpers/es-templates.js";
 import { configFor, HOST } from "../helpers/fixtures.js";
 import { checkStatements, identifier, parseStatement, type StreamStatement, splitStatements } from "../helpers/ksql-statements.js";
 import { parseLogstashConfig, plugins, strings } from "../helpers/logstash-config.js";
+import { CHECKED, sparkApp } from "../helpers/notebook-checks.js";
 
 const IMAGES = new URL("../../images/", import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(IMAGES, path), "utf8");
@@ -365,5 +366,17 @@ describe("notebooks (images/jupyter/notebooks)", () => {
     expect(code.at(-1)).toContain("helk_hunt.report(");
     // Credentials come from the container's environment through helk_hunt, never from a notebook.
     expect(code.join("\n")).not.toMatch(/HELK_ES_PASSWORD|basic_auth/);
+  });
+
+  // The engine tests run every notebook of the image's folder and stop at one they cannot check:
+  // say so here first, in seconds.
+  it.each(readdirSync(join(IMAGES, "jupyter/notebooks")))("%s has a check in test/helpers/notebook-checks.ts", (name) => {
+    expect(CHECKED).toContain(name);
+  });
+
+  it.each(readdirSync(join(IMAGES, "jupyter/notebooks")))("%s names its Spark application when it reads events through Spark", (name) => {
+    const reads = /helk_hunt\.(sysmon|security)_events\(/.test(read(`jupyter/notebooks/${name}`));
+    // The cluster test finds each notebook's run among the master's applications by this name.
+    expect(sparkApp(name) !== undefined, name).toBe(reads);
   });
 });
