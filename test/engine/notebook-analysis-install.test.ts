@@ -6,8 +6,9 @@
  * images: the master's health, the worker's registration and work dir, the notebooks'
  * Elasticsearch login, and the notebooks in Jupyter's file browser. Then every shipped notebook
  * runs on the cluster (test/helpers/notebook-checks.ts) over one data set, as Logstash's
- * documents in Elasticsearch and, for the join, replayed into Kafka. About 8 minutes here
- * (2 shared cores), most of it the notebooks' Spark applications.
+ * documents in Elasticsearch and, for the join, replayed into Kafka. Each Spark notebook is an
+ * application of its own on the cluster (01-sysmon-sql: 50 s on the shared 2-core machine), so
+ * they make most of the file's time: some 5 of its 7 or so minutes, estimated from that.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
