@@ -67,6 +67,8 @@ export function joinedDocuments(events: FlatEvent[]): FlatEvent[] {
       {
         ProcessGuid: p.ProcessGuid,
         Hostname: n.Hostname ?? p.Hostname,
+        process_time: p.UtcTime,
+        network_time: n.UtcTime,
         ProcessId: p.ProcessId,
         Image: p.Image ?? n.Image,
         CommandLine: p.CommandLine,

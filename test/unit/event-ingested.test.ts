@@ -34,7 +34,9 @@ describe("event.ingested", () => {
 
   it("is mapped as a date by every template Logstash or the join writes into", () => {
     for (const name of ["helk-sysmon", "helk-winevent", "helk-sysmon-join", "helk-pass-through"]) {
-      const props = indexTemplates().find((t) => t.name === name)?.body.template.mappings.properties as Record<string, any>;
+      const props = indexTemplates().find((t) => t.name === name)?.body.template.mappings.properties as
+        | { event?: { properties?: { ingested?: unknown } } }
+        | undefined;
       expect(props?.event?.properties?.ingested, name).toEqual({ type: "date" });
     }
   });

@@ -22,7 +22,7 @@ describe("HELK's Sigma rules: expected alerts per data set", () => {
     const { sets: columns, counts } = readExpected();
     expect(columns).toEqual(sets.map((s) => s.file));
     const computed: Record<string, Record<string, number>> = {};
-    for (const s of sets) for (const [key, n] of Object.entries(countAlerts(s))) (computed[key] ??= {})[s.file] = n;
+    for (const s of sets) for (const [key, n] of Object.entries(countAlerts(s))) computed[key] = { ...computed[key], [s.file]: n };
     expect(counts).toEqual(computed);
   });
 
@@ -34,7 +34,10 @@ describe("HELK's Sigma rules: expected alerts per data set", () => {
     const { counts } = readExpected();
     for (const t of TECHNIQUES) {
       const perSet = sets.map((s) => t.targets.reduce((sum, target) => sum + (counts[`${t.id} ${target}`]?.[s.file] ?? 0), 0));
-      expect(perSet.filter((n) => n > 0), t.id).toHaveLength(1);
+      expect(
+        perSet.filter((n) => n > 0),
+        t.id,
+      ).toHaveLength(1);
     }
   });
 
