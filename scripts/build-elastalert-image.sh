@@ -37,11 +37,8 @@ GLIBC_MINOR=41
 [ -n "$VERSION" ] || { echo "build-elastalert-image: $DIR/requirements.txt has no elastalert2== line" >&2; exit 1; }
 image_build_init build-elastalert-image "$CACHE/build-elastalert-image.lock" "$FIXTURES" "$LOGS"
 
-case $(docker info -f '{{.Architecture}}') in
-  x86_64 | amd64) ARCH=x86_64 ;;
-  aarch64 | arm64) ARCH=aarch64 ;;
-  *) die "unsupported Docker engine architecture: $(docker info -f '{{.Architecture}}')" ;;
-esac
+# The engine's CPU, which is the image's: the wheels with compiled code are chosen for it.
+ARCH=$(engine_arch)
 
 WORK=$(mktemp -d "$CACHE/elastalert-build.XXXXXX")
 trap 'rm -rf --one-file-system "$WORK"' EXIT
