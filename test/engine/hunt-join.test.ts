@@ -372,6 +372,19 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(image.stdout).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("the join's stateful step pairs by arrival at the window's edges, across batches, and ends its state", async () => {
+    // The sets replay each pair within a second: the edges (300 s after, 60 s before), late
+    // records and timeouts are checked on helk_hunt.pairing itself, in the job's own container.
+    const join = (await containerIds(stack.project))["stream-join"] as string;
+    const r = await execa("docker", ["exec", "-i", join, "python3", "-"], {
+      input: readFileSync(new URL("../fixtures/pairing/check_pairing.py", import.meta.url), "utf8"),
+      reject: false,
+      all: true,
+    });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain("pairing: all checks passed");
+  });
+
   it("the data sets imply the README's counts, in both layouts", () => {
     for (const l of sets) for (const [set, n] of SETS) expect(l.expected[set]?.size, `${l.name}: ${set}`).toBe(n);
   });

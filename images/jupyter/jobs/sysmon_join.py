@@ -17,10 +17,14 @@ Why it is shaped like this:
   `network_time`.
 - ProcessGuid alone decides a pair; the time range (an EID 3 arriving between
   JOIN_BEFORE_SECONDS before and JOIN_AFTER_SECONDS after its EID 1) only bounds state, so
-  Spark drops an EID 1 once the watermark (latest arrival minus WATERMARK) passes its arrival
+  the job drops an EID 1 once the watermark (latest arrival minus WATERMARK) passes its arrival
   plus JOIN_AFTER_SECONDS, instead of keeping every process forever. A process's network
   event may arrive up to JOIN_AFTER_SECONDS (default 300 s) after the process did; the shared
   data sets replay each pair within a second.
+- The topic is read and parsed once: one stateful operator keyed by ProcessGuid
+  (`applyInPandasWithState`, helk_hunt.pairing) keeps each key's events that may still find a
+  partner and emits the pairs the stream-stream self-join of EID 1 and EID 3 did, which read
+  and parsed every record once per side (bench/join-fleet.ts; README, "The join at a fleet's rate").
 - Both layouts are read: the flat Mordor/NXLog one (top-level `EventID`, `ProcessGuid`, ...)
   and Winlogbeat 8's (`winlog.event_id` as a string, `winlog.provider_name`, `winlog.channel`,
   `winlog.computer_name`, `host.name`, `winlog.event_data.*`, ECS `event.code`).
@@ -50,7 +54,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 # HELK's package in the notebook image (images/jupyter/python), on every python3's path.
-from helk_hunt import kafka, parse
+from helk_hunt import kafka, pairing, parse
 
 # PySpark hands timestamps to Python as naive datetimes in the process's local zone: make that
 # UTC, whatever the image's default, so documents carry the events' true instants.
@@ -58,7 +62,6 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 ENV = os.environ
-KAFKA = ENV.get("HELK_KAFKA_BOOTSTRAP", "kafka:19092")
 TOPIC = ENV.get("HELK_JOIN_SOURCE_TOPIC", "winlogbeat")
 ES_URL = ENV.get("HELK_ES_URL", "http://elasticsearch:9200")
 ES_USER = ENV.get("HELK_ES_USER", "")
@@ -66,6 +69,11 @@ ES_PASSWORD = ENV.get("HELK_ES_PASSWORD", "")
 INDEX = ENV.get("HELK_JOIN_INDEX", "sysmon-join")
 STATUS_INDEX = ENV.get("HELK_STATUS_INDEX", "helk-stream-status")
 CHECKPOINT = ENV.get("HELK_JOIN_CHECKPOINT", "/var/lib/helk/checkpoints/sysmon-join")
+# Spark resumes a stateful query only from the state of the same plan. The stream-stream self-join
+# kept its checkpoint in CHECKPOINT itself; the one stateful operator by ProcessGuid keeps its
+# own below it, so an upgraded install starts this plan from the topic's start (its documents
+# overwrite themselves: same ids) instead of failing on the old plan's state.
+PLAN_CHECKPOINT = os.path.join(CHECKPOINT, "by-processguid")
 # How far behind the latest arrival a record may still come and be joined: partitions read in
 # different batches, brokers' clocks, or a topic whose producers stamp the records (CreateTime).
 WATERMARK = ENV.get("HELK_JOIN_WATERMARK", "10 minutes")
@@ -86,7 +94,8 @@ def spark_session():
         .master(ENV.get("HELK_SPARK_MASTER", "local[2]"))
         .config("spark.sql.session.timeZone", "UTC")
         # One shuffle partition per core of local[2]: each is a task and a set of state stores
-        # committed every micro-batch. A checkpoint keeps the count it was started with.
+        # committed every micro-batch. A checkpoint keeps the count it was started with. The
+        # notebooks' sessions have their own knob, HELK_SPARK_PARTITIONS (helk_hunt.spark_session).
         .config("spark.sql.shuffle.partitions", ENV.get("HELK_JOIN_PARTITIONS", "2"))
         .config("spark.ui.showConsoleProgress", "false")
     )
@@ -106,11 +115,7 @@ def spark_session():
 def read_events(spark):
     return sysmon_events(
         spark.readStream.format("kafka")
-        .options(**kafka.security_options())
-        .option("kafka.bootstrap.servers", KAFKA)
-        .option("subscribe", TOPIC)
-        .option("startingOffsets", "earliest")
-        .option("failOnDataLoss", "false")
+        .options(**kafka.topic_options(TOPIC))
         # 8 MiB per partition and fetch instead of the consumer's 1 MiB: a backlog is read in
         # an eighth of the round trips to the broker (bench/join-fleet.ts: task threads spent a
         # fifth of their samples waiting on fetches).
@@ -129,30 +134,25 @@ def sysmon_events(records):
 
 
 def joined(events):
-    # Both sides are clocked by arrival, so the watermark (latest arrival minus WATERMARK) moves
-    # with the wall clock whatever the events' dates, and state is dropped once it passes an
-    # EID 1's arrival plus AFTER seconds (an EID 3's plus BEFORE).
-    process = events.where("EventID = 1").select(
-        F.col("ProcessGuid").alias("p_guid"),
-        F.col("arrival").alias("p_arrival"),
-        F.col("ts").alias("p_ts"),
-        F.col("Hostname").alias("p_host"),
-        "ProcessId", "Image", "CommandLine", "ParentImage", "ParentCommandLine", "ParentProcessGuid", "User", "Hashes",
-    ).withWatermark("p_arrival", WATERMARK)
-    network = events.where("EventID = 3").select(
-        F.col("ProcessGuid").alias("n_guid"),
-        F.col("arrival").alias("n_arrival"),
-        F.col("ts").alias("n_ts"),
-        F.col("Hostname").alias("n_host"),
-        F.col("Image").alias("n_image"),
-        "Protocol", "SourceIp", "SourcePort", "DestinationIp", "DestinationPort", "DestinationHostname",
-        F.sha2(F.col("raw"), 256).alias("doc_id"),
-    ).withWatermark("n_arrival", WATERMARK)
-    condition = F.expr(
-        f"p_guid = n_guid AND n_arrival >= p_arrival - INTERVAL {BEFORE} SECONDS"
-        f" AND n_arrival <= p_arrival + INTERVAL {AFTER} SECONDS"
+    """Each EID 3 with each EID 1 of its ProcessGuid that arrived at most AFTER seconds before
+    it or BEFORE seconds after it: the topic is read and parsed once, and one stateful operator
+    keyed by ProcessGuid (helk_hunt.pairing) keeps the events still waiting for a partner."""
+    # The watermark (latest arrival minus WATERMARK) moves with the wall clock whatever the
+    # events' dates; it drops late records and times out a key's state once it passes every
+    # kept event's bound (an EID 1's arrival plus AFTER seconds, an EID 3's plus BEFORE).
+    pending = events.select(
+        "ProcessGuid", "EventID", "arrival", "ts", "Hostname", *pairing.PROCESS_FIELDS, *pairing.NETWORK_FIELDS,
+        # The raw value is hashed here, in the JVM, and not carried into the state.
+        F.when(F.col("EventID") == 3, F.sha2(F.col("raw"), 256)).alias("doc_id"),
+    ).withWatermark("arrival", WATERMARK)
+    return pending.groupBy("ProcessGuid").applyInPandasWithState(
+        pairing.pair_up(BEFORE, AFTER),
+        outputStructType=pairing.OUTPUT_SCHEMA,
+        stateStructType=pairing.STATE_SCHEMA,
+        outputMode="append",
+        timeoutConf="EventTimeTimeout",
     )
-    return process.join(network, condition, "inner")
+
 
 def iso(ts):
     return ts.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if ts else None
@@ -295,13 +295,13 @@ def main():
         joined(read_events(spark))
         .writeStream.queryName(QUERY_NAME)
         .foreachBatch(write_batch)
-        .option("checkpointLocation", CHECKPOINT)
+        .option("checkpointLocation", PLAN_CHECKPOINT)
         .trigger(processingTime=TRIGGER)
         .start()
     )
     started = datetime.now(timezone.utc).isoformat()
     EVENT_TIME_MAX["value"] = previous_event_time()
-    log(f"started: {TOPIC} -> {INDEX}, watermark {WATERMARK}, join window -{BEFORE}s/+{AFTER}s, checkpoint {CHECKPOINT}")
+    log(f"started: {TOPIC} -> {INDEX}, watermark {WATERMARK}, join window -{BEFORE}s/+{AFTER}s, checkpoint {PLAN_CHECKPOINT}")
 
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
         log("stopping (signal)")

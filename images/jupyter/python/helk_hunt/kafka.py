@@ -31,18 +31,27 @@ def security_options():
     return options
 
 
+def topic_options(topic):
+    """Spark's Kafka source options for reading `topic` from its start: the job's stream
+    (jobs/sysmon_join.py read_events) and the notebooks' batch (read_topic) both use these."""
+    return {
+        **security_options(),
+        "kafka.bootstrap.servers": bootstrap(),
+        "subscribe": topic,
+        "startingOffsets": "earliest",
+        # Records deleted by retention before they were read are skipped, not a failed query.
+        "failOnDataLoss": "false",
+    }
+
+
 def read_topic(spark, topic="winlogbeat"):
     """Everything the topic holds now, as one batch: `raw` (the record's value as text) and
     `arrival` (the record's timestamp). Within the topic's retention (168 h by default) this is
     every event replayed or shipped; a notebook run later sees what was added since."""
     return (
         spark.read.format("kafka")
-        .options(**security_options())
-        .option("kafka.bootstrap.servers", bootstrap())
-        .option("subscribe", topic)
-        .option("startingOffsets", "earliest")
+        .options(**topic_options(topic))
         .option("endingOffsets", "latest")
-        .option("failOnDataLoss", "false")
         .load()
         .selectExpr("CAST(value AS STRING) AS raw", "timestamp AS arrival")
     )

@@ -34,6 +34,8 @@ def session(app="helk"):
         .master(where)
         .config("spark.sql.session.timeZone", "UTC")
         # A hunt's data fits a few partitions; Spark's default 200 makes every join slow here.
+        # The streaming join sets its own, HELK_JOIN_PARTITIONS (jobs/sysmon_join.py): its
+        # partitions are state stores a checkpoint pins, these are a batch's tasks.
         .config("spark.sql.shuffle.partitions", ENV.get("HELK_SPARK_PARTITIONS", "4"))
         .config("spark.ui.showConsoleProgress", "false")
     )
