@@ -14,11 +14,18 @@ import type { HelkSecrets } from "../../compose/secrets.js";
 import { esClient } from "../elasticsearch-client.js";
 import { sameJson } from "./same-json.js";
 
-const HELK_INDICES = ["logs-*", "sysmon-join*", "helk-stream-status"];
+/** The join's progress document, which the join reads back after a restart (sysmon_join.py previous_event_time). */
+const JOIN_STATUS_INDEX = "helk-stream-status";
+const HELK_INDICES = ["logs-*", "sysmon-join*", JOIN_STATUS_INDEX];
 
 const LOGSTASH_ROLE = {
   cluster: ["monitor", "manage_index_templates"],
-  indices: [{ names: HELK_INDICES, privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"] }],
+  indices: [
+    { names: HELK_INDICES, privileges: ["create_index", "create_doc", "write", "auto_configure", "view_index_metadata"] },
+    // The writer reads nothing else: without this the join's restart could not restore its
+    // last arrival time (a 403 in its log), so status showed none until new events came.
+    { names: [JOIN_STATUS_INDEX], privileges: ["read"] },
+  ],
 };
 
 /**

@@ -75,6 +75,13 @@ describe.sequential("notebook-analysis: real Spark cluster on HELK's notebook im
     }
   });
 
+  it("the join reads its own status back with the writer login (no 403 at start, so a restart keeps its last arrival time)", async () => {
+    const log = await execa("docker", ["logs", ids["stream-join"] as string]);
+    const text = log.stdout + log.stderr;
+    expect(text).toMatch(/started: winlogbeat -> sysmon-join/);
+    expect(text).not.toMatch(/could not (read|write status to) helk-stream-status/);
+  });
+
   it("the cluster runs the notebook image: same image as jupyter and stream-join, Spark from /usr/local/spark", async () => {
     const image = async (s: string) => (await execa("docker", ["inspect", "-f", "{{.Config.Image}}", ids[s] as string])).stdout;
     const images = await Promise.all(["jupyter", "stream-join", "spark-master", "spark-worker"].map(image));
