@@ -1,0 +1,209 @@
+/**
+ * Sigma → ElastAlert 2 rules: one run of `helk-sigma convert` in HELK's layer of the ElastAlert
+ * image (images/elastalert, built by the install), over HELK's own rules baked into the image and
+ * the user's in `<home>/rules/sigma/`. The runner is injected, so tests use a fake converter that
+ * writes a report of the same shape.
+ *
+ * The converter writes into a fresh staging folder, not the live rules folder ElastAlert reads:
+ * a converter that crashes (exit 1) then leaves the running rules as they were, and the live
+ * folder stays root's (the image's uid 1000 only ever writes into the staging folder).
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dockerCli } from "../docker/docker-cli.js";
+import { ExitCode, HelkError } from "../errors.js";
+
+/** Where the install keeps the user's Sigma files (mounted read-only into the converter). */
+export const userRulesDir = (home: string): string => join(home, "rules", "sigma");
+/** The generated ElastAlert rules, mounted read-only into the elastalert service. */
+export const liveRulesDir = (home: string): string => join(home, "config", "elastalert", "rules");
+/** The last conversion's report, read by `helk rules list/show` and `helk status` without running the converter. */
+export const reportFile = (home: string): string => join(home, "rules", "conversion.json");
+
+/** Paths inside the converter's container (the contract in images/elastalert). */
+export const CONTAINER = {
+  helkRules: "/opt/helk/sigma/helk",
+  userRules: "/opt/helk/sigma/user",
+  out: "/out",
+  report: "/report/report.json",
+} as const;
+
+/** The uid the image runs as: its staging folders must be writable by it. */
+const CONVERTER_UID = 1000;
+
+export interface RuleTarget {
+  /** The ElastAlert rule's name: what `rule_name` holds in helk-alerts. */
+  name: string;
+  index: string;
+  query: string;
+  file: string;
+}
+
+export interface ConvertedRule {
+  id: string | null;
+  title: string | null;
+  /** Relative to its rules folder: HELK's in the image, or `<home>/rules/sigma/`. */
+  file: string;
+  origin: "helk" | "user";
+  level?: string;
+  status: "ok" | "error";
+  targets?: RuleTarget[];
+  /** Why it was refused, in words a user can act on. */
+  reason?: string;
+}
+
+export interface ConversionReport {
+  version: 1;
+  rules: ConvertedRule[];
+}
+
+/** One conversion as `helk rules` keeps it in reportFile(). */
+export interface Conversion {
+  convertedAt: string;
+  image: string;
+  report: ConversionReport;
+}
+
+/** What a runner is asked to do: host folders for the contract's mounts. */
+export interface ConvertJob {
+  image: string;
+  userRules: string;
+  out: string;
+  reportDir: string;
+}
+
+/** Runs the converter; resolves with its exit code and its output (stdout and stderr). */
+export type ConverterRunner = (job: ConvertJob) => Promise<{ exitCode: number; output: string }>;
+
+/** The contract's `docker run`: inputs read-only, the image's own user, nothing else mounted. */
+export function converterArgv(job: ConvertJob): string[] {
+  return [
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--user",
+    String(CONVERTER_UID),
+    "-v",
+    `${job.userRules}:${CONTAINER.userRules}:ro`,
+    "-v",
+    `${job.out}:${CONTAINER.out}`,
+    "-v",
+    `${job.reportDir}:${CONTAINER.report.replace(/\/[^/]+$/, "")}`,
+    job.image,
+    "helk-sigma",
+    "convert",
+    "--rules",
+    CONTAINER.helkRules,
+    "--rules",
+    CONTAINER.userRules,
+    "--out",
+    CONTAINER.out,
+    "--report",
+    CONTAINER.report,
+  ];
+}
+
+export const dockerConverterRunner: ConverterRunner = async (job) => {
+  const r = await dockerCli(converterArgv(job), { timeoutMs: 300_000 });
+  return { exitCode: r.exitCode, output: r.output };
+};
+
+function readReport(file: string, output: string): ConversionReport {
+  let report: ConversionReport;
+  try {
+    report = JSON.parse(readFileSync(file, "utf8")) as ConversionReport;
+  } catch (cause) {
+    throw new HelkError("the Sigma converter wrote no readable report", {
+      details: output.trim().split("\n").slice(-10),
+      cause,
+      hint: "this is a bug in HELK's ElastAlert image; `helk rules list` still shows the previous conversion",
+    });
+  }
+  if (report.version !== 1 || !Array.isArray(report.rules))
+    throw new HelkError(`the Sigma converter's report has version ${String(report.version)}, helk reads version 1`, {
+      hint: "helk and its ElastAlert image differ in version: run `sudo helk upgrade` to rebuild the image",
+    });
+  return report;
+}
+
+/** The converter did not run to the end: say what it printed and the likely fix. */
+function crashed(image: string, exitCode: number, output: string): HelkError {
+  const missing = /executable file not found|helk-sigma: not found|No such image|Unable to find image/i.test(output);
+  return new HelkError(`the Sigma converter failed (exit ${exitCode}); the running rules are unchanged`, {
+    exitCode: ExitCode.failure,
+    details: output.trim().split("\n").slice(-10),
+    hint: missing
+      ? `the image ${image} lacks HELK's converter: build it with \`sudo helk install\` (it resumes) or \`sudo helk upgrade\``
+      : "check the messages above; `helk rules list` still shows the previous conversion",
+  });
+}
+
+const ruleFile = (name: string) => /\.ya?ml$/.test(name);
+
+/** Make the live folder hold exactly the staged rule files (other files, such as .keep, stay). */
+function publish(staged: string, live: string): void {
+  mkdirSync(live, { recursive: true, mode: 0o755 });
+  const fresh = new Set(readdirSync(staged).filter(ruleFile));
+  for (const name of readdirSync(live).filter(ruleFile)) if (!fresh.has(name)) rmSync(join(live, name));
+  for (const name of fresh) {
+    const tmp = join(live, `.${name}.helk-tmp`);
+    copyFileSync(join(staged, name), tmp);
+    chmodSync(tmp, 0o644);
+    // A rename, so ElastAlert never reads half a rule.
+    renameSync(tmp, join(live, name));
+  }
+}
+
+/**
+ * Convert HELK's and the user's Sigma rules and publish the ElastAlert rules; returns the
+ * report (rules refused are in it with their reason; the others are published). Throws when
+ * the converter did not finish (exit 1, no report): the published rules are then untouched.
+ */
+export async function convertRules(o: { home: string; image: string; runner?: ConverterRunner; now?: () => Date }): Promise<Conversion> {
+  const userRules = userRulesDir(o.home);
+  mkdirSync(userRules, { recursive: true, mode: 0o755 });
+  const scratch = mkdtempSync(join(tmpdir(), "helk-sigma-"));
+  try {
+    const out = join(scratch, "out");
+    const reportDir = join(scratch, "report");
+    // Only the converter's uid must write here; the 0700 scratch parent keeps everyone else out.
+    for (const dir of [out, reportDir]) {
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+    }
+    const r = await (o.runner ?? dockerConverterRunner)({ image: o.image, userRules, out, reportDir });
+    const file = join(reportDir, "report.json");
+    if ((r.exitCode !== 0 && r.exitCode !== 2) || !existsSync(file)) throw crashed(o.image, r.exitCode, r.output);
+    const report = readReport(file, r.output);
+    publish(out, liveRulesDir(o.home));
+    const conversion: Conversion = { convertedAt: (o.now?.() ?? new Date()).toISOString(), image: o.image, report };
+    writeFileSync(reportFile(o.home), `${JSON.stringify(conversion, null, 2)}\n`, { mode: 0o644 });
+    return conversion;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The last conversion, or undefined before the first. */
+export function readConversion(home: string): Conversion | undefined {
+  const file = reportFile(home);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Conversion;
+  } catch {
+    return undefined;
+  }
+}

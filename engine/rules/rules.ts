@@ -1,0 +1,125 @@
+/**
+ * `helk rules`: the verbs over an install's Sigma rules. Each returns data (rows of rules with
+ * their state); cli/commands/rules.ts renders it. Conversion needs Docker only, so a stopped or
+ * unreachable Elasticsearch leaves the alert counts unknown and nothing else.
+ */
+import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
+import { serviceImage } from "../../compose/helk-images.js";
+import type { EsLogin } from "../elasticsearch-client.js";
+import { ExitCode, HelkError } from "../errors.js";
+import type { InstallRecord } from "../install/install-record.js";
+import { readSecretsIfAllowed } from "../secrets.js";
+import { alertCounts } from "./alert-counts.js";
+import { type Conversion, type ConvertedRule, type ConverterRunner, convertRules, readConversion, userRulesDir } from "./converter.js";
+import { listSigmaFiles } from "./sigma-files.js";
+
+export interface RulesContext {
+  home: string;
+  record: InstallRecord;
+  /** The converter; the contract's `docker run` unless a test gives a fake. */
+  runner?: ConverterRunner;
+}
+
+export interface RuleRow {
+  id: string | null;
+  title: string | null;
+  /** Relative to HELK's rules folder (origin helk) or `<home>/rules/sigma/` (origin user). */
+  file: string;
+  origin: "helk" | "user";
+  state: "loaded" | "refused" | "not converted";
+  reason?: string;
+  /** The ElastAlert rule names it became (what `rule_name` holds in helk-alerts). */
+  names: string[];
+  /** Alerts so far; null when Elasticsearch could not be asked. */
+  alerts?: number | null;
+}
+
+/** `helk rules` works on an install with the alerting add-on only; say how to add it. */
+export function requireAlerting(record: InstallRecord): void {
+  if (record.services.includes("elastalert")) return;
+  throw new HelkError(`this install (${record.project}, profile ${record.profile}) has no alerting add-on: no ElastAlert runs rules`, {
+    exitCode: ExitCode.usage,
+    hint: "add it with: sudo helk reconfigure --addon alerting (data is kept), then run helk rules again",
+  });
+}
+
+/** The image holding the converter: HELK's layer of the install's ElastAlert image. */
+export const converterImage = (record: InstallRecord): string => serviceImage(record.config, "elastalert", record.version);
+
+export function convert(ctx: RulesContext): Promise<Conversion> {
+  return convertRules({ home: ctx.home, image: converterImage(ctx.record), ...(ctx.runner ? { runner: ctx.runner } : {}) });
+}
+
+/** Rules loaded, by origin. */
+export function activeCounts(conversion: Conversion): { helk: number; user: number } {
+  const n = (origin: "helk" | "user") => conversion.report.rules.filter((r) => r.status === "ok" && r.origin === origin).length;
+  return { helk: n("helk"), user: n("user") };
+}
+
+export function rowOf(rule: ConvertedRule): RuleRow {
+  return {
+    id: rule.id,
+    title: rule.title,
+    file: rule.file,
+    origin: rule.origin,
+    state: rule.status === "ok" ? "loaded" : "refused",
+    ...(rule.reason ? { reason: rule.reason } : {}),
+    names: (rule.targets ?? []).map((t) => t.name),
+  };
+}
+
+/**
+ * Every rule of the last conversion, plus the user's files it has not seen (copied in by hand
+ * since): those are "not converted" until the next `helk rules add` or `convert`.
+ */
+export function ruleRows(home: string, conversion: Conversion | undefined): RuleRow[] {
+  const rows = (conversion?.report.rules ?? []).map(rowOf);
+  const seen = new Set(rows.filter((r) => r.origin === "user").map((r) => r.file));
+  for (const file of listSigmaFiles(userRulesDir(home)))
+    if (!seen.has(file))
+      rows.push({ id: null, title: null, file, origin: "user", state: "not converted", reason: "run: sudo helk rules convert", names: [] });
+  return rows;
+}
+
+/**
+ * How this host reaches the install's Elasticsearch; undefined when that needs a password this
+ * user may not read (root's secrets/), so the counts say "sudo" rather than "HTTP 401".
+ */
+export function alertsLogin(record: InstallRecord): EsLogin | undefined {
+  const secrets = readSecretsIfAllowed(record.installHome);
+  if (elasticsearchNeedsSecret(record.config) && !secrets) return undefined;
+  return hostElasticsearchAccess(record.config, secrets);
+}
+
+const NO_LOGIN = "alert counts need Elasticsearch's login, which root alone may read: run it with sudo";
+
+/** Alert counts onto the rows; on failure every count is null and the reason is returned. */
+export async function withAlertCounts(
+  rows: RuleRow[],
+  login: EsLogin | undefined,
+  o: { sinceMinutes?: number; timeoutMs?: number } = {},
+): Promise<{ rows: RuleRow[]; countsError?: string }> {
+  if (!login) return { rows: rows.map((r) => ({ ...r, alerts: null })), countsError: NO_LOGIN };
+  try {
+    const counts = await alertCounts(login, o);
+    return { rows: rows.map((r) => ({ ...r, alerts: r.names.reduce((n, name) => n + (counts.get(name) ?? 0), 0) })) };
+  } catch (err) {
+    const why = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+    return {
+      rows: rows.map((r) => ({ ...r, alerts: null })),
+      countsError: `Elasticsearch did not answer (${why}): alert counts unknown; is it running? helk status`,
+    };
+  }
+}
+
+export interface ListResult {
+  convertedAt: string | null;
+  rules: RuleRow[];
+  countsError?: string;
+}
+
+export async function listRules(ctx: RulesContext, login: EsLogin | undefined): Promise<ListResult> {
+  const conversion = readConversion(ctx.home);
+  const { rows, countsError } = await withAlertCounts(ruleRows(ctx.home, conversion), login);
+  return { convertedAt: conversion?.convertedAt ?? null, rules: rows, ...(countsError ? { countsError } : {}) };
+}
