@@ -36,7 +36,8 @@ export async function runLifecycle(
 ): Promise<number> {
   const stack = await open(opts, verb);
   const verbs = { start: engine.start, stop: engine.stop, restart: engine.restart };
-  await verbs[verb](stack, services);
+  // Only warnings are worth a line here (a Sigma rule refused at start); the verb prints its result.
+  await verbs[verb](stack, services, { sink: (e) => (e.kind === "warn" ? printer.err(`warning: ${e.message}`) : undefined) });
   printer.out(`${verb}: ${services.length ? services.join(", ") : `all services of ${stack.record.project}`} done`);
   return ExitCode.ok;
 }

@@ -16,6 +16,7 @@ import { CONTAINER, converterArgv, liveRulesDir, readConversion, userRulesDir } 
 import { removeRule } from "../../engine/rules/remove.js";
 import { alertsLogin, listRules, type RulesContext, requireAlerting } from "../../engine/rules/rules.js";
 import { showRule } from "../../engine/rules/show.js";
+import { convertForStack } from "../../engine/rules/stack-rules.js";
 import { FAKE_HELK_RULES, fakeRunner } from "../helpers/fake-sigma-converter.js";
 import { rulesHome, SIGMA, sigmaFolder } from "../helpers/rules-home.js";
 
@@ -262,5 +263,27 @@ describe("alert counts from helk-alerts", () => {
     const r = await listRules(ctx, undefined);
     expect(r.rules.find((x) => x.file === "hand.yml")).toMatchObject({ state: "not converted", reason: "run: sudo helk rules convert" });
     expect(r.countsError).toContain("sudo");
+  });
+});
+
+describe("the conversion helk install and helk start run", () => {
+  it("a refused user rule is a warning naming it; the others are live", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    writeFileSync(join(userRulesDir(ctx.home), "bad.yml"), SIGMA.linux);
+    const o = await convertForStack({ home: ctx.home, config: ctx.record.config, version: "0", runner: fakeRunner() });
+    expect(o.summary).toBe("2 loaded, 1 refused");
+    expect(o.warnings).toEqual([expect.stringContaining("1 Sigma rule(s) refused, the others run: bad.yml")]);
+    expect(o.log).toEqual([expect.stringMatching(/^refused user bad\.yml: log source product=linux/)]);
+    expect(live(ctx)).toContain("1d0f3a6e-1111-4a1b-9c1d-000000000001.yaml");
+  });
+
+  it("a converter that does not run is a warning too, never an exception", async () => {
+    const ctx = context();
+    const runner = async () => ({ exitCode: 127, output: 'exec: "helk-sigma": executable file not found in $PATH' });
+    const o = await convertForStack({ home: ctx.home, config: ctx.record.config, version: "0", runner });
+    expect(o.summary).toBe("not converted");
+    expect(o.warnings[0]).toContain("the Sigma converter failed (exit 127)");
+    expect(o.log.join("\n")).toContain("executable file not found");
   });
 });
