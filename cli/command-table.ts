@@ -108,7 +108,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "status",
     description: "show each service's state, health, uptime, image, ports and a one-line detail (exit 0 only when all are healthy)",
     options: [
-      json('print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}]}'),
+      json('print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}], "alerts" (alerting add-on): {"lastHour": {rule: n}, "total", "detail"}}'),
       { flags: "--no-probes", description: "only what Docker reports; skip each service's protocol probe (faster)" },
     ],
     configFlags: true,

@@ -2,16 +2,9 @@
 import { ExitCode } from "../../engine/errors.js";
 import { requireDockerAccess, requireWritableHome } from "../../engine/host/user-access.js";
 import { readRecord } from "../../engine/install/install-record.js";
-import { userRulesDir } from "../../engine/rules/converter.js";
-import {
-  activeCounts,
-  alertsLogin,
-  convert,
-  type RuleRow,
-  type RulesContext,
-  requireAlerting,
-  ruleRows,
-} from "../../engine/rules/rules.js";
+import { alertsLogin } from "../../engine/rules/alert-counts.js";
+import { userRulesDir } from "../../engine/rules/conversion-file.js";
+import { activeCounts, convert, type RuleRow, type RulesContext, requireAlerting, ruleRows } from "../../engine/rules/rules.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { type Printer, printJson, table } from "../output.js";
 

@@ -3,7 +3,9 @@
  * out of that folder any file just added that the converter refused, so a broken file never sits
  * there to be refused again by every later conversion.
  */
-import { type Conversion, type ConvertedRule, userRulesDir } from "./converter.js";
+
+import { userRulesDir } from "./conversion-file.js";
+import type { Conversion, ConvertedRule } from "./converter.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, rowOf } from "./rules.js";
 import { copySigmaFiles, restoreSigmaFile, sigmaSources } from "./sigma-files.js";
 

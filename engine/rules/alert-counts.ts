@@ -3,10 +3,23 @@
  * `rule_name`, `alert_time` and the matched document as `match_body`). Plain GETs with the body in
  * `source=`, like the status probes, so `helk status` loads no client library for them.
  */
+import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import type { EsLogin } from "../elasticsearch-client.js";
+import type { InstallRecord } from "../install/install-record.js";
 import { esGet } from "../probes/elasticsearch-probe.js";
+import { readSecretsIfAllowed } from "../secrets.js";
 
 export const ALERTS_INDEX = "helk-alerts";
+
+/**
+ * How this host reaches the install's Elasticsearch; undefined when that needs a password this
+ * user may not read (root's secrets/), so the counts say "sudo" rather than "HTTP 401".
+ */
+export function alertsLogin(record: InstallRecord): EsLogin | undefined {
+  const secrets = readSecretsIfAllowed(record.installHome);
+  if (elasticsearchNeedsSecret(record.config) && !secrets) return undefined;
+  return hostElasticsearchAccess(record.config, secrets);
+}
 
 function searchPath(body: unknown): string {
   return `/${ALERTS_INDEX}/_search?source=${encodeURIComponent(JSON.stringify(body))}&source_content_type=application/json`;

@@ -24,13 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerCli } from "../docker/docker-cli.js";
 import { ExitCode, HelkError } from "../errors.js";
-
-/** Where the install keeps the user's Sigma files (mounted read-only into the converter). */
-export const userRulesDir = (home: string): string => join(home, "rules", "sigma");
-/** The generated ElastAlert rules, mounted read-only into the elastalert service. */
-export const liveRulesDir = (home: string): string => join(home, "config", "elastalert", "rules");
-/** The last conversion's report, read by `helk rules list/show` and `helk status` without running the converter. */
-export const reportFile = (home: string): string => join(home, "rules", "conversion.json");
+import { liveRulesDir, reportFile, userRulesDir } from "./conversion-file.js";
 
 /** Paths inside the converter's container (the contract in images/elastalert). */
 export const CONTAINER = {
@@ -194,16 +188,5 @@ export async function convertRules(o: { home: string; image: string; runner?: Co
     return conversion;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-/** The last conversion, or undefined before the first. */
-export function readConversion(home: string): Conversion | undefined {
-  const file = reportFile(home);
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as Conversion;
-  } catch {
-    return undefined;
   }
 }

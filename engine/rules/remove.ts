@@ -4,7 +4,7 @@
  * ElastAlert image, not in the install home, so they cannot be removed this way.
  */
 import { ExitCode, HelkError } from "../errors.js";
-import { readConversion, userRulesDir } from "./converter.js";
+import { readConversion, userRulesDir } from "./conversion-file.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, ruleRows } from "./rules.js";
 import { removeSigmaFile, sigmaFileArg } from "./sigma-files.js";
 

@@ -3,14 +3,13 @@
  * their state); cli/commands/rules.ts renders it. Conversion needs Docker only, so a stopped or
  * unreachable Elasticsearch leaves the alert counts unknown and nothing else.
  */
-import { elasticsearchNeedsSecret, hostElasticsearchAccess } from "../../compose/elasticsearch-access.js";
 import { serviceImage } from "../../compose/helk-images.js";
 import type { EsLogin } from "../elasticsearch-client.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { InstallRecord } from "../install/install-record.js";
-import { readSecretsIfAllowed } from "../secrets.js";
 import { alertCounts } from "./alert-counts.js";
-import { type Conversion, type ConvertedRule, type ConverterRunner, convertRules, readConversion, userRulesDir } from "./converter.js";
+import { readConversion, userRulesDir } from "./conversion-file.js";
+import { type Conversion, type ConvertedRule, type ConverterRunner, convertRules } from "./converter.js";
 import { listSigmaFiles } from "./sigma-files.js";
 
 export interface RulesContext {
@@ -79,16 +78,6 @@ export function ruleRows(home: string, conversion: Conversion | undefined): Rule
     if (!seen.has(file))
       rows.push({ id: null, title: null, file, origin: "user", state: "not converted", reason: "run: sudo helk rules convert", names: [] });
   return rows;
-}
-
-/**
- * How this host reaches the install's Elasticsearch; undefined when that needs a password this
- * user may not read (root's secrets/), so the counts say "sudo" rather than "HTTP 401".
- */
-export function alertsLogin(record: InstallRecord): EsLogin | undefined {
-  const secrets = readSecretsIfAllowed(record.installHome);
-  if (elasticsearchNeedsSecret(record.config) && !secrets) return undefined;
-  return hostElasticsearchAccess(record.config, secrets);
 }
 
 const NO_LOGIN = "alert counts need Elasticsearch's login, which root alone may read: run it with sudo";

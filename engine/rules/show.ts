@@ -1,7 +1,8 @@
 /** `helk rules show`: one rule's queries (per target index) and its most recent alerts. */
 import type { EsLogin } from "../elasticsearch-client.js";
 import { type AlertHit, recentAlerts } from "./alert-counts.js";
-import { type RuleTarget, readConversion, userRulesDir } from "./converter.js";
+import { readConversion, userRulesDir } from "./conversion-file.js";
+import type { RuleTarget } from "./converter.js";
 import { notFound, rowsNamed } from "./remove.js";
 import { type RuleRow, type RulesContext, ruleRows, withAlertCounts } from "./rules.js";
 

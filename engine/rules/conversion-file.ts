@@ -1,0 +1,25 @@
+/**
+ * Where an install keeps its rules, and the last conversion's report. Apart from converter.ts
+ * (which runs Docker through execa) so `helk status` can read the report without loading it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Conversion } from "./converter.js";
+
+/** Where the install keeps the user's Sigma files (mounted read-only into the converter). */
+export const userRulesDir = (home: string): string => join(home, "rules", "sigma");
+/** The generated ElastAlert rules, mounted read-only into the elastalert service. */
+export const liveRulesDir = (home: string): string => join(home, "config", "elastalert", "rules");
+/** The last conversion's report, read by `helk rules list/show` and `helk status` without running the converter. */
+export const reportFile = (home: string): string => join(home, "rules", "conversion.json");
+
+/** The last conversion, or undefined before the first (or when its file is unreadable). */
+export function readConversion(home: string): Conversion | undefined {
+  const file = reportFile(home);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Conversion;
+  } catch {
+    return undefined;
+  }
+}
