@@ -45,6 +45,17 @@ function importForm(ndjson = NDJSON, name = "helk.ndjson"): FormData {
   return form;
 }
 
+/** An import as `elastic`: [HTTP status, success, successCount]. */
+async function importAsElastic(ndjson: string, name: string): Promise<[number, boolean, number]> {
+  const imported = await fetch(`${kibana}/api/saved_objects/_import?overwrite=true`, {
+    method: "POST",
+    headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC) },
+    body: importForm(ndjson, name),
+  });
+  const body = (await imported.json()) as { success: boolean; successCount: number };
+  return [imported.status, body.success, body.successCount];
+}
+
 /** Each object's id and status (200, or the error's) from _bulk_get, as `elastic`. */
 async function bulkGet(wanted: { type: string; id: string }[]): Promise<[string, number][]> {
   const bulk = await fetch(`${kibana}/api/saved_objects/_bulk_get`, {
@@ -144,13 +155,7 @@ describe.sequential("Kibana double: kibana:8.19.5 as HELK meets it", () => {
     expect(anonymous.status).toBe(401);
     const noXsrf = await fetch(url, { method: "POST", headers: { authorization: basic("elastic", ELASTIC) }, body: importForm() });
     expect(noXsrf.status).toBe(400);
-    const imported = await fetch(url, {
-      method: "POST",
-      headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC) },
-      body: importForm(),
-    });
-    const body = (await imported.json()) as { success: boolean; successCount: number };
-    expect([imported.status, body.success, body.successCount]).toEqual([200, true, NDJSON.trim().split("\n").length]);
+    expect(await importAsElastic(NDJSON, "helk.ndjson")).toEqual([200, true, NDJSON.trim().split("\n").length]);
     expect(
       await bulkGet([
         { type: "index-pattern", id: "helk-sysmon" },
@@ -164,13 +169,7 @@ describe.sequential("Kibana double: kibana:8.19.5 as HELK meets it", () => {
 
   it("imports the alerting add-on's objects too: the helk-alerts data view and the search that references it", async () => {
     const alerts = objects("alerts.ndjson");
-    const imported = await fetch(`${kibana}/api/saved_objects/_import?overwrite=true`, {
-      method: "POST",
-      headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC) },
-      body: importForm(alerts, "alerts.ndjson"),
-    });
-    const body = (await imported.json()) as { success: boolean; successCount: number };
-    expect([imported.status, body.success, body.successCount]).toEqual([200, true, alerts.trim().split("\n").length]);
+    expect(await importAsElastic(alerts, "alerts.ndjson")).toEqual([200, true, alerts.trim().split("\n").length]);
     expect(
       await bulkGet([
         { type: "index-pattern", id: "helk-alerts" },
