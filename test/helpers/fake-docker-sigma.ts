@@ -11,8 +11,7 @@ import { fileURLToPath } from "node:url";
 import { fakeConvert } from "./fake-sigma-converter.js";
 
 function main(argv: string[]): number {
-  const at = argv.indexOf("helk-sigma");
-  if (argv[0] !== "run" || at < 0 || argv[at + 1] !== "convert") {
+  if (argv[0] !== "run" || argv[argv.indexOf("--entrypoint") + 1] !== "helk-sigma" || !argv.includes("convert")) {
     process.stderr.write(`fake docker: not handled: ${argv.join(" ")}\n`);
     return 125;
   }

@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import type { ConversionReport, ConvertedRule, ConverterRunner } from "../../engine/rules/converter.js";
+import { type ConversionReport, type ConvertedRule, type ConverterRunner, GENERATED_MARK } from "../../engine/rules/converter.js";
 
 /** The fake's own built-in rule set, standing in for the image's /opt/helk/sigma/helk. */
 export const FAKE_HELK_RULES: { file: string; text: string }[] = [
@@ -79,7 +79,7 @@ function judge(file: string, text: string, origin: "helk" | "user", out: string)
   const name = doc.title ?? file;
   writeFileSync(
     join(out, `${doc.id}.yaml`),
-    `name: ${JSON.stringify(name)}\ntype: any\nfilter: [{query: {query_string: {query: ${JSON.stringify(query)}}}}]\n`,
+    `${GENERATED_MARK}\nname: ${JSON.stringify(name)}\ntype: any\nfilter: [{query: {query_string: {query: ${JSON.stringify(query)}}}}]\n`,
   );
   return {
     ...base,

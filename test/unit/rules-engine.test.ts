@@ -132,6 +132,14 @@ describe("helk rules remove", () => {
     expect((await removeRule(ctx, "detections/b.yml")).active).toEqual({ helk: 1, user: 0 });
   });
 
+  it("an ElastAlert rule written by hand in the live folder stays; only generated rules are removed", async () => {
+    const ctx = context();
+    writeFileSync(join(liveRulesDir(ctx.home), "my-own.yaml"), "name: mine\ntype: any\n");
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    await removeRule(ctx, "detections/a.yml");
+    expect(live(ctx)).toEqual([".keep", `${helkId}.yaml`, "my-own.yaml"]);
+  });
+
   it("a HELK rule: refused (exit 2), saying it is built in; an unknown one: exit 2 pointing at list", async () => {
     const ctx = context();
     await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
@@ -157,14 +165,14 @@ describe("the alerting add-on and the converter's command", () => {
     expect(err?.hint).toContain("sudo helk reconfigure --addon alerting");
   });
 
-  it("runs the image as uid 1000, the user's rules read-only, HELK's rules first", () => {
+  it("runs helk-sigma in the image (whatever its entrypoint) as uid 1000, the user's rules read-only, HELK's rules first", () => {
     const argv = converterArgv({ image: "helk/elastalert:1", userRules: "/h/rules/sigma", out: "/tmp/o", reportDir: "/tmp/r" });
     expect(argv.slice(0, 2)).toEqual(["run", "--rm"]);
     expect(argv[argv.indexOf("--user") + 1]).toBe("1000");
     expect(argv).toContain(`/h/rules/sigma:${CONTAINER.userRules}:ro`);
     expect(argv).toContain("/tmp/r:/report");
+    expect(argv[argv.indexOf("--entrypoint") + 1]).toBe("helk-sigma");
     expect(argv.slice(argv.indexOf("helk/elastalert:1") + 1)).toEqual([
-      "helk-sigma",
       "convert",
       "--rules",
       "/opt/helk/sigma/helk",
