@@ -14,6 +14,9 @@ const date = { type: "date", format: "strict_date_optional_time||yyyy-MM-dd HH:m
 
 const long = { type: "long" };
 const object = (properties: Record<string, unknown>) => ({ properties });
+// ECS event.ingested: when the event reached HELK (Logstash: the Kafka record's time; the join:
+// its network event's). Alert rules run on it, since replayed events carry old @timestamps.
+const ARRIVAL = { type: "date" };
 
 /**
  * What Winlogbeat 8 sends beside the flat fields Logstash derives from it (its own template's
@@ -55,6 +58,7 @@ const WINLOGBEAT_FIELDS = {
     module: keyword,
     dataset: keyword,
     created: { type: "date" },
+    ingested: ARRIVAL,
   }),
   log: object({ level: keyword, source: object({ address: keyword }) }),
   message: text,
@@ -107,6 +111,7 @@ const SYSMON_FIELDS = {
 
 const JOIN_FIELDS = {
   "@timestamp": { type: "date" },
+  event: object({ ingested: ARRIVAL }),
   ProcessGuid: keyword,
   Hostname: keyword,
   process_time: date,
@@ -243,7 +248,7 @@ export function indexTemplates(lifecyclePolicy?: string, replicas = 0): IndexTem
       "helk-pass-through",
       PASS_THROUGH_TOPICS.map((t) => `logs-${t}-*`),
       300,
-      { "@timestamp": { type: "date" } },
+      { "@timestamp": { type: "date" }, event: object({ ingested: ARRIVAL }) },
       "Events of other topics, indexed as they come",
       lifecyclePolicy,
       replicas,

@@ -22,6 +22,8 @@ const BUILT: Partial<Record<ServiceName, HelkImage>> = {
   "stream-join": { folder: "jupyter", baseKey: "jupyter" },
   "spark-master": { folder: "jupyter", baseKey: "jupyter" },
   "spark-worker": { folder: "jupyter", baseKey: "jupyter" },
+  // ElastAlert 2 plus HELK's Sigma converter (helk-sigma) and HELK's own Sigma rules.
+  elastalert: { folder: "elastalert", baseKey: "elastalert" },
 };
 
 export function helkImageOf(service: ServiceName): HelkImage | undefined {

@@ -57,11 +57,7 @@ image_build_init build-notebook-image "$CACHE/build-notebook-image.lock" "$FIXTU
 tree_sum() { (cd "$1" && find . -type f ! -name '*.pyc' ! -path './variants/*' | LC_ALL=C sort | xargs sha256sum); }
 
 # The engine's CPU, which is the image's: the wheels with compiled code are chosen for it.
-case $(docker info -f '{{.Architecture}}') in
-  x86_64 | amd64) ARCH=x86_64 ;;
-  aarch64 | arm64) ARCH=aarch64 ;;
-  *) die "unsupported Docker engine architecture: $(docker info -f '{{.Architecture}}')" ;;
-esac
+ARCH=$(engine_arch)
 
 # Temporary build context, removed however the script ends.
 WORK=$(mktemp -d "$CACHE/notebook-build.XXXXXX")

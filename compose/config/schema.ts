@@ -116,7 +116,7 @@ export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   // Spark 4.2.0 (Scala 2.13), the last Spark whose Kafka connector is published: HELK's
   // notebook image (images/jupyter) runs the notebooks, the join job and the Spark cluster on it.
   jupyter: "quay.io/jupyter/pyspark-notebook:spark-4.2.0",
-  elastalert: "jertel/elastalert2:2.25.0",
+  elastalert: "jertel/elastalert2:2.31.0",
 };
 
 const imagesShape = Object.fromEntries(SERVICE_NAMES.map((name) => [name, image.default(DEFAULT_IMAGES[name])])) as Record<

@@ -25,7 +25,7 @@ buffer_time:
   minutes: 15
 es_host: ${t.host}
 es_port: ${t.port}
-${t.ssl ? "use_ssl: true\n" : ""}${t.user ? `es_username: ${t.user}\n` : ""}writeback_index: elastalert_status
+${t.ssl ? "use_ssl: true\n" : ""}${t.user ? `es_username: ${t.user}\n` : ""}writeback_index: helk-alerts
 alert_time_limit:
   days: 2
 `;

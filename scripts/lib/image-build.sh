@@ -34,3 +34,15 @@ labelled_build() {
 $(tail -n 25 "$log")"
   if [ -n "$old" ] && [ "$old" != "$(id_of "$image")" ]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
 }
+
+# engine_arch: the Docker engine's CPU as wheel tags name it (the image's CPU, not necessarily
+# this shell's): the wheels with compiled code are chosen for it.
+engine_arch() {
+  local a
+  a=$(docker info -f '{{.Architecture}}')
+  case $a in
+    x86_64 | amd64) echo x86_64 ;;
+    aarch64 | arm64) echo aarch64 ;;
+    *) die "unsupported Docker engine architecture: $a" ;;
+  esac
+}

@@ -8,8 +8,9 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ELASTALERT_FIXTURE } from "../helpers/doubles.js";
 import { helk } from "../helpers/run-cli.js";
-import { containerIds, createTestStack, requireStandinImages, STANDIN, type TestStack } from "../helpers/test-stack.js";
+import { containerIds, createTestStack, requireImages, requireStandinImages, type TestStack } from "../helpers/test-stack.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -29,9 +30,13 @@ const ids = (d: DoctorJson) => d.findings.map((f) => `${f.id} ${f.subject}`);
 describe.sequential("helk doctor finds what this test breaks", () => {
   beforeAll(async () => {
     await requireStandinImages();
-    // Grows until the kernel kills it at the container's memory limit.
+    // Grows until the kernel kills it at the container's memory limit. ElastAlert's image, whose
+    // run.sh (what HELK's layer, images/elastalert, starts) is replaced by the hog: `helk install`
+    // builds HELK's layer on whatever images.elastalert is.
+    await requireImages([ELASTALERT_FIXTURE], "run scripts/build-elastalert-image.sh");
+    const hog = "import time\\nheap = []\\nwhile True:\\n    heap.append(bytearray(64 * 1024 * 1024))\\n    time.sleep(0.05)\\n";
     await execa("docker", ["build", "-q", "-t", HOG, "-"], {
-      input: `FROM ${STANDIN}\nENTRYPOINT ["python3", "-c", "import time\\nheap = []\\nwhile True:\\n    heap.append(bytearray(64 * 1024 * 1024))\\n    time.sleep(0.05)"]\n`,
+      input: `FROM ${ELASTALERT_FIXTURE}\nUSER root\nRUN printf '${hog}' >/opt/hog.py && printf '#!/bin/sh\\nexec python3 /opt/hog.py\\n' >/opt/elastalert/run.sh\nUSER elastalert\n`,
     });
     stack = createTestStack("doctor", "core");
     const r = await helk(["install", "--non-interactive", "--yes", ...stack.flags]);

@@ -14,10 +14,9 @@ import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inputsHash } from "../../engine/docker/helk-images.js";
-import { imagesDir } from "../../engine/host/package-root.js";
 import { createSandbox, type Sandbox, until } from "../helpers/containers.js";
 import { ES_FIXTURE, JUPYTER_FIXTURE, JUPYTER_SPARK34_FIXTURE } from "../helpers/doubles.js";
+import { buildHelkImage } from "../helpers/helk-image.js";
 import { isSysmonFlat, readMordorSet } from "../helpers/mordor.js";
 import { requireImages } from "../helpers/test-stack.js";
 
@@ -27,23 +26,7 @@ const INDEX = "helk-eshadoop-sysmon";
 const repo = (path: string) => new URL(`../../${path}`, import.meta.url).pathname;
 
 /** HELK's notebook image on `base`, built as `helk install` builds it, cached by the same input hash. */
-async function helkNotebook(base: string): Promise<string> {
-  const tag = `helk-test/helk-notebook:${base.split(":")[1]}`;
-  const baseId = (await execa("docker", ["image", "inspect", "-f", "{{.Id}}", base])).stdout.trim();
-  const hash = inputsHash(imagesDir("jupyter"), baseId);
-  const label = await execa("docker", ["image", "inspect", "-f", '{{index .Config.Labels "org.helk.inputs"}}', tag], { reject: false });
-  if (label.stdout.trim() === hash) return tag;
-  const old = (await execa("docker", ["image", "inspect", "-f", "{{.Id}}", tag], { reject: false })).stdout.trim();
-  const r = await execa(
-    "docker",
-    ["build", "--build-arg", `BASE_IMAGE=${base}`, "--label", `org.helk.inputs=${hash}`, "-t", tag, imagesDir("jupyter")],
-    { reject: false, all: true, env: { BUILDKIT_PROGRESS: "plain" } },
-  );
-  if (r.exitCode !== 0) throw new Error(`docker build of ${tag} failed:\n${r.all?.split("\n").slice(-30).join("\n")}`);
-  // The build it replaced, so that rebuilds after a change do not pile up (shared layers stay).
-  if (old) await execa("docker", ["image", "rm", old], { reject: false });
-  return tag;
-}
+const helkNotebook = (base: string) => buildHelkImage("jupyter", base, `helk-test/helk-notebook:${base.split(":")[1]}`);
 
 /** A CA and a node certificate for the name `es` (openssl on the host), readable by the containers. */
 async function makeCerts(dir: string): Promise<void> {

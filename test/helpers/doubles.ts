@@ -23,11 +23,15 @@ export const JUPYTER_FIXTURE = "helk-test/pyspark-notebook:4.2.0";
  * (scripts/build-notebook-image.sh spark-3.4, test/fixtures/images/jupyter/variants/spark-3.4.txt).
  */
 export const JUPYTER_SPARK34_FIXTURE = "helk-test/pyspark-notebook:3.4.4";
+/**
+ * Real ElastAlert 2 with upstream jertel/elastalert2's layout (scripts/build-elastalert-image.sh,
+ * test/fixtures/images/elastalert2/CONTRACT.md); its tag is HELK's default images.elastalert's.
+ */
+export const ELASTALERT_FIXTURE = "helk-test/elastalert2:2.31.0";
 /** Strict doubles (test/fixtures/images/doubles/<name>/, scripts/build-test-images.sh). */
 export const KSQLDB_DOUBLE = "helk-test/ksqldb-double:1";
 export const LOGSTASH_DOUBLE = "helk-test/logstash-double:1";
 export const NGINX_DOUBLE = "helk-test/nginx-double:1";
-export const ELASTALERT_DOUBLE = "helk-test/elastalert-double:1";
 export const KIBANA_DOUBLE = "helk-test/kibana-double:1";
 
 type ImageKey = (typeof SERVICE_NAMES)[number];
@@ -41,7 +45,7 @@ export const DOUBLE_IMAGES: Record<ImageKey, string> = {
   kibana: KIBANA_DOUBLE,
   ksqldb: KSQLDB_DOUBLE,
   nginx: NGINX_DOUBLE,
-  elastalert: ELASTALERT_DOUBLE,
+  elastalert: ELASTALERT_FIXTURE,
   // Also what spark-master, spark-worker and stream-join run, through HELK's notebook image.
   jupyter: JUPYTER_FIXTURE,
 };

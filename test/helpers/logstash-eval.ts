@@ -4,12 +4,13 @@
  *
  * - Events: a JSON object as the kafka input's json codec makes it: a top-level `@metadata` is
  *   the event's metadata (Logstash's Event takes it out of the data), `decorate_events` adds
- *   `[@metadata][kafka][topic]`, and an event without `@timestamp` gets the current time.
+ *   `[@metadata][kafka][topic]` and `[@metadata][kafka][timestamp]` (the record's time, epoch ms:
+ *   now, unless the caller gives one), and an event without `@timestamp` gets the current time.
  * - Conditions: field references, string / number / list literals, ==, !=, <, >, <=, >=, =~,
  *   !~, in, not in, !, and, or, parentheses. A reference is true unless missing, nil or false.
  *   A reference into a non-object (`[host][name]` on a string) is missing, as in Logstash 8.
  * - Plugins: mutate (rename, replace, convert integer/string, copy, then add_field and
- *   remove_field, in the order mutate applies them), date (ISO8601 and
+ *   remove_field, in the order mutate applies them), date (ISO8601, UNIX_MS and
  *   `yyyy-MM-dd HH:mm:ss.SSS`, in UTC), kv (field_split, value_split, target, transform_key),
  *   fingerprint (a SHA-256 of the sources: stable, not byte-equal to Logstash's), and ruby only
  *   for the code snippets registered below by their exact text; anything else throws.
@@ -61,10 +62,10 @@ export function removeField(e: Event, ref: string): void {
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** What the kafka input (codec json, decorate_events basic) makes of one record's JSON value. */
-export function fromKafka(json: Record<string, unknown>, topic: string): Event {
+export function fromKafka(json: Record<string, unknown>, topic: string, timestamp = Date.now()): Event {
   const e = clone(json) as Event;
   const meta = (e["@metadata"] && typeof e["@metadata"] === "object" ? e["@metadata"] : {}) as Record<string, Json>;
-  e["@metadata"] = { ...meta, kafka: { topic, partition: 0, offset: 0 } };
+  e["@metadata"] = { ...meta, kafka: { topic, partition: 0, offset: 0, timestamp } };
   // Logstash's Event stamps one without @timestamp with the time it is made.
   if (typeof e["@timestamp"] !== "string") e["@timestamp"] = new Date().toISOString();
   return e;
@@ -259,11 +260,12 @@ function date(p: Plugin, e: Event): void {
   if (v === undefined) return;
   for (const f of formats) {
     let d: Date | undefined;
-    if (f === "ISO8601" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v))
+    if (f === "UNIX_MS" && (typeof v === "number" || (typeof v === "string" && /^\d+$/.test(v)))) d = new Date(Number(v));
+    else if (f === "ISO8601" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v))
       d = new Date(/Z|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(" ", "T") : `${v.replace(" ", "T")}Z`);
     else if (f === "yyyy-MM-dd HH:mm:ss.SSS" && typeof v === "string" && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/.test(v))
       d = new Date(`${v.replace(" ", "T")}Z`);
-    else if (f !== "ISO8601" && f !== "yyyy-MM-dd HH:mm:ss.SSS") throw new Error(`date format ${f} is not modelled`);
+    else if (f !== "ISO8601" && f !== "UNIX_MS" && f !== "yyyy-MM-dd HH:mm:ss.SSS") throw new Error(`date format ${f} is not modelled`);
     if (d && !Number.isNaN(d.getTime())) {
       setField(e, target, d.toISOString());
       return;

@@ -172,6 +172,8 @@ def document(row):
     return {
         # The connection's own time; an event without one is placed at its arrival.
         "@timestamp": iso(row.n_ts or row.n_arrival),
+        # Arrival time of the network event (ECS event.ingested), which alert rules run on.
+        "event": {"ingested": iso(row.n_arrival)},
         "ProcessGuid": row.p_guid,
         "Hostname": row.n_host or row.p_host,
         "process_time": iso(row.p_ts),
