@@ -4,7 +4,7 @@
  * there to be refused again by every later conversion.
  */
 
-import { userRulesDir } from "./conversion-file.js";
+import { userRulesDir, writeConversion } from "./conversion-file.js";
 import type { Conversion, ConvertedRule } from "./converter.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, rowOf } from "./rules.js";
 import { copySigmaFiles, restoreSigmaFile, sigmaSources } from "./sigma-files.js";
@@ -55,8 +55,16 @@ async function dropRefused(
   const just = new Set(added);
   const refused = conversion.report.rules.filter((r) => r.origin === "user" && r.status === "error" && just.has(r.file));
   for (const r of refused) restoreSigmaFile(userRulesDir(ctx.home), r.file, previous.get(r.file));
-  // A put-back file is a rule again: convert once more so it runs. A removed one made no rule.
-  return { conversion: refused.some((r) => previous.has(r.file)) ? await convert(ctx) : conversion, refused };
+  // A put-back file is a rule again: convert once more so it runs.
+  if (refused.some((r) => previous.has(r.file))) return { conversion: await convert(ctx), refused };
+  // A removed file made no rule, so the report minus its entries is what a new run would say;
+  // kept as it was, `helk rules list` would show files that are no longer there.
+  const kept: Conversion = {
+    ...conversion,
+    report: { ...conversion.report, rules: conversion.report.rules.filter((r) => !refused.includes(r)) },
+  };
+  if (refused.length) writeConversion(ctx.home, kept);
+  return { conversion: kept, refused };
 }
 
 export async function addRules(ctx: RulesContext, path: string, o: { replace?: boolean } = {}): Promise<AddResult> {

@@ -2,7 +2,7 @@
  * Where an install keeps its rules, and the last conversion's report. Apart from converter.ts
  * (which runs Docker through execa) so `helk status` can read the report without loading it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Conversion } from "./converter.js";
 
@@ -22,4 +22,8 @@ export function readConversion(home: string): Conversion | undefined {
   } catch {
     return undefined;
   }
+}
+
+export function writeConversion(home: string, conversion: Conversion): void {
+  writeFileSync(reportFile(home), `${JSON.stringify(conversion, null, 2)}\n`, { mode: 0o644 });
 }

@@ -8,23 +8,12 @@
  * a converter that crashes (exit 1) then leaves the running rules as they were, and the live
  * folder stays root's (the image's uid 1000 only ever writes into the staging folder).
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerCli } from "../docker/docker-cli.js";
 import { ExitCode, HelkError } from "../errors.js";
-import { liveRulesDir, reportFile, userRulesDir } from "./conversion-file.js";
+import { liveRulesDir, userRulesDir, writeConversion } from "./conversion-file.js";
 
 /** Paths inside the converter's container (the contract in images/elastalert). */
 export const CONTAINER = {
@@ -195,7 +184,7 @@ export async function convertRules(o: { home: string; image: string; runner?: Co
     const report = readReport(file, r.output);
     publish(out, liveRulesDir(o.home));
     const conversion: Conversion = { convertedAt: (o.now?.() ?? new Date()).toISOString(), image: o.image, report };
-    writeFileSync(reportFile(o.home), `${JSON.stringify(conversion, null, 2)}\n`, { mode: 0o644 });
+    writeConversion(o.home, conversion);
     return conversion;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

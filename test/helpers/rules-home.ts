@@ -42,16 +42,27 @@ export function sigmaFolder(files: Record<string, string>, name = "detections"):
 }
 
 /** A home with a record; Elasticsearch on `esPort` (a closed port unless a test serves one). */
-export function rulesHome(o: { alerting: boolean; esPort?: number; parent?: string }): { home: string; record: InstallRecord } {
+export function rulesHome(o: { alerting: boolean; esPort?: number; parent?: string; project?: string }): {
+  home: string;
+  record: InstallRecord;
+} {
   const home = join(o.parent ?? mkdtempSync(join(tmpdir(), "helk-rules-")), "home");
   mkdirSync(join(home, "config", "elastalert", "rules"), { recursive: true, mode: 0o755 });
   writeFileSync(join(home, "config", "elastalert", "rules", ".keep"), "");
-  const config = { ...defaultConfig(), profile: "core" as const, addons: o.alerting ? ["alerting" as const] : [], installHome: home };
+  const project = o.project ?? `helk-rules-${process.pid}`;
+  const config = {
+    ...defaultConfig(),
+    profile: "core" as const,
+    addons: o.alerting ? ["alerting" as const] : [],
+    installHome: home,
+    // Names HELK's image tags (<project>/elastalert:<version>): never an install's real one.
+    projectName: project,
+  };
   config.security.enabled = false;
   config.ports.elasticsearch = o.esPort ?? 9;
   const record: InstallRecord = {
     version: "0.1.0-test",
-    project: `helk-rules-${process.pid}`,
+    project,
     profile: "core",
     addons: config.addons,
     services: servicesFor(config),

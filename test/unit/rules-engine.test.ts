@@ -67,6 +67,9 @@ describe("helk rules add", () => {
     expect(r.refused).toBe(3);
     expect(readdirSync(join(userRulesDir(ctx.home), "detections"))).toEqual(["ok.yml"]);
     expect(live(ctx)).toContain("1d0f3a6e-1111-4a1b-9c1d-000000000001.yaml");
+    // The kept report, and so `helk rules list`, names no file that is gone.
+    const listed = await listRules(ctx, undefined);
+    expect(listed.rules.filter((x) => x.origin === "user").map((x) => [x.file, x.state])).toEqual([["detections/ok.yml", "loaded"]]);
   });
 
   it("a single broken file: refused, and rules/sigma/ holds nothing of it (its folder is not left behind)", async () => {
