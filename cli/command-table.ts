@@ -217,7 +217,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "uninstall",
-    description: "remove the stack and its install home (keeps data volumes and secrets unless --purge)",
+    description: "remove the stack and its install home (keeps data volumes, secrets and your Sigma rules unless --purge)",
     options: [
       { flags: "--purge", description: "also delete data volumes and secrets" },
       { flags: "--force", description: "do not ask for confirmation" },

@@ -93,7 +93,7 @@ export async function runUninstall(
     printer.out(
       opts.purge
         ? `uninstalled: removed ${r.removedHome} and volumes ${r.removedVolumes.join(", ") || "none"}`
-        : `uninstalled: removed the stack and ${r.removedHome} except secrets/; data volumes kept (a later install in the same home reuses both)`,
+        : `uninstalled: removed the stack and ${r.removedHome} except secrets/ and rules/ (your Sigma rules); data volumes kept (a later install in the same home reuses them)`,
     );
   return ExitCode.ok;
 }

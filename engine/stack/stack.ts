@@ -149,6 +149,9 @@ export async function down(stack: Stack, options: { volumes: boolean }): Promise
  * down, then remove the install home. Without --purge the data volumes stay, and so does
  * secrets/: Elasticsearch keeps its passwords inside its data, so a later install must reuse them.
  */
+/** What a plain uninstall leaves for a later install in the same home: the logins, and the user's own Sigma rules. */
+const KEPT_BY_UNINSTALL = new Set(["secrets", "rules"]);
+
 export async function uninstall(
   stack: Stack,
   options: { purge: boolean },
@@ -156,7 +159,8 @@ export async function uninstall(
   const { removedVolumes } = await down(stack, { volumes: options.purge });
   const home = stack.record.installHome;
   if (options.purge) rmSync(home, { recursive: true, force: true });
-  else for (const entry of readdirSync(home)) if (entry !== "secrets") rmSync(join(home, entry), { recursive: true, force: true });
+  else
+    for (const entry of readdirSync(home)) if (!KEPT_BY_UNINSTALL.has(entry)) rmSync(join(home, entry), { recursive: true, force: true });
   return { removedVolumes, removedHome: home, keptSecrets: !options.purge };
 }
 
