@@ -259,7 +259,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "rules",
-    description: "Sigma detection rules run by ElastAlert (the alerting add-on): add, list, remove, show",
+    description: "Sigma detection rules run by ElastAlert (the alerting add-on): add, list, remove, show, disable, enable",
     more: "\nHELK converts each Sigma rule (pySigma, inside HELK's ElastAlert image) into Lucene queries over\nits Sysmon/Windows indices and the joined sysmon-join documents; ElastAlert runs them every\nminute and writes each match into the index helk-alerts (Kibana: the \"HELK alerts\" search).\nHELK ships its own rules (origin helk); yours live in <install home>/rules/sigma/ (origin user).\n",
   },
   {
@@ -290,7 +290,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "rules remove",
-    description: "remove a rule you added (by Sigma id or file) and stop its alerts; HELK's own rules cannot be removed",
+    description: "remove a rule you added (by Sigma id or file) and stop its alerts; HELK's own rules cannot be removed (disable them)",
     args: [["<id|file>", "the rule's Sigma id (or its first 8 characters), or its file under rules/sigma/ (as helk rules list shows it)"]],
     options: [json('print JSON: {"removed", "rules", "active"}')],
     configFlags: true,
@@ -306,6 +306,22 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["sudo helk rules show 5f1b3c3e-5b5f-4a62-9a1c-0e7f8f1f2a11", "sudo helk rules show windows/regsvr32_scriptlet_network.yml --limit 3 --json"],
     run: async (p, o, [arg]) => (await import("./commands/rules.js")).runRulesShow(arg as string, o, p),
   },
+  ...(
+    [
+      ["disable", "stop a rule's alerts without removing it (HELK's own rules too); it stays listed as disabled"],
+      ["enable", "run a disabled rule again"],
+    ] as const
+  ).map(
+    ([verb, description]): CommandSpec => ({
+      name: `rules ${verb}`,
+      description,
+      args: [["<id|file>", "the rule's Sigma id (or its first 8 characters), or its file"]],
+      options: [json('print JSON: {"rules", "active"}')],
+      configFlags: true,
+      examples: [`sudo helk rules ${verb} 8762a89f`],
+      run: async (p, o, [arg]) => (await import("./commands/rules.js")).runRulesDisable(verb, arg as string, o, p),
+    }),
+  ),
   {
     name: "rules convert",
     description: "convert every rule again (after editing a file in rules/sigma/ by hand); exit 11 when one is refused",

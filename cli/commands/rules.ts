@@ -1,4 +1,4 @@
-/** `helk rules add|list|remove|show|convert`: thin adapters over engine/rules/. */
+/** `helk rules add|list|remove|show|disable|enable|convert`: thin adapters over engine/rules/. */
 import { ExitCode } from "../../engine/errors.js";
 import { requireDockerAccess, requireWritableHome } from "../../engine/host/user-access.js";
 import { readRecord } from "../../engine/install/install-record.js";
@@ -105,15 +105,24 @@ function summary(match: Record<string, unknown>): string {
     .join("  ");
 }
 
+export async function runRulesDisable(verb: "disable" | "enable", arg: string, opts: Flags, printer: Printer): Promise<number> {
+  const ctx = await open(opts, verb, true);
+  const { setDisabled } = await import("../../engine/rules/disable.js");
+  const r = await setDisabled(ctx, arg, verb === "disable");
+  if (opts.json) printJson(printer, r);
+  else printer.out(`${stateLines(r.rules)}\n${active(r.active)}`);
+  return ExitCode.ok;
+}
+
 export async function runRulesConvert(opts: Flags, printer: Printer): Promise<number> {
   const ctx = await open(opts, "convert", true);
   const conversion = await convert(ctx);
   const rows = ruleRows(ctx.home, conversion);
   const refused = rows.filter((r) => r.state === "refused");
-  if (opts.json) printJson(printer, { convertedAt: conversion.convertedAt, rules: rows, active: activeCounts(conversion) });
+  if (opts.json) printJson(printer, { convertedAt: conversion.convertedAt, rules: rows, active: activeCounts(ctx.home, conversion) });
   else {
     if (refused.length) printer.out(stateLines(refused));
-    printer.out(active(activeCounts(conversion)));
+    printer.out(active(activeCounts(ctx.home, conversion)));
   }
   return refused.length ? ExitCode.rulesRefused : ExitCode.ok;
 }

@@ -4,7 +4,7 @@
  * there to be refused again by every later conversion.
  */
 
-import { userRulesDir, writeConversion } from "./conversion-file.js";
+import { readDisabled, userRulesDir, writeConversion } from "./conversion-file.js";
 import type { Conversion, ConvertedRule } from "./converter.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, rowOf } from "./rules.js";
 import { copySigmaFiles, restoreSigmaFile, sigmaSources } from "./sigma-files.js";
@@ -85,11 +85,12 @@ export async function addRules(ctx: RulesContext, path: string, o: { replace?: b
   for (const r of rules) if (r.origin === "user") byFile.set(r.file, r);
   for (const r of refused) byFile.set(r.file, r);
   const given = [...copied.added, ...copied.unchanged];
+  const disabled = readDisabled(ctx.home);
   const rows = [
     ...sources.files.flatMap((s) => {
       if (!given.includes(s.rel)) return [];
       const r = byFile.get(s.rel);
-      return [r ? rowOf(r) : unreported(s.rel)];
+      return [r ? rowOf(r, disabled) : unreported(s.rel)];
     }),
     ...copied.conflicts.map(clash),
   ];
@@ -97,7 +98,7 @@ export async function addRules(ctx: RulesContext, path: string, o: { replace?: b
     rules: rows,
     ignored: sources.ignored,
     unchanged: copied.unchanged,
-    active: activeCounts(conversion),
+    active: activeCounts(ctx.home, conversion),
     refused: rows.filter((r) => r.state === "refused").length,
   };
 }

@@ -13,6 +13,21 @@ export const liveRulesDir = (home: string): string => join(home, "config", "elas
 /** The last conversion's report, read by `helk rules list/show` and `helk status` without running the converter. */
 export const reportFile = (home: string): string => join(home, "rules", "conversion.json");
 
+/** The ids of the rules `helk rules disable` turned off: converted, but not published. */
+export const disabledFile = (home: string): string => join(home, "rules", "disabled.json");
+
+export function readDisabled(home: string): Set<string> {
+  try {
+    return new Set(JSON.parse(readFileSync(disabledFile(home), "utf8")) as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+export function writeDisabled(home: string, ids: Set<string>): void {
+  writeFileSync(disabledFile(home), `${JSON.stringify([...ids].sort(), null, 2)}\n`, { mode: 0o644 });
+}
+
 /** The last conversion, or undefined before the first (or when its file is unreadable). */
 export function readConversion(home: string): Conversion | undefined {
   const file = reportFile(home);

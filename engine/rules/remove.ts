@@ -46,10 +46,10 @@ export async function removeRule(ctx: RulesContext, arg: string): Promise<Remove
       `${arg} is one of HELK's own rules ("${builtIn.title ?? builtIn.file}"): it comes with the ElastAlert image and cannot be removed`,
       {
         exitCode: ExitCode.usage,
-        hint: 'its alerts can be left out of a Kibana view with: NOT rule_name:"<its name>"; only rules you added (origin user in helk rules list) can be removed',
+        hint: `to stop its alerts, disable it: sudo helk rules disable ${builtIn.id ?? arg} (helk rules enable brings it back)`,
       },
     );
   const removed = [...new Set(named.map((r) => r.file))];
   for (const file of removed) removeSigmaFile(dir, file);
-  return { removed, rules: named, active: activeCounts(await convert(ctx)) };
+  return { removed, rules: named, active: activeCounts(ctx.home, await convert(ctx)) };
 }

@@ -8,7 +8,7 @@ import type { EsLogin } from "../elasticsearch-client.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { InstallRecord } from "../install/install-record.js";
 import { alertCounts } from "./alert-counts.js";
-import { readConversion, userRulesDir } from "./conversion-file.js";
+import { readConversion, readDisabled, userRulesDir } from "./conversion-file.js";
 import { type Conversion, type ConvertedRule, type ConverterRunner, convertRules } from "./converter.js";
 import { listSigmaFiles } from "./sigma-files.js";
 
@@ -25,7 +25,8 @@ export interface RuleRow {
   /** Relative to HELK's rules folder (origin helk) or `<home>/rules/sigma/` (origin user). */
   file: string;
   origin: "helk" | "user";
-  state: "loaded" | "refused" | "not converted";
+  /** disabled: converted, but withheld from ElastAlert by `helk rules disable`. */
+  state: "loaded" | "refused" | "disabled" | "not converted";
   reason?: string;
   /** The ElastAlert rule names it became (what `rule_name` holds in helk-alerts). */
   names: string[];
@@ -49,19 +50,21 @@ export function convert(ctx: RulesContext): Promise<Conversion> {
   return convertRules({ home: ctx.home, image: converterImage(ctx.record), ...(ctx.runner ? { runner: ctx.runner } : {}) });
 }
 
-/** Rules loaded, by origin. */
-export function activeCounts(conversion: Conversion): { helk: number; user: number } {
-  const n = (origin: "helk" | "user") => conversion.report.rules.filter((r) => r.status === "ok" && r.origin === origin).length;
+/** Rules ElastAlert runs (loaded and not disabled), by origin. */
+export function activeCounts(home: string, conversion: Conversion): { helk: number; user: number } {
+  const disabled = readDisabled(home);
+  const n = (origin: "helk" | "user") =>
+    conversion.report.rules.filter((r) => r.status === "ok" && r.origin === origin && !(r.id && disabled.has(r.id))).length;
   return { helk: n("helk"), user: n("user") };
 }
 
-export function rowOf(rule: ConvertedRule): RuleRow {
+export function rowOf(rule: ConvertedRule, disabled: Set<string> = new Set()): RuleRow {
   return {
     id: rule.id,
     title: rule.title,
     file: rule.file,
     origin: rule.origin,
-    state: rule.status === "ok" ? "loaded" : "refused",
+    state: rule.status !== "ok" ? "refused" : rule.id && disabled.has(rule.id) ? "disabled" : "loaded",
     ...(rule.reason ? { reason: rule.reason } : {}),
     names: (rule.targets ?? []).map((t) => t.name),
   };
@@ -72,7 +75,8 @@ export function rowOf(rule: ConvertedRule): RuleRow {
  * since): those are "not converted" until the next `helk rules add` or `convert`.
  */
 export function ruleRows(home: string, conversion: Conversion | undefined): RuleRow[] {
-  const rows = (conversion?.report.rules ?? []).map(rowOf);
+  const disabled = readDisabled(home);
+  const rows = (conversion?.report.rules ?? []).map((r) => rowOf(r, disabled));
   const seen = new Set(rows.filter((r) => r.origin === "user").map((r) => r.file));
   for (const file of listSigmaFiles(userRulesDir(home)))
     if (!seen.has(file))

@@ -90,13 +90,13 @@ describe("helk rules (fake converter)", () => {
 });
 
 describe("helk rules run by a user who is not root", () => {
-  it.each([["add"], ["remove"], ["convert"]])("%s: exit 3 with the sudo command, and rules/sigma unchanged", async (verb) => {
+  it.each([["add"], ["remove"], ["convert"], ["disable"]])("%s: exit 3 with the sudo command, and rules/sigma unchanged", async (verb) => {
     const parent = mkdtempSync(join(tmpdir(), "helk-rules-nobody-"));
     chmodSync(parent, 0o711);
     const { home } = rulesHome({ alerting: true, parent });
     const src = sigmaFolder({ "a.yml": SIGMA.bitsadmin });
     chmodSync(join(src, ".."), 0o755);
-    const args = verb === "add" ? [src] : verb === "remove" ? ["detections/a.yml"] : [];
+    const args = verb === "add" ? [src] : verb === "convert" ? [] : ["detections/a.yml"];
     const before = readFileSync(join(home, "helk.install.json"), "utf8");
     const r = await execa("runuser", ["-u", "nobody", "--", process.execPath, HELK_BIN, "rules", verb, ...args, "--install-home", home], {
       reject: false,

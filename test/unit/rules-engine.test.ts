@@ -14,6 +14,7 @@ import { addRules } from "../../engine/rules/add.js";
 import { alertCounts, alertsLogin } from "../../engine/rules/alert-counts.js";
 import { liveRulesDir, readConversion, userRulesDir } from "../../engine/rules/conversion-file.js";
 import { CONTAINER, converterArgv } from "../../engine/rules/converter.js";
+import { setDisabled } from "../../engine/rules/disable.js";
 import { removeRule } from "../../engine/rules/remove.js";
 import { listRules, type RulesContext, requireAlerting } from "../../engine/rules/rules.js";
 import { showRule } from "../../engine/rules/show.js";
@@ -151,6 +152,32 @@ describe("helk rules remove", () => {
     expect(err.message).toContain("one of HELK's own rules");
     expect(live(ctx)).toContain(`${helkId}.yaml`);
     await expect(removeRule(ctx, "no-such-rule")).rejects.toThrow(/no rule has the id or file no-such-rule/);
+  });
+});
+
+describe("helk rules disable / enable", () => {
+  it("a HELK rule disabled: listed as disabled, its ElastAlert rules withheld, not counted active; enable brings it back", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    const off = await setDisabled(ctx, helkId.slice(0, 8), true);
+    expect(off.rules.map((r) => [r.id, r.state])).toEqual([[helkId, "disabled"]]);
+    expect(off.active).toEqual({ helk: 0, user: 1 });
+    expect(live(ctx)).not.toContain(`${helkId}.yaml`);
+    // It stays disabled through later conversions (an add, a start).
+    await addRules(ctx, sigmaFolder({ "b.yml": SIGMA.schtasks }, "more"));
+    expect(live(ctx)).not.toContain(`${helkId}.yaml`);
+    expect((await listRules(ctx, undefined)).rules.find((r) => r.id === helkId)?.state).toBe("disabled");
+    const on = await setDisabled(ctx, helkId, false);
+    expect(on.rules.map((r) => r.state)).toEqual(["loaded"]);
+    expect(live(ctx)).toContain(`${helkId}.yaml`);
+  });
+
+  it("remove of a HELK rule points at disable", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    await expect(removeRule(ctx, helkId)).rejects.toMatchObject({
+      hint: `to stop its alerts, disable it: sudo helk rules disable ${helkId} (helk rules enable brings it back)`,
+    });
   });
 });
 

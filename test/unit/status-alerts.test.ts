@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsLine } from "../../cli/commands/status.js";
 import { addRules } from "../../engine/rules/add.js";
+import { setDisabled } from "../../engine/rules/disable.js";
 import { status } from "../../engine/stack/status.js";
 import { fakeRunner } from "../helpers/fake-sigma-converter.js";
 import { container, scriptedDocker } from "../helpers/fakes.js";
@@ -51,6 +52,15 @@ describe("helk status: alerts in the last hour", () => {
     });
     expect(lastQuery).toContain('"range":{"alert_time":{"gte":"now-60m"}}');
     expect(alertsLine(s.alerts as NonNullable<typeof s.alerts>)).toBe("alerts: 3 alerts in the last hour (Bitsadmin download 3)");
+  });
+
+  it("a disabled rule with no alert is left out: it can no longer fire", async () => {
+    const { home, record } = rulesHome({ alerting: true, esPort: port });
+    const ctx = { home, record, runner: fakeRunner() };
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    await setDisabled(ctx, "7a1c9e2e", true);
+    const s = await status({ record, docker: scriptedDocker([[]]) }, { probes: true });
+    expect(s.alerts?.lastHour).toEqual({ "Bitsadmin download": 3 });
   });
 
   it("Elasticsearch unreachable: unknown, with why, and status still answers", async () => {
