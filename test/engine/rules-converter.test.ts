@@ -105,4 +105,23 @@ describe("helk rules with HELK's converter image", () => {
     expect(mine.length).toBeGreaterThan(0);
     expect(after.sort()).toEqual(before.filter((f) => !mine.includes(f)).sort());
   });
+
+  it("disable a HELK rule: every ElastAlert rule file it made (one per index) is withheld; enable puts them back", async () => {
+    const live = () => readdirSync(join(home, "config/elastalert/rules"));
+    const report = JSON.parse(readFileSync(join(home, "rules/conversion.json"), "utf8")) as {
+      report: { rules: { id: string; origin: string; targets?: { file: string }[] }[] };
+    };
+    const regsvr32 = report.report.rules.find((x) => x.origin === "helk" && x.targets && x.targets.length > 1) as {
+      id: string;
+      targets: { file: string }[];
+    };
+    const files = regsvr32.targets.map((t) => t.file);
+    expect(live()).toEqual(expect.arrayContaining(files));
+    const off = await run(["disable", regsvr32.id.slice(0, 8)]);
+    expect(off.exitCode, off.stderr).toBe(0);
+    expect(live().filter((f) => files.includes(f))).toEqual([]);
+    const on = await run(["enable", regsvr32.id]);
+    expect(on.exitCode, on.stderr).toBe(0);
+    expect(live()).toEqual(expect.arrayContaining(files));
+  });
 });
