@@ -77,6 +77,8 @@ function fieldsNamed(o: SavedObject): { dataView?: string; fields: string[] } {
  * into each alert document (elastalert/elastalert.py: get_alert_body gives match_body, rule_name,
  * alert_info, alert_sent, alert_time and match_time; writeback adds @timestamp), and that every
  * match_body.* column is a field of the documents HELK's rules match (the Sysmon events below).
+ * ElastAlert maps match_body `enabled: false` (rules-alerts-es.test.ts reads its mapping): those
+ * columns show each alert's values from the document, but are not searchable in Kibana.
  */
 const ALERT_OBJECTS = read("kibana/saved-objects/alerts.ndjson")
   .split("\n")
