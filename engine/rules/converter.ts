@@ -10,10 +10,11 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { dockerCli } from "../docker/docker-cli.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { liveRulesDir, readDisabled, userRulesDir, writeConversion } from "./conversion-file.js";
+import { withConvertLock } from "./convert-lock.js";
 
 /** Paths inside the converter's container (the contract in images/elastalert). */
 export const CONTAINER = {
@@ -170,6 +171,17 @@ function publish(staged: string, live: string, withheld: Set<string>): void {
 export async function convertRules(o: { home: string; image: string; runner?: ConverterRunner; now?: () => Date }): Promise<Conversion> {
   const userRules = userRulesDir(o.home);
   mkdirSync(userRules, { recursive: true, mode: 0o755 });
+  return withConvertLock(dirname(userRules), () => convertOnce({ ...o, userRules }));
+}
+
+async function convertOnce(o: {
+  home: string;
+  image: string;
+  userRules: string;
+  runner?: ConverterRunner;
+  now?: () => Date;
+}): Promise<Conversion> {
+  const { userRules } = o;
   const scratch = mkdtempSync(join(tmpdir(), "helk-sigma-"));
   try {
     const out = join(scratch, "out");

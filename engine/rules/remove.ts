@@ -3,10 +3,12 @@
  * the converter then deletes the ElastAlert rules it made from it. HELK's own rules live in the
  * ElastAlert image, not in the install home, so they cannot be removed this way.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ExitCode, HelkError } from "../errors.js";
 import { readConversion, userRulesDir } from "./conversion-file.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, ruleRows } from "./rules.js";
-import { removeSigmaFile, sigmaFileArg } from "./sigma-files.js";
+import { removeSigmaFile, restoreSigmaFile, sigmaFileArg } from "./sigma-files.js";
 
 export interface RemoveResult {
   /** The files removed, relative to rules/sigma/. */
@@ -50,6 +52,13 @@ export async function removeRule(ctx: RulesContext, arg: string): Promise<Remove
       },
     );
   const removed = [...new Set(named.map((r) => r.file))];
+  const kept = new Map(removed.filter((f) => existsSync(join(dir, f))).map((f) => [f, readFileSync(join(dir, f))]));
   for (const file of removed) removeSigmaFile(dir, file);
-  return { removed, rules: named, active: activeCounts(ctx.home, await convert(ctx)) };
+  try {
+    return { removed, rules: named, active: activeCounts(ctx.home, await convert(ctx)) };
+  } catch (err) {
+    // Not converted, so ElastAlert still runs the rule: its file goes back, the folder and the running rules agree.
+    for (const [file, bytes] of kept) restoreSigmaFile(dir, file, bytes);
+    throw err;
+  }
 }

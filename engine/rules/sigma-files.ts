@@ -99,10 +99,11 @@ export function removeSigmaFile(dir: string, rel: string): void {
   }
 }
 
-/** Put back what --replace overwrote, or remove a new file: the folder as it was before `add`. */
+/** Put back a file as it was (what --replace overwrote, what remove took), or remove a new one. */
 export function restoreSigmaFile(dir: string, rel: string, previous: Buffer | undefined): void {
-  if (previous) writeFileSync(join(dir, rel), previous, { mode: 0o644 });
-  else removeSigmaFile(dir, rel);
+  if (!previous) return removeSigmaFile(dir, rel);
+  mkdirSync(dirname(join(dir, rel)), { recursive: true, mode: 0o755 });
+  writeFileSync(join(dir, rel), previous, { mode: 0o644 });
 }
 
 /** Every Sigma file under `dir`, relative to it. */

@@ -319,3 +319,18 @@ describe("the conversion helk install and helk start run", () => {
     expect(o.log.join("\n")).toContain("executable file not found");
   });
 });
+
+describe("one conversion at a time", () => {
+  it("a lock held by a live process refuses a second conversion; one left by a dead process is taken over and released", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    const lock = join(ctx.home, "rules", ".convert.lock");
+    writeFileSync(lock, String(process.pid));
+    await expect(removeRule(ctx, "detections/a.yml")).rejects.toThrow(`another helk command (pid ${process.pid}) is converting`);
+    // Not converted, so its file is back: the folder and the running rules agree.
+    expect(readdirSync(join(userRulesDir(ctx.home), "detections"))).toEqual(["a.yml"]);
+    writeFileSync(lock, "4194303");
+    expect((await removeRule(ctx, "detections/a.yml")).removed).toEqual(["detections/a.yml"]);
+    expect(existsSync(lock)).toBe(false);
+  });
+});
