@@ -179,7 +179,11 @@ export async function imagesStep(r: InstallRun, services: ServiceName[]): Promis
  * warning: the stack still installs, and `helk rules list` / `helk rules convert` say the rest.
  */
 export async function rulesStep(r: InstallRun, services: ServiceName[]): Promise<void> {
-  if (!services.includes("elastalert")) return;
+  if (!services.includes("elastalert")) {
+    // Said, not silent: a terminal's task list would otherwise show the step running until the end.
+    r.sink({ kind: "step-skip", step: "rules", reason: "no alerting add-on" });
+    return;
+  }
   await step(
     r.sink,
     "rules",
