@@ -101,7 +101,10 @@ export function removeSigmaFile(dir: string, rel: string): void {
 
 /** Put back a file as it was (what --replace overwrote, what remove took), or remove a new one. */
 export function restoreSigmaFile(dir: string, rel: string, previous: Buffer | undefined): void {
-  if (!previous) return removeSigmaFile(dir, rel);
+  if (!previous) {
+    removeSigmaFile(dir, rel);
+    return;
+  }
   mkdirSync(dirname(join(dir, rel)), { recursive: true, mode: 0o755 });
   writeFileSync(join(dir, rel), previous, { mode: 0o644 });
 }
