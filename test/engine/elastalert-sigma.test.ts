@@ -12,6 +12,9 @@
  * /work/shared/DESIGN.md), which ElastAlert asks for the version unless ES_VERSION is set
  * (elastalert/util.py get_version_from_cluster_info); the test sets it to the fixture's version.
  * A real Elasticsearch answers GET /, so HELK's service does not need it.
+ * HELK's generated run_every (1 minute) stays: ElastAlert runs every rule once when it starts, and
+ * the documents are indexed before that, so the first run sees them all (its window is the
+ * config's buffer_time, 15 minutes, back from now on event.ingested).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

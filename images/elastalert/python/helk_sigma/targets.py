@@ -53,7 +53,9 @@ WINDOWS_SERVICES = {
 }
 
 # Text fields are analysed in HELK's templates (images/elasticsearch/templates): Sigma's
-# wildcards must run on their exact (keyword) sub-field. Sigma's generic names for the host
+# wildcards must run on their exact (keyword) sub-field. Known limit: keyword matches are
+# case-sensitive in Lucene query strings, while Sigma's are not; a rule matches values written
+# in the case the events carry (HELK's own rules are; the Lucene backend has no other form). Sigma's generic names for the host
 # and provider become Logstash's.
 FIELD_MAP = {
     "CommandLine": "CommandLine.keyword",
