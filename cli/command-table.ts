@@ -108,7 +108,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "status",
     description: "show each service's state, health, uptime, image, ports and a one-line detail (exit 0 only when all are healthy)",
     options: [
-      json('print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}]}'),
+      json('print JSON: {"project", "healthy", "services": [{"name", "state", "health", "image", "ports", "detail"}], "alerts" (alerting add-on): {"lastHour": {rule: n}, "total", "detail"}}'),
       { flags: "--no-probes", description: "only what Docker reports; skip each service's protocol probe (faster)" },
     ],
     configFlags: true,
@@ -217,7 +217,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "uninstall",
-    description: "remove the stack and its install home (keeps data volumes and secrets unless --purge)",
+    description: "remove the stack and its install home (keeps data volumes, secrets and your Sigma rules unless --purge)",
     options: [
       { flags: "--purge", description: "also delete data volumes and secrets" },
       { flags: "--force", description: "do not ask for confirmation" },
@@ -256,6 +256,79 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["sudo helk images load helk-images.tar", "sudo helk install --images-from helk-images.tar"],
     more: "\nExit 9 when the archive is truncated or altered.\n",
     run: async (p, o, [file]) => (await import("./commands/images.js")).runImagesLoad(file as string, o, p),
+  },
+  {
+    name: "rules",
+    description: "Sigma detection rules run by ElastAlert (the alerting add-on): add, list, remove, show, disable, enable",
+    more: "\nHELK converts each Sigma rule (pySigma, inside HELK's ElastAlert image) into Lucene queries over\nits Sysmon/Windows indices and the joined sysmon-join documents; ElastAlert runs them every\nminute and writes each match into the index helk-alerts (Kibana: the \"HELK alerts\" search).\nHELK ships its own rules (origin helk); yours live in <install home>/rules/sigma/ (origin user).\n",
+  },
+  {
+    name: "rules add",
+    description: "copy Sigma rules (a .yml file or a folder of them) into the install and load them; each is reported loaded or refused with why",
+    args: [["<path>", "a Sigma rule file (.yml/.yaml) or a folder of them (searched recursively)"]],
+    options: [
+      { flags: "--replace", description: "overwrite a different file of the same name already added (never done silently)" },
+      json('print JSON: {"rules": [{"id", "title", "file", "origin", "state", "reason", "names"}], "ignored", "unchanged", "active", "refused"}'),
+    ],
+    configFlags: true,
+    examples: [
+      "sudo helk rules add my-rules/proc_creation_win_regsvr32_scriptlet.yml",
+      "git clone --depth 1 https://github.com/SigmaHQ/sigma.git && sudo helk rules add sigma/rules/windows/process_creation",
+      "sudo helk rules add ./detections --json | jq '.rules[] | select(.state == \"refused\")'",
+    ],
+    more: "\nA folder keeps its layout: sigma/rules/windows/process_creation goes to rules/sigma/process_creation/.\nFiles that are not .yml/.yaml in a folder are ignored (and counted). A rule the converter refuses\n(a YAML error, a field HELK does not map, a log source HELK does not collect) is named with the\nreason and kept out of rules/sigma/; the others load. Exit 0 when every rule loaded, 11 when some\nwere refused, 2 for a path that holds no rule, 3 when not root.\nSigmaHQ's rules are under the Detection Rule License (DRL) 1.1: keep their author and licence\nlines when you share them or alerts made from them.\n",
+    run: async (p, o, [path]) => (await import("./commands/rules.js")).runRulesAdd(path as string, o, p),
+  },
+  {
+    name: "rules list",
+    description: "every rule with its id, origin (helk/user), state (loaded/refused) and alerts so far",
+    options: [json('print JSON: {"convertedAt", "rules": [{"id", "title", "file", "origin", "state", "reason", "names", "alerts"}], "countsError"}')],
+    configFlags: true,
+    examples: ["sudo helk rules list", "sudo helk rules list --json | jq '.rules[] | select(.alerts > 0) | .title'"],
+    more: "\nAlerts are counted in helk-alerts by rule name; when Elasticsearch does not answer they show ? and\nthe list still prints.\n",
+    run: async (p, o) => (await import("./commands/rules.js")).runRulesList(o, p),
+  },
+  {
+    name: "rules remove",
+    description: "remove a rule you added (by Sigma id or file) and stop its alerts; HELK's own rules cannot be removed (disable them)",
+    args: [["<id|file>", "the rule's Sigma id (or its first 8 characters), or its file under rules/sigma/ (as helk rules list shows it)"]],
+    options: [json('print JSON: {"removed", "rules", "active"}')],
+    configFlags: true,
+    examples: ["sudo helk rules remove 5f1b3c3e", "sudo helk rules remove process_creation/proc_creation_win_regsvr32_scriptlet.yml"],
+    run: async (p, o, [arg]) => (await import("./commands/rules.js")).runRulesRemove(arg as string, o, p),
+  },
+  {
+    name: "rules show",
+    description: "one rule: its query on each index it runs on, and its most recent alerts",
+    args: [["<id|file>", "the rule's Sigma id (its first 8 characters, as helk rules list shows it, will do), or its file"]],
+    options: [{ flags: "-n, --limit <n>", description: "how many recent alerts", default: "10" }, json()],
+    configFlags: true,
+    examples: ["sudo helk rules show 5f1b3c3e-5b5f-4a62-9a1c-0e7f8f1f2a11", "sudo helk rules show windows/regsvr32_scriptlet_network.yml --limit 3 --json"],
+    run: async (p, o, [arg]) => (await import("./commands/rules.js")).runRulesShow(arg as string, o, p),
+  },
+  ...(
+    [
+      ["disable", "stop a rule's alerts without removing it (HELK's own rules too); it stays listed as disabled"],
+      ["enable", "run a disabled rule again"],
+    ] as const
+  ).map(
+    ([verb, description]): CommandSpec => ({
+      name: `rules ${verb}`,
+      description,
+      args: [["<id|file>", "the rule's Sigma id (or its first 8 characters), or its file"]],
+      options: [json('print JSON: {"rules", "active"}')],
+      configFlags: true,
+      examples: [`sudo helk rules ${verb} 8762a89f`],
+      run: async (p, o, [arg]) => (await import("./commands/rules.js")).runRulesDisable(verb, arg as string, o, p),
+    }),
+  ),
+  {
+    name: "rules convert",
+    description: "convert every rule again (after editing a file in rules/sigma/ by hand); exit 11 when one is refused",
+    options: [json()],
+    configFlags: true,
+    examples: ["sudo helk rules convert"],
+    run: async (p, o) => (await import("./commands/rules.js")).runRulesConvert(o, p),
   },
   {
     name: "replay",

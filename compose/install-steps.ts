@@ -11,6 +11,7 @@ export const INSTALL_STEPS = [
   { id: "render", title: "Write compose.yaml, .env, secrets and service configs" },
   { id: "validate", title: "docker compose config" },
   { id: "images", title: "Images" },
+  { id: "rules", title: "Convert Sigma rules for ElastAlert" },
   { id: "logins", title: "Start Elasticsearch; set logins and templates" },
   { id: "start", title: "Start services and wait until healthy" },
   { id: "provision", title: "Provision topics, templates and users" },

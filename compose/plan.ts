@@ -72,6 +72,13 @@ export function buildInstallPlan(input: PlanInput): InstallPlan {
     ],
     validate: ["docker compose config -q"],
     images: [...new Set(services.map((s) => config.images[imageKeyOf(s)]))].map((image) => `pull or build ${image}`),
+    ...(services.includes("elastalert")
+      ? {
+          rules: [
+            "HELK's Sigma rules and yours (rules/sigma/) into ElastAlert rules (config/elastalert/rules/), with the image's helk-sigma; a refused rule is a warning",
+          ],
+        }
+      : {}),
     ...(needsLoginsFirst(config, services)
       ? {
           logins: [

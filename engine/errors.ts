@@ -23,6 +23,8 @@ export const ExitCode = {
   corruptInput: 9,
   /** `helk replay`: Kafka is unreachable, or refused the topic or the messages. */
   broker: 10,
+  /** `helk rules add`: a Sigma rule was refused (the others are loaded); each is named with its reason. */
+  rulesRefused: 11,
   /** A bug in helk itself. */
   bug: 70,
   /** Interrupted by Ctrl-C or SIGTERM. */
@@ -43,6 +45,7 @@ export const EXIT_CODE_LABELS: Record<ExitCodeValue, string> = {
   8: "replay: not JSON events",
   9: "replay: corrupt archive",
   10: "Kafka refused or unreachable",
+  11: "rules: a Sigma rule refused",
   70: "bug in helk",
   130: "interrupted",
 };

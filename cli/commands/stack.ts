@@ -36,7 +36,8 @@ export async function runLifecycle(
 ): Promise<number> {
   const stack = await open(opts, verb);
   const verbs = { start: engine.start, stop: engine.stop, restart: engine.restart };
-  await verbs[verb](stack, services);
+  // Only warnings are worth a line here (a Sigma rule refused at start); the verb prints its result.
+  await verbs[verb](stack, services, { sink: (e) => (e.kind === "warn" ? printer.err(`warning: ${e.message}`) : undefined) });
   printer.out(`${verb}: ${services.length ? services.join(", ") : `all services of ${stack.record.project}`} done`);
   return ExitCode.ok;
 }
@@ -92,7 +93,7 @@ export async function runUninstall(
     printer.out(
       opts.purge
         ? `uninstalled: removed ${r.removedHome} and volumes ${r.removedVolumes.join(", ") || "none"}`
-        : `uninstalled: removed the stack and ${r.removedHome} except secrets/; data volumes kept (a later install in the same home reuses both)`,
+        : `uninstalled: removed the stack and ${r.removedHome} except secrets/ and rules/ (your Sigma rules); data volumes kept (a later install in the same home reuses them)`,
     );
   return ExitCode.ok;
 }

@@ -15,6 +15,14 @@ export function formatUptime(seconds: number | undefined): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
+/** "alerts: 3 alerts in the last hour (Bitsadmin download 2, ...)": the rules that fired, most first. */
+export function alertsLine(a: NonNullable<engine.StatusResult["alerts"]>): string {
+  const fired = Object.entries(a.lastHour ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => y[1] - x[1]);
+  return `alerts: ${a.detail}${fired.length ? ` (${fired.map(([name, n]) => `${name} ${n}`).join(", ")})` : ""}`;
+}
+
 export async function runStatus(opts: ConfigFlagValues & { json?: boolean; probes?: boolean }, printer: Printer): Promise<number> {
   const record = readRecord(await locateInstallHome(opts));
   requireDockerAccess("status");
@@ -27,6 +35,7 @@ export async function runStatus(opts: ConfigFlagValues & { json?: boolean; probe
         result.services.map((s) => [s.name, s.state, s.health, formatUptime(s.uptimeSeconds), s.image, s.ports.join(",") || "-", s.detail]),
       ),
     );
+    if (result.alerts) printer.out(alertsLine(result.alerts));
     printer.out(result.healthy ? `${result.project}: all ${result.services.length} services healthy` : `${result.project}: NOT healthy`);
   }
   return result.healthy ? ExitCode.ok : ExitCode.notHealthy;

@@ -174,6 +174,32 @@ export async function imagesStep(r: InstallRun, services: ServiceName[]): Promis
 }
 
 /**
+ * HELK's Sigma rules (in the image just built) and the user's into ElastAlert rules, before
+ * ElastAlert starts, so its first run has them. A refused rule or a converter that fails is a
+ * warning: the stack still installs, and `helk rules list` / `helk rules convert` say the rest.
+ */
+export async function rulesStep(r: InstallRun, services: ServiceName[]): Promise<void> {
+  if (!services.includes("elastalert")) {
+    // Said, not silent: a terminal's task list would otherwise show the step running until the end.
+    r.sink({ kind: "step-skip", step: "rules", reason: "no alerting add-on" });
+    return;
+  }
+  await step(
+    r.sink,
+    "rules",
+    "Convert Sigma rules for ElastAlert",
+    async () => {
+      const { convertForStack } = await import("../rules/stack-rules.js");
+      const outcome = await convertForStack({ home: r.home, config: r.config, version: VERSION });
+      for (const line of outcome.log) r.log.write(`[rules] ${line}`);
+      for (const w of outcome.warnings) r.sink({ kind: "warn", step: "rules", message: w });
+      return outcome.summary;
+    },
+    (summary) => summary,
+  );
+}
+
+/**
  * Before the full `up`: Elasticsearch alone, then the logins Kibana and Logstash start with and
  * the templates of the indices the writers create (engine/install/service-logins.ts says why here and
  * not in a setup container).

@@ -36,6 +36,7 @@ import {
   provisionStep,
   readyStep,
   renderStep,
+  rulesStep,
   startStep,
   step,
   tuningStep,
@@ -216,6 +217,7 @@ async function realInstall(options: InstallOptions): Promise<InstallResult> {
     const target = await validateStep(r, compose);
     const services = servicesFor(config).filter((s) => !ON_DEMAND.has(s));
     await imagesStep(r, services);
+    await rulesStep(r, services);
     await loginsStep(r, services, secrets, target);
     const healthyAfter = await startStep(r, services, target);
     const provisioned = await provisionStep(r, services, secrets);

@@ -33,6 +33,17 @@ export function readSavedObjects(dir: string): SavedObjectsFile[] {
     });
 }
 
+/** The alerting add-on's objects (the helk-alerts data view and the "HELK alerts" search). */
+export const ALERTS_OBJECTS = "alerts.ndjson";
+
+/**
+ * The files an install imports: the alerts' objects only where ElastAlert runs, so a stack
+ * without it has no data view over an index nothing writes.
+ */
+export function savedObjectsFor(files: SavedObjectsFile[], services: readonly string[]): SavedObjectsFile[] {
+  return files.filter((f) => f.name !== ALERTS_OBJECTS || services.includes("elastalert"));
+}
+
 export interface KibanaTarget {
   /** http://<container address>:5601 */
   address: string;

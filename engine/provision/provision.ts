@@ -15,7 +15,7 @@ import { readState } from "../secrets.js";
 import { provisionElasticsearch } from "./elasticsearch.js";
 import { ensureScramUser, saslLoginWorks } from "./kafka-scram.js";
 import { provisionTopics } from "./kafka-topics.js";
-import { provisionKibana, readSavedObjects } from "./kibana.js";
+import { provisionKibana, readSavedObjects, savedObjectsFor } from "./kibana.js";
 import { provisionKsqldb, readStatements } from "./ksqldb.js";
 
 export interface ProvisionResult {
@@ -94,7 +94,13 @@ async function elasticsearchPart(config: HelkConfig, services: readonly string[]
 }
 
 /** Kibana: HELK's saved objects, reached on the project network (nginx fronts it on the host). */
-async function kibanaPart(config: HelkConfig, s: HelkSecrets, targets: ProvisionTargets, result: ProvisionResult): Promise<void> {
+async function kibanaPart(
+  config: HelkConfig,
+  services: readonly string[],
+  s: HelkSecrets,
+  targets: ProvisionTargets,
+  result: ProvisionResult,
+): Promise<void> {
   if (!targets.kibanaIp) {
     throw new HelkError("Kibana has no address on the project network, so its saved objects cannot be imported", {
       exitCode: ExitCode.failure,
@@ -110,7 +116,7 @@ async function kibanaPart(config: HelkConfig, s: HelkSecrets, targets: Provision
           ...(config.security.enabled ? { username: "elastic", password: s.elasticPassword } : {}),
           stateFile: join(config.installHome, "state", "kibana-saved-objects.json"),
         },
-        readSavedObjects(join(imagesDir("kibana"), "saved-objects")),
+        savedObjectsFor(readSavedObjects(join(imagesDir("kibana"), "saved-objects")), services),
       )),
     );
   } catch (cause) {
@@ -155,7 +161,7 @@ export async function provision(
   const result: ProvisionResult = { changes: [], notes: [] };
   if (services.includes("kafka") || config.kafka.external) await kafkaPart(config, s, targets, result);
   if (services.includes("elasticsearch") || config.elasticsearch.external) await elasticsearchPart(config, services, s, result);
-  if (services.includes("kibana")) await kibanaPart(config, s, targets, result);
+  if (services.includes("kibana")) await kibanaPart(config, services, s, targets, result);
   if (services.includes("ksqldb-server")) await ksqldbPart(config, services, result);
   return result;
 }

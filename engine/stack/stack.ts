@@ -3,7 +3,7 @@
  * Lifecycle goes through `docker compose` (explicit project and file); observation through
  * the Docker API by compose labels.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { type Clock, systemClock } from "../clock.js";
@@ -94,9 +94,28 @@ async function loginsFirst(stack: Stack, services: string[], composeArgs: string
   return true;
 }
 
+/**
+ * With the alerting add-on, the Sigma rules are converted again before ElastAlert starts (an
+ * upgraded image may bring new HELK rules). Only where this user may write the home: a member of
+ * the docker group starts what root converted last. Never fatal (engine/rules/stack-rules.ts).
+ */
+async function rulesBeforeStart(stack: Stack, services: string[], deps: LifecycleDeps): Promise<void> {
+  const { record } = stack;
+  if (!record.services.includes("elastalert") || (services.length && !services.includes("elastalert"))) return;
+  try {
+    accessSync(record.installHome, constants.W_OK);
+  } catch {
+    return;
+  }
+  const { convertForStack } = await import("../rules/stack-rules.js");
+  const outcome = await convertForStack({ home: record.installHome, config: record.config, version: record.version });
+  for (const w of outcome.warnings) deps.sink?.({ kind: "warn", step: "rules", message: w });
+}
+
 export async function start(stack: Stack, services: string[], deps: LifecycleDeps = {}): Promise<void> {
   checkServices(stack, services);
   await requireValidComposeFile(stack);
+  await rulesBeforeStart(stack, services, deps);
   await loginsFirst(stack, services, ["up", "-d", "--no-recreate"], deps);
   await runCompose(await stack.compose(), ["up", "-d", "--no-recreate", ...services]);
 }
@@ -130,6 +149,9 @@ export async function down(stack: Stack, options: { volumes: boolean }): Promise
  * down, then remove the install home. Without --purge the data volumes stay, and so does
  * secrets/: Elasticsearch keeps its passwords inside its data, so a later install must reuse them.
  */
+/** What a plain uninstall leaves for a later install in the same home: the logins, and the user's own Sigma rules. */
+const KEPT_BY_UNINSTALL = new Set(["secrets", "rules"]);
+
 export async function uninstall(
   stack: Stack,
   options: { purge: boolean },
@@ -137,7 +159,8 @@ export async function uninstall(
   const { removedVolumes } = await down(stack, { volumes: options.purge });
   const home = stack.record.installHome;
   if (options.purge) rmSync(home, { recursive: true, force: true });
-  else for (const entry of readdirSync(home)) if (entry !== "secrets") rmSync(join(home, entry), { recursive: true, force: true });
+  else
+    for (const entry of readdirSync(home)) if (!KEPT_BY_UNINSTALL.has(entry)) rmSync(join(home, entry), { recursive: true, force: true });
   return { removedVolumes, removedHome: home, keptSecrets: !options.purge };
 }
 

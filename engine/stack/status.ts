@@ -6,6 +6,7 @@ import type { ContainerSummary, DockerClient } from "../docker/docker-client.js"
 import type { InstallRecord } from "../install/install-record.js";
 import type { ProbeResult } from "../probes/probe.js";
 import { type ProbePlan, probePlan } from "../probes/targets.js";
+import { type AlertsStatus, alertsStatus } from "../rules/alerts-status.js";
 
 /**
  * Each probe's whole budget. The probes run in parallel, so a status waits for the slowest
@@ -34,6 +35,8 @@ export interface StatusResult {
   project: string;
   healthy: boolean;
   services: ServiceStatus[];
+  /** With the alerting add-on: alerts in the last hour per rule (never part of `healthy`). */
+  alerts?: AlertsStatus;
 }
 
 function detailOf(c: ContainerSummary): string {
@@ -75,6 +78,10 @@ export async function status(
   options: { now?: () => number; probes?: boolean } = {},
 ): Promise<StatusResult> {
   const now = options.now ?? Date.now;
+  // Asked alongside the services' probes, within the same budget, so it adds no wait of its own.
+  const alerts = stack.record.services.includes("elastalert")
+    ? alertsStatus(stack.record, { timeoutMs: PROBE_TIMEOUT_MS, probes: options.probes !== false })
+    : undefined;
   const containers = await stack.docker.containers.list(stack.record.project);
   const byService = new Map(containers.map((c) => [c.service, c]));
   const services: ServiceStatus[] = await Promise.all(
@@ -105,5 +112,5 @@ export async function status(
   const healthy = services.every(
     (s) => (s.state === "running" || s.state === "external") && (s.health === "healthy" || s.health === "none") && s.probe !== "failed",
   );
-  return { project: stack.record.project, healthy, services };
+  return { project: stack.record.project, healthy, services, ...(alerts ? { alerts: await alerts } : {}) };
 }

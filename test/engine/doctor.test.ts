@@ -4,6 +4,7 @@
  * Kafka advertises, and a service that is OOM-killed at its memory limit in a restart loop;
  * and the support bundle, searched for every secret of the install.
  */
+import { readdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -18,6 +19,7 @@ interface DoctorJson {
   bundle?: { file: string; entries: string[] };
 }
 const HOG = `helktest-doctor-hog-${process.pid}:1`;
+const HELK_SIGMA = new URL("../../images/elastalert/sigma/helk/", import.meta.url).pathname;
 let stack: TestStack;
 let holder: Server | undefined;
 
@@ -94,6 +96,10 @@ describe.sequential("helk doctor finds what this test breaks", () => {
     expect(install.exitCode, install.stderr).toBe(5);
     expect(install.stderr).toMatch(/not healthy after \d+ s: elasticsearch/);
     expect(Object.keys(await containerIds(stack.project))).not.toContain("elastalert");
+    // The install's rules step ran before that (it precedes Elasticsearch's start): HELK's own
+    // Sigma rules are in place for ElastAlert's first start.
+    const rules = readdirSync(join(stack.home, "config", "elastalert", "rules")).filter((f) => f.endsWith(".yaml"));
+    expect(rules.length, install.stderr).toBeGreaterThanOrEqual(readdirSync(HELK_SIGMA).filter((f) => f.endsWith(".yml")).length);
     // `helk start` waits for Elasticsearch with the same 10 s: let it finish starting first.
     const es = `${stack.project}-elasticsearch-1`;
     for (let i = 0; i < 120; i++) {

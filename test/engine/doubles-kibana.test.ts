@@ -17,7 +17,8 @@ import { requireImages } from "../helpers/test-stack.js";
 const ELASTIC = "DoubleElastic0001";
 const KIBANA_SYSTEM = "DoubleKibanaSys0002";
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-const NDJSON = readFileSync(new URL("../../images/kibana/saved-objects/helk.ndjson", import.meta.url), "utf8");
+const objects = (file: string) => readFileSync(new URL(`../../images/kibana/saved-objects/${file}`, import.meta.url), "utf8");
+const NDJSON = objects("helk.ndjson");
 
 let box: Sandbox;
 let es: Client;
@@ -38,10 +39,32 @@ async function get(base: string, path: string, auth?: string): Promise<{ status:
   return { status: res.status, text: await res.text() };
 }
 
-function importForm(): FormData {
+function importForm(ndjson = NDJSON, name = "helk.ndjson"): FormData {
   const form = new FormData();
-  form.append("file", new Blob([NDJSON], { type: "application/ndjson" }), "helk.ndjson");
+  form.append("file", new Blob([ndjson], { type: "application/ndjson" }), name);
   return form;
+}
+
+/** An import as `elastic`: [HTTP status, success, successCount]. */
+async function importAsElastic(ndjson: string, name: string): Promise<[number, boolean, number]> {
+  const imported = await fetch(`${kibana}/api/saved_objects/_import?overwrite=true`, {
+    method: "POST",
+    headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC) },
+    body: importForm(ndjson, name),
+  });
+  const body = (await imported.json()) as { success: boolean; successCount: number };
+  return [imported.status, body.success, body.successCount];
+}
+
+/** Each object's id and status (200, or the error's) from _bulk_get, as `elastic`. */
+async function bulkGet(wanted: { type: string; id: string }[]): Promise<[string, number][]> {
+  const bulk = await fetch(`${kibana}/api/saved_objects/_bulk_get`, {
+    method: "POST",
+    headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC), "content-type": "application/json" },
+    body: JSON.stringify(wanted),
+  });
+  const objects = ((await bulk.json()) as { saved_objects: { id: string; error?: { statusCode: number } }[] }).saved_objects;
+  return objects.map((o) => [o.id, o.error?.statusCode ?? 200]);
 }
 
 describe.sequential("Kibana double: kibana:8.19.5 as HELK meets it", () => {
@@ -132,25 +155,29 @@ describe.sequential("Kibana double: kibana:8.19.5 as HELK meets it", () => {
     expect(anonymous.status).toBe(401);
     const noXsrf = await fetch(url, { method: "POST", headers: { authorization: basic("elastic", ELASTIC) }, body: importForm() });
     expect(noXsrf.status).toBe(400);
-    const imported = await fetch(url, {
-      method: "POST",
-      headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC) },
-      body: importForm(),
-    });
-    const body = (await imported.json()) as { success: boolean; successCount: number };
-    expect([imported.status, body.success, body.successCount]).toEqual([200, true, NDJSON.trim().split("\n").length]);
-    const bulk = await fetch(`${kibana}/api/saved_objects/_bulk_get`, {
-      method: "POST",
-      headers: { "kbn-xsrf": "helk", authorization: basic("elastic", ELASTIC), "content-type": "application/json" },
-      body: JSON.stringify([
+    expect(await importAsElastic(NDJSON, "helk.ndjson")).toEqual([200, true, NDJSON.trim().split("\n").length]);
+    expect(
+      await bulkGet([
         { type: "index-pattern", id: "helk-sysmon" },
         { type: "index-pattern", id: "not-there" },
       ]),
-    });
-    const objects = ((await bulk.json()) as { saved_objects: { id: string; error?: { statusCode: number } }[] }).saved_objects;
-    expect(objects.map((o) => [o.id, o.error?.statusCode ?? 200])).toEqual([
+    ).toEqual([
       ["helk-sysmon", 200],
       ["not-there", 404],
+    ]);
+  });
+
+  it("imports the alerting add-on's objects too: the helk-alerts data view and the search that references it", async () => {
+    const alerts = objects("alerts.ndjson");
+    expect(await importAsElastic(alerts, "alerts.ndjson")).toEqual([200, true, alerts.trim().split("\n").length]);
+    expect(
+      await bulkGet([
+        { type: "index-pattern", id: "helk-alerts" },
+        { type: "search", id: "helk-alerts-all" },
+      ]),
+    ).toEqual([
+      ["helk-alerts", 200],
+      ["helk-alerts-all", 200],
     ]);
   });
 

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ALERTS_INDEX } from "../../engine/rules/alert-counts.js";
 import { templateOf } from "../helpers/es-templates.js";
 import { checkStatements, parseStatement, splitStatements } from "../helpers/ksql-statements.js";
 import { parseLogstashConfig } from "../helpers/logstash-config.js";
@@ -69,6 +70,21 @@ function fieldsNamed(o: SavedObject): { dataView?: string; fields: string[] } {
   const ref = o.references.find((r) => r.name === source.indexRefName);
   return { ...(ref ? { dataView: ref.id } : {}), fields };
 }
+
+/**
+ * The alerting add-on's objects read ElastAlert's writeback index, which no HELK template maps:
+ * ElastAlert creates it with its own mapping. What is checked instead is what ElastAlert 2 writes
+ * into each alert document (elastalert/elastalert.py: get_alert_body gives match_body, rule_name,
+ * alert_info, alert_sent, alert_time and match_time; writeback adds @timestamp), and that every
+ * match_body.* column is a field of the documents HELK's rules match (the Sysmon events below).
+ * ElastAlert maps match_body `enabled: false` (rules-alerts-es.test.ts reads its mapping): those
+ * columns show each alert's values from the document, but are not searchable in Kibana.
+ */
+const ALERT_OBJECTS = read("kibana/saved-objects/alerts.ndjson")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as SavedObject);
+const ELASTALERT_ALERT_FIELDS = new Set(["rule_name", "alert_time", "alert_sent", "alert_info", "match_time", "match_body", "@timestamp"]);
 
 const dataViews = new Map(OBJECTS.filter((o) => o.type === "index-pattern").map((o) => [o.id, o]));
 const searches = OBJECTS.filter((o) => o.type === "search");
@@ -150,6 +166,24 @@ describe("Kibana saved objects name only fields HELK writes", () => {
         }
       },
     );
+
+    it("the HELK alerts search: ElastAlert's own fields, and match_body.* fields the matched Sysmon events carry", () => {
+      const view = ALERT_OBJECTS.find((o) => o.type === "index-pattern");
+      expect(view?.attributes).toMatchObject({ title: ALERTS_INDEX, timeFieldName: "alert_time" });
+      const alertSearches = ALERT_OBJECTS.filter((o) => o.type === "search");
+      expect(alertSearches.map((o) => fieldsNamed(o).dataView)).toEqual([view?.id]);
+      const named = alertSearches.flatMap((o) => fieldsNamed(o).fields);
+      expect(named.filter((f) => !f.startsWith("match_body.") && !ELASTALERT_ALERT_FIELDS.has(f))).toEqual([]);
+      const matched = [1, 3].flatMap((eid) => [
+        written(SAMPLE.find((e) => (e.winlog as { event_id: string }).event_id === String(eid)) as Record<string, unknown>),
+        written(flat.find((e) => e.EventID === eid) as Record<string, unknown>),
+      ]);
+      const body = named.filter((f) => f.startsWith("match_body.")).map((f) => f.slice("match_body.".length));
+      expect(body.length).toBeGreaterThan(0);
+      // Each column is in a process creation or a network connection, in both layouts.
+      for (const layout of [matched.filter((_, i) => i % 2 === 0), matched.filter((_, i) => i % 2 === 1)])
+        expect(body.filter((f) => layout.every((doc) => getField(doc, `[${f.split(".").join("][")}]`) === undefined))).toEqual([]);
+    });
 
     it("the joined-connections search names only columns ksqlDB's SYSMON_JOIN writes", () => {
       const join = checkStatements(splitStatements(read("ksqldb/statements/sysmon-join.sql")).map(parseStatement)).get("SYSMON_JOIN");

@@ -11,9 +11,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { provisionKibana, readSavedObjects } from "../../engine/provision/kibana.js";
+import { provisionKibana, readSavedObjects, savedObjectsFor } from "../../engine/provision/kibana.js";
 
-const FILES = readSavedObjects(new URL("../../images/kibana/saved-objects/", import.meta.url).pathname);
+const ALL_FILES = readSavedObjects(new URL("../../images/kibana/saved-objects/", import.meta.url).pathname);
+/** An install without the alerting add-on. */
+const FILES = savedObjectsFor(ALL_FILES, ["elasticsearch", "kibana"]);
 let server: Server | undefined;
 let dir: string | undefined;
 afterEach(() => {
@@ -67,6 +69,18 @@ async function kibanaPeer(refuse = false) {
     stateFile: join(dir, "state", "kibana.json"),
   };
 }
+
+describe("which saved objects an install imports", () => {
+  it("the alerts' data view and search only where ElastAlert runs", () => {
+    expect(FILES.map((f) => f.name)).toEqual(["helk.ndjson"]);
+    const withAlerting = savedObjectsFor(ALL_FILES, ["elasticsearch", "kibana", "elastalert"]);
+    expect(withAlerting.map((f) => f.name)).toEqual(["alerts.ndjson", "helk.ndjson"]);
+    expect(withAlerting[0]?.objects).toEqual([
+      { type: "index-pattern", id: "helk-alerts" },
+      { type: "search", id: "helk-alerts-all" },
+    ]);
+  });
+});
 
 describe("Kibana provisioning", () => {
   it("imports the NDJSON as a multipart file with kbn-xsrf and basic auth; a second run imports nothing", async () => {
