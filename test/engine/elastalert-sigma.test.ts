@@ -30,6 +30,7 @@ import { elastalert } from "../../compose/services/elastalert.js";
 import { until } from "../helpers/containers.js";
 import { DoubleRunner, serviceContext } from "../helpers/double-runner.js";
 import { ELASTALERT_FIXTURE, ES_FIXTURE } from "../helpers/doubles.js";
+import { bulkIndex } from "../helpers/es-bulk.js";
 import { buildHelkImage } from "../helpers/helk-image.js";
 import { helkPipeline } from "../helpers/logstash-config.js";
 import { fromKafka, runPipeline } from "../helpers/logstash-eval.js";
@@ -204,13 +205,8 @@ async function indexDataSets(es: Client): Promise<void> {
         event: { ingested },
       },
     }));
-    const all = [...docs, ...joined];
-    for (let i = 0; i < all.length; i += 2000) {
-      const chunk = all.slice(i, i + 2000);
-      const ops = chunk.flatMap((d, j) => [{ index: { _index: d.index, _id: `${setKey(file)}:${i + j}` } }, d.source]);
-      const r = await es.bulk({ operations: ops, refresh: false });
-      if (r.errors) throw new Error(`bulk into ${file}: ${JSON.stringify(r.items.find((x) => x.index?.error)?.index?.error)}`);
-    }
+    const all = [...docs, ...joined].map((d, i) => ({ index: d.index, source: d.source, id: `${setKey(file)}:${i}` }));
+    await bulkIndex(es, all, file);
   }
   await es.indices.refresh({ index: "logs-*,sysmon-join*" });
 }

@@ -28,8 +28,8 @@ describe("ElastAlert's ES_VERSION", () => {
     const config = configFor("lab", ["alerting"]);
     const ext: HelkConfig = {
       ...config,
-      elasticsearch: { ...config.elasticsearch, external: { urls: ["https://10.0.0.21:9200"], username: "helk", tls: { verify: true } } },
-    } as HelkConfig;
+      elasticsearch: { ...config.elasticsearch, external: { urls: ["https://10.0.0.21:9200"], username: "helk", apiKey: false } },
+    };
     expect(elastalertEnv(ext)).toBeUndefined();
   });
 });
