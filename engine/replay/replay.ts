@@ -33,7 +33,7 @@ export interface ReplayOptions {
   onProgress?: (p: ReplayProgress) => void;
   stdin?: Readable;
   clock?: Clock;
-  /** Injected producer (tests); kafkajs otherwise. */
+  /** Injected producer (tests, bench); kafka-producer.ts's otherwise. */
   producer?: (kafka: KafkaAccess, topic: string) => Promise<EventSink>;
 }
 
@@ -138,17 +138,21 @@ async function* withSniff(name: string, stream: Readable, sent: () => number): A
 // even when every event of a request lands on one partition.
 const BATCH_BYTES = 900 * 1024;
 
+/** Batches sent and not yet acknowledged, at most: each is at most one batch per partition, under Kafka's five. */
+const SENDS_IN_FLIGHT = 4;
+
 /**
- * Sends the events in ordered batches, one request in flight (the idempotent producer keeps
- * order) while the next batch is read and parsed: reading and sending overlap instead of taking
- * turns. Paced by --rate over the whole run; `sent` counts what Kafka acknowledged.
+ * Sends the events in ordered batches, several in flight (the producer numbers them in order,
+ * pipeline.ts) while the next batch is read and parsed: reading and sending overlap, and the
+ * broker's answers do not hold the reading up. Paced by --rate over the whole run; `sent`
+ * counts what Kafka acknowledged.
  */
 class BatchSender {
   sent = 0;
   private batch: ReplayEvent[] = [];
   private pendingBytes = 0;
   private queued = 0;
-  private inFlight: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void>[] = [];
   private readonly most: number;
 
   constructor(
@@ -177,9 +181,9 @@ class BatchSender {
     this.queued += outgoing.length;
     this.batch = [];
     this.pendingBytes = 0;
-    await this.settle();
+    while (this.inFlight.length >= SENDS_IN_FLIGHT) await this.inFlight[0];
     if (this.producer) {
-      this.inFlight = this.producer.send(outgoing).then(
+      const sending = this.producer.send(outgoing).then(
         () => {
           this.sent += outgoing.length;
         },
@@ -187,8 +191,10 @@ class BatchSender {
           throw brokerError(this.o.kafka, this.o.topic, err, this.sent);
         },
       );
+      this.inFlight.push(sending);
+      const done = () => this.inFlight.splice(this.inFlight.indexOf(sending), 1);
       // Surface a failure at the next await, not as an unhandled rejection.
-      this.inFlight.catch(() => undefined);
+      sending.then(done, done);
     } else this.sent += outgoing.length;
     if (this.o.rate) {
       // Pace by the whole run, not per batch, so short stalls are made up.
@@ -198,7 +204,7 @@ class BatchSender {
   }
 
   async settle(): Promise<void> {
-    await this.inFlight;
+    await Promise.all(this.inFlight);
   }
 }
 
