@@ -12,8 +12,8 @@ import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-acces
 import { type Clock, systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
-import type { ReplayEvent } from "./lines.js";
 import { openTransport } from "./kafka-transport.js";
+import type { ReplayEvent } from "./lines.js";
 import { PartitionPipeline } from "./pipeline.js";
 import type { BatchRecord } from "./record-batch.js";
 

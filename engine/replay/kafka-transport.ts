@@ -8,14 +8,28 @@
  * duplicate of the first and drop it. Here the numbers are given when a batch is sent (the
  * `sequences` the Produce encoder reads), so up to five requests per partition can be in flight.
  */
-import { type Callback, type Connection, Producer, type ProducerOptions, produceV7, produceV8, produceV9, produceV10, produceV11, Writer } from "@platformatic/kafka";
+import {
+  type Callback,
+  type Connection,
+  Producer,
+  type ProducerOptions,
+  produceV7,
+  produceV8,
+  produceV9,
+  produceV10,
+  produceV11,
+  Writer,
+} from "@platformatic/kafka";
 import { MAX_IN_FLIGHT, type PartitionTransport } from "./pipeline.js";
-import { type BatchRecord, encodeRecordBatch, produceRequestParts, type ProducerIds } from "./record-batch.js";
+import { type BatchRecord, encodeRecordBatch, type ProducerIds, produceRequestParts } from "./record-batch.js";
 
 /** The Produce versions whose answers the client reads, newest first (the broker's newest that both know is used). */
 const PRODUCE = [produceV11, produceV10, produceV9, produceV8, produceV7];
 type ProduceVersion = (typeof PRODUCE)[number];
 const PRODUCE_KEY = 0;
+
+/** Encoding room for a batch (replay's batches stay under 1 MB); a larger one gets its own buffer. */
+const SCRATCH_BYTES = 1024 * 1024 + 64 * 1024;
 
 /** How long the leader may wait for the in-sync replicas before it answers (ms). */
 const ACK_TIMEOUT_MS = 30_000;
@@ -46,7 +60,8 @@ export async function openTransport(
     await client.close().catch(() => undefined);
     throw err;
   }
-  const encoded = new WeakMap<BatchRecord[], Buffer>();
+  const stamps = new WeakMap<BatchRecord[], number>();
+  let scratch = Buffer.alloc(0);
   const leaders = new Map<number, Promise<Connection>>();
   const leader = (partition: number) => {
     let c = leaders.get(partition);
@@ -59,13 +74,18 @@ export async function openTransport(
   };
   return {
     produce: async (partition, records, sequence) => {
-      // Encoded once: a resend carries the same bytes.
-      let batch = encoded.get(records);
-      if (!batch) {
-        batch = encodeRecordBatch(records, ids, sequence, Date.now());
-        encoded.set(records, batch);
+      const connection = await leader(partition);
+      // A resend has the first attempt's time: the same bytes go again.
+      let stamp = stamps.get(records);
+      if (stamp === undefined) {
+        stamp = Date.now();
+        stamps.set(records, stamp);
       }
-      await send(await leader(partition), produce, topic, partition, batch);
+      // The connection copies the request into one buffer as it is sent (synchronously), so one
+      // scratch buffer serves every batch; no await between encoding and sending.
+      if (scratch.length < SCRATCH_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+      const batch = encodeRecordBatch(records, ids, sequence, stamp, scratch);
+      await send(connection, produce, topic, partition, batch);
     },
     retriable,
     isGap: (err) => hasKafkaError(err, "OUT_OF_ORDER_SEQUENCE_NUMBER"),
@@ -80,7 +100,8 @@ export async function openTransport(
 function produceVersion(apis: { name: string; minVersion: number; maxVersion: number }[]): ProduceVersion {
   const range = apis.find((a) => a.name === "Produce");
   const usable = PRODUCE.find((p) => range && p.api.version >= range.minVersion && p.api.version <= range.maxVersion);
-  if (!usable) throw new Error(`the broker's Produce versions (${range?.minVersion}–${range?.maxVersion}) are not ones this client speaks (7–11)`);
+  if (!usable)
+    throw new Error(`the broker's Produce versions (${range?.minVersion}–${range?.maxVersion}) are not ones this client speaks (7–11)`);
   return usable;
 }
 

@@ -37,10 +37,7 @@ describe("splitLines", () => {
       ["ab", "cd", "ef\ng\nh\r\n", "i"],
       ["abcdef", "g", "h", "i"],
     ],
-    [
-      ["a", "b\r"],
-      ["ab"],
-    ],
+    [["a", "b\r"], ["ab"]],
   ])("%j → %j", async (chunks, lines) => {
     expect(await collect(chunks)).toEqual(lines);
   });

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../engine/clock.js";
-import { MAX_IN_FLIGHT, type PartitionTransport, PartitionPipeline } from "../../engine/replay/pipeline.js";
+import { MAX_IN_FLIGHT, PartitionPipeline, type PartitionTransport } from "../../engine/replay/pipeline.js";
 
 type Outage = "lost" | "unanswered" | undefined;
 const instant: Clock = { now: () => 0, sleep: async () => undefined };
@@ -70,7 +70,10 @@ async function sendAll(pipeline: PartitionPipeline<number>, partitions: number, 
 describe("PartitionPipeline: several batches in flight, each written once and in order", () => {
   it.each([
     ["no outage", () => undefined],
-    ["partition 1's leader lost for a while, batches behind it in flight", (c: number, p: number) => (p === 1 && c >= 4 && c < 12 ? "lost" : undefined)],
+    [
+      "partition 1's leader lost for a while, batches behind it in flight",
+      (c: number, p: number) => (p === 1 && c >= 4 && c < 12 ? "lost" : undefined),
+    ],
     ["a batch written but its answer lost, four more behind it", (c: number) => (c === 7 ? "unanswered" : undefined)],
     ["every third request lost, some answers lost", (c: number) => (c % 3 === 0 ? "lost" : c % 7 === 0 ? "unanswered" : undefined)],
   ] as const)("%s", async (_, outage) => {

@@ -16,7 +16,14 @@ const records = [
   { key: Buffer.from("é"), value: Buffer.alloc(70_000, 0x43) },
 ];
 const asLibraryMessages = () =>
-  records.map((r) => ({ topic: "winlogbeat", partition: 2, key: r.key ?? undefined, value: r.value, headers: new Map(), timestamp: BigInt(now) }));
+  records.map((r) => ({
+    topic: "winlogbeat",
+    partition: 2,
+    key: r.key ?? undefined,
+    value: r.value,
+    headers: new Map(),
+    timestamp: BigInt(now),
+  }));
 const ids = { producerId: 4242n, producerEpoch: 3 };
 const libraryOptions = { ...ids, sequences: { getWithDefault: () => 1234 }, partitionLeaderEpoch: -1 };
 
