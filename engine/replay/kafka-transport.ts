@@ -1,12 +1,13 @@
 /**
- * One partition's batch per produce request, numbered by pipeline.ts, on @platformatic/kafka's
- * connections (SASL and TLS included) and its Produce request encoding.
+ * One partition's batch per produce request, numbered by pipeline.ts and encoded by
+ * record-batch.ts, on @platformatic/kafka's connections (SASL and TLS included), with its
+ * metadata, producer id and Produce answer parsing.
  *
  * Not its Producer's send(): with idempotence on, that client numbers a partition's records
  * anew only once the broker acknowledged the previous ones and so allows one request in flight;
  * two sends at once would carry the same numbers and the broker would take the second for a
- * duplicate of the first and drop it. Here the numbers are given when a batch is sent (the
- * `sequences` the Produce encoder reads), so up to five requests per partition can be in flight.
+ * duplicate of the first and drop it. Here the numbers are given when a batch is sent, so up to
+ * five requests per partition can be in flight.
  */
 import {
   type Callback,

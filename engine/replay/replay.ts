@@ -136,12 +136,16 @@ async function* withSniff(name: string, stream: Readable, sent: () => number): A
 }
 
 // Kafka refuses a record batch over message.max.bytes (1 MB by default): a batch stays well under
-// it even when all its events go to one partition. 256 KiB, four in flight: as fast as 900 KiB
-// one at a time on bench:replay, with a lower peak RSS (117–139 MB against 140 at 10×).
+// it even when all its events go to one partition.
 const BATCH_BYTES = 256 * 1024;
 
-/** Batches sent and not yet acknowledged, at most: each is at most one batch per partition, under Kafka's five. */
-const SENDS_IN_FLIGHT = 4;
+/**
+ * Batches sent and not yet acknowledged, at most (each is at most one request per partition, under
+ * Kafka's five). On bench:replay's 10× input, 2 × 256 KiB was as fast as 4 × 256 KiB or
+ * 1 × 900 KiB within the noise of a loaded machine, with the lowest peak RSS: 122–123 MB, against
+ * 124–141 and 139–140.
+ */
+const SENDS_IN_FLIGHT = 2;
 
 /**
  * Sends the events in ordered batches, several in flight (the producer numbers them in order,
