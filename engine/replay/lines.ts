@@ -56,50 +56,30 @@ export function hostKey(event: Record<string, unknown>): string | null {
   return (found as string | undefined) ?? null;
 }
 
-export const LineKind = { event: 0, blank: 1, unparsable: 2, nonObject: 3 } as const;
-
-/**
- * What a line is, and an event's host. Refers to nothing but hostKey: parse-worker.ts runs the
- * two from their source text in a worker thread.
- */
-export function lineKind(text: string): [kind: number, host: string | null] {
-  if (text.trim() === "") return [1, null];
-  // A byte-order mark at the start of a file is not part of the JSON.
-  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return [2, null];
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return [3, null];
-  return [0, hostKey(value as Record<string, unknown>)];
-}
-
-/** Count one line of a kind; the event, if it is one (its value: the line's bytes). */
-export function countLine(
-  line: Buffer,
-  [kind, host]: [number, string | null],
-  where: () => string,
-  counts: ReplayCounts,
-): ReplayEvent | undefined {
-  counts.bytes += line.length + 1;
-  if (kind === LineKind.event) {
-    counts.events++;
-    return { key: host, value: line };
-  }
-  if (kind === LineKind.blank) counts.blankLines++;
-  else if (kind === LineKind.nonObject) counts.nonObjectValues++;
-  else {
-    counts.unparsableLines++;
-    if (counts.unparsableExamples.length < EXAMPLES) counts.unparsableExamples.push(where());
-  }
-  return undefined;
-}
-
 /** Classify one line (without its terminator) and count it. Returns the event, if any. */
 export function classifyLine(line: Buffer, where: () => string, counts: ReplayCounts): ReplayEvent | undefined {
-  return countLine(line, lineKind(line.toString("utf8")), where, counts);
+  counts.bytes += line.length + 1;
+  let text = line.toString("utf8");
+  if (text.trim() === "") {
+    counts.blankLines++;
+    return undefined;
+  }
+  // A byte-order mark at the start of a file is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    counts.unparsableLines++;
+    if (counts.unparsableExamples.length < EXAMPLES) counts.unparsableExamples.push(where());
+    return undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    counts.nonObjectValues++;
+    return undefined;
+  }
+  counts.events++;
+  return { key: hostKey(value as Record<string, unknown>), value: line };
 }
 
 const line = (buf: Buffer, start: number, nl: number) => buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);

@@ -5,8 +5,7 @@
  * first byte that is not whitespace decides: `[` is an array, anything else JSON lines.
  */
 import { type ArrayElement, splitJsonArray } from "./json-array.js";
-import { classifyLine, countLine, hostKey, type ReplayCounts, type ReplayEvent, splitLines } from "./lines.js";
-import type { ParsedBatch, ParseWorker } from "./parse-worker.js";
+import { classifyLine, hostKey, type ReplayCounts, type ReplayEvent, splitLines } from "./lines.js";
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -49,44 +48,6 @@ async function peekFormat(chunks: AsyncIterable<Buffer | string>): Promise<{ arr
   return { array, stream: stream() };
 }
 
-/** Bytes of lines per batch judged in the worker, and batches there at once (it works on one while the next is copied). */
-const WORKER_BATCH_BYTES = 512 * 1024;
-const WORKER_BATCHES = 2;
-
-/** A batch sent to the worker; its failure is handled where it is awaited, not as an unhandled rejection meanwhile. */
-function judged(worker: ParseWorker, lines: Buffer[], size: number): Promise<{ lines: Buffer[]; parsed: ParsedBatch }> {
-  const p = worker.parse(lines, size).then((parsed) => ({ lines, parsed }));
-  p.catch(() => undefined);
-  return p;
-}
-
-/** JSON lines judged by the worker, counted and yielded here in their order. */
-async function* linesInWorker(name: string, stream: AsyncIterable<Buffer>, counts: ReplayCounts, worker: ParseWorker) {
-  let lineNo = 0;
-  function* take({ lines, parsed }: { lines: Buffer[]; parsed: ParsedBatch }): Generator<ReplayEvent> {
-    for (let i = 0; i < lines.length; i++) {
-      lineNo++;
-      const kind: [number, string | null] = [parsed.kinds[i] as number, parsed.hosts[i] ?? null];
-      const event = countLine(lines[i] as Buffer, kind, () => `${name}:${lineNo}`, counts);
-      if (event) yield event;
-    }
-  }
-  const queued: Promise<{ lines: Buffer[]; parsed: ParsedBatch }>[] = [];
-  let lines: Buffer[] = [];
-  let size = 0;
-  for await (const line of splitLines(stream)) {
-    lines.push(line);
-    size += line.length;
-    if (size < WORKER_BATCH_BYTES) continue;
-    queued.push(judged(worker, lines, size));
-    lines = [];
-    size = 0;
-    if (queued.length >= WORKER_BATCHES) yield* take(await (queued.shift() as Promise<{ lines: Buffer[]; parsed: ParsedBatch }>));
-  }
-  if (lines.length) queued.push(judged(worker, lines, size));
-  for (const batch of queued) yield* take(await batch);
-}
-
 /** An element that is not valid JSON breaks the array as surely as a missing bracket. */
 export class ArrayElementError extends Error {
   constructor(
@@ -110,14 +71,9 @@ export async function* memberEvents(
   name: string,
   chunks: AsyncIterable<Buffer | string>,
   counts: ReplayCounts,
-  worker?: ParseWorker,
 ): AsyncGenerator<ReplayEvent> {
   const { array, stream } = await peekFormat(chunks);
   if (!array) {
-    if (worker) {
-      yield* linesInWorker(name, stream, counts, worker);
-      return;
-    }
     let lineNo = 0;
     for await (const line of splitLines(stream)) {
       lineNo++;

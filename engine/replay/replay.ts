@@ -13,7 +13,6 @@ import { JsonArrayError } from "./json-array.js";
 import { brokerError, connectProducer, type EventSink } from "./kafka-producer.js";
 import { emptyCounts, type ReplayCounts, type ReplayEvent } from "./lines.js";
 import { ArrayElementError, memberEvents } from "./member-events.js";
-import { ParseWorker } from "./parse-worker.js";
 import { SAMPLE_BYTES, sniff } from "./sniff.js";
 import { type Member, planSources } from "./sources.js";
 
@@ -141,11 +140,10 @@ const BATCH_BYTES = 256 * 1024;
 
 /**
  * Batches sent and not yet acknowledged, at most (each is at most one request per partition, under
- * Kafka's five). On bench:replay's 10× input, 2 × 256 KiB was as fast as 4 × 256 KiB or
- * 1 × 900 KiB within the noise of a loaded machine, with the lowest peak RSS: 122–123 MB, against
- * 124–141 and 139–140.
+ * Kafka's five). On bench:replay's 10× input: 4 × 256 KiB, 3.3–5.8 s and 111–113 MB peak RSS;
+ * 2 × 256 KiB, 5.8–5.9 s and 110–112 MB (the same loaded machine, alternating).
  */
-const SENDS_IN_FLIGHT = 2;
+const SENDS_IN_FLIGHT = 4;
 
 /**
  * Sends the events in ordered batches, several in flight (the producer numbers them in order,
@@ -243,16 +241,6 @@ interface ReplayRun {
   sender: BatchSender;
   totalBytes: number | undefined;
   lastProgress: number;
-  /** Judges JSON lines beside the main thread; undefined where no worker can start (they are judged here). */
-  worker: ParseWorker | undefined;
-}
-
-function startWorker(): ParseWorker | undefined {
-  try {
-    return new ParseWorker();
-  } catch {
-    return undefined;
-  }
 }
 
 /** A progress snapshot, about four a second. */
@@ -276,7 +264,7 @@ async function replayMember(run: ReplayRun, member: Member): Promise<boolean> {
   const source = member.reopenable ? (stream as AsyncIterable<Buffer>) : withSniff(member.name, stream, () => sender.sent);
   const before = { events: counts.events, bytes: counts.bytes };
   try {
-    for await (const event of memberEvents(member.name, source, counts, run.worker)) {
+    for await (const event of memberEvents(member.name, source, counts)) {
       sender.add(event);
       if (o.limit !== undefined && counts.events >= o.limit) {
         await sender.flush();
@@ -311,7 +299,6 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     sender: new BatchSender(o, producer, clock, started),
     totalBytes: plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined,
     lastProgress: 0,
-    worker: startWorker(),
   };
   try {
     for await (const member of plan.members()) if (!(await replayMember(run, member))) break;
@@ -319,7 +306,6 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     await run.sender.settle();
   } finally {
     await producer?.close().catch(() => undefined);
-    await run.worker?.close();
   }
   run.counts.skippedMembers = plan.skipped.length;
   return {
