@@ -1,19 +1,21 @@
 /**
- * The Kafka side of a replay: @platformatic/kafka's idempotent producer (acks from all in-sync
- * replicas; a resent request is written once, resend.ts), one request at a time while replay
- * reads the next batch. Chosen by `npm run bench:replay` (README, "Replay throughput"): faster
- * than kafkajs and than the librdkafka binding as replay drives them, with less memory and no
- * native build, and (on the busy 2-core machine) faster than several producers side by side. kafkajs still checks the topic first:
- * its errors name a refused SASL login or a listener that wants one (kafka-client.ts).
+ * The Kafka side of a replay: an idempotent producer (acks from all in-sync replicas; a resent
+ * batch is written once) with several requests in flight per partition (pipeline.ts) on
+ * @platformatic/kafka's connections (kafka-transport.ts). Chosen by `npm run bench:replay`
+ * (README, "Replay throughput"): pure JavaScript, nothing to compile; kafkajs and the librdkafka
+ * binding as replay drove them were slower. kafkajs still checks the topic first: its errors
+ * name a refused SASL login or a listener that wants one (kafka-client.ts).
  */
 import { readFileSync } from "node:fs";
-import { compatibilityPartitioner, Producer, type SASLOptions } from "@platformatic/kafka";
+import { compatibilityPartitioner, type SASLOptions } from "@platformatic/kafka";
 import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
 import { type Clock, systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { openTransport } from "./kafka-transport.js";
 import type { ReplayEvent } from "./lines.js";
-import { sendWithoutDuplicates } from "./resend.js";
+import { PartitionPipeline } from "./pipeline.js";
+import type { BatchRecord } from "./record-batch.js";
 
 export interface EventSink {
   send(batch: ReplayEvent[]): Promise<void>;
@@ -58,6 +60,25 @@ export function partitionFor(key: string, partitions: number): number {
   return compatibilityPartitioner({} as never, Buffer.from(key)) % partitions;
 }
 
+/**
+ * A host's key bytes and partition, worked out once per host: a data set has a few hosts and
+ * many thousands of events each. Bounded, in case an input has a new host in every event.
+ */
+class HostKeys {
+  private readonly known = new Map<string, { bytes: Buffer; partition: number }>();
+  constructor(private readonly partitions: number) {}
+
+  get(host: string): { bytes: Buffer; partition: number } {
+    let k = this.known.get(host);
+    if (!k) {
+      if (this.known.size >= 10_000) this.known.clear();
+      k = { bytes: Buffer.from(host), partition: partitionFor(host, this.partitions) };
+      this.known.set(host, k);
+    }
+    return k;
+  }
+}
+
 /** The message of an error and of the errors it gathers (@platformatic/kafka nests them). */
 export function errorText(err: unknown): string {
   const e = err as { message?: string; errors?: unknown[]; cause?: unknown };
@@ -78,20 +99,12 @@ export function retriable(err: unknown): boolean {
   return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].every(retriable);
 }
 
-/** The partitions a failed send still wrote: @platformatic/kafka reports them on the error. */
-export function landedPartitions(err: unknown): number[] {
-  const produced = (err as { produced?: { offsets?: { partition: number }[] } }).produced;
-  return (produced?.offsets ?? []).map((o) => o.partition);
-}
-
 function producerOptions(access: KafkaAccess) {
   return {
     clientId: "helk-replay",
     bootstrapBrokers: access.brokers,
-    idempotent: true,
-    acks: -1,
     connectTimeout: 5000,
-    // The client retries on the connection it had; resend.ts retries with fresh metadata.
+    // Metadata and connections are retried here; a failed batch is resent by pipeline.ts with fresh metadata.
     retries: 3,
     retryDelay: 250,
     ...(access.tls ? { tls: access.tls.caFile ? { ca: [readFileSync(access.tls.caFile, "utf8")] } : {} } : {}),
@@ -107,44 +120,44 @@ function producerOptions(access: KafkaAccess) {
   };
 }
 
-type Message = { topic: string; partition: number; key?: Buffer; value: Buffer };
-
 export async function connectProducer(access: KafkaAccess, topic: string, clock: Clock = systemClock): Promise<EventSink> {
-  // Fail fast, before reading any data, when Kafka is unreachable, refuses the login or lacks the topic.
-  const check = kafkaClient(access, "helk-replay", { connectionTimeout: 5000, retry: { retries: 3, initialRetryTime: 200 } }).admin();
-  let partitions: number;
-  try {
-    await check.connect();
-    const topics = await check.listTopics();
-    if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
-    partitions = (await check.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
-  } catch (err) {
+  const partitions = await checkTopic(access, topic);
+  const transport = await openTransport(producerOptions(access), topic, retriable).catch((err) => {
     throw brokerError(access, topic, err, 0);
-  } finally {
-    await check.disconnect().catch(() => undefined);
-  }
-  const producer = new Producer(producerOptions(access));
+  });
+  const pipeline = new PartitionPipeline(transport, { retryFor: RETRY_FOR_MS, clock });
+  const hosts = new HostKeys(partitions);
   // Events without a host take turns over the partitions, a batch at a time.
   let turn = 0;
   return {
     send: async (batch) => {
       const keyless = turn++ % partitions;
-      const messages: Message[] = batch.map((e) =>
-        e.key === null
-          ? { topic, partition: keyless, value: e.value }
-          : { topic, partition: partitionFor(e.key, partitions), key: Buffer.from(e.key), value: e.value },
-      );
-      await sendWithoutDuplicates(messages, {
-        send: async (m) => {
-          await producer.send({ messages: m });
-        },
-        landed: landedPartitions,
-        retriable,
-        beforeRetry: () => producer.clearMetadata(),
-        retryFor: RETRY_FOR_MS,
-        clock,
-      });
+      const byPartition = new Map<number, BatchRecord[]>();
+      for (const e of batch) {
+        const host = e.key === null ? undefined : hosts.get(e.key);
+        const partition = host ? host.partition : keyless;
+        const record = { key: host ? host.bytes : null, value: e.value };
+        const list = byPartition.get(partition);
+        if (list) list.push(record);
+        else byPartition.set(partition, [record]);
+      }
+      await Promise.all([...byPartition].map(([partition, messages]) => pipeline.send(partition, messages)));
     },
-    close: () => producer.close(),
+    close: () => transport.close(),
   };
+}
+
+/** Fail fast, before reading any data, when Kafka is unreachable, refuses the login or lacks the topic; its partitions. */
+async function checkTopic(access: KafkaAccess, topic: string): Promise<number> {
+  const check = kafkaClient(access, "helk-replay", { connectionTimeout: 5000, retry: { retries: 3, initialRetryTime: 200 } }).admin();
+  try {
+    await check.connect();
+    const topics = await check.listTopics();
+    if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
+    return (await check.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
+  } catch (err) {
+    throw brokerError(access, topic, err, 0);
+  } finally {
+    await check.disconnect().catch(() => undefined);
+  }
 }

@@ -82,20 +82,34 @@ export function classifyLine(line: Buffer, where: () => string, counts: ReplayCo
   return { key: hostKey(value as Record<string, unknown>), value: line };
 }
 
-/** Split a byte stream into lines without holding more than one partial line. */
+const line = (buf: Buffer, start: number, nl: number) => buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+
+/**
+ * Split a byte stream into lines without holding more than one partial line. A line stays a view
+ * of its chunk; only a line cut by a chunk's end is copied (joined with its rest), not the chunk.
+ */
 export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
+  let rest: Buffer[] = [];
   for await (const raw of chunks) {
     const chunk = typeof raw === "string" ? Buffer.from(raw) : raw;
-    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
-    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      yield buf.subarray(start, end);
+    let nl = chunk.indexOf(10);
+    if (rest.length && nl !== -1) {
+      const joined = Buffer.concat([...rest, chunk.subarray(0, nl + 1)]);
+      rest = [];
+      yield line(joined, 0, joined.length - 1);
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    for (; nl !== -1; nl = chunk.indexOf(10, start)) {
+      yield line(chunk, start, nl);
       start = nl + 1;
     }
-    rest = Buffer.from(buf.subarray(start));
-    buf = rest;
+    // A copy: the chunk's other lines are views that must not keep it alive through the rest.
+    if (start < chunk.length) rest.push(Buffer.from(chunk.subarray(start)));
   }
-  if (rest.length) yield rest[rest.length - 1] === 13 ? rest.subarray(0, rest.length - 1) : rest;
+  if (rest.length) {
+    const last = Buffer.concat(rest);
+    yield last[last.length - 1] === 13 ? last.subarray(0, last.length - 1) : last;
+  }
 }

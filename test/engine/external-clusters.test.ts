@@ -180,8 +180,8 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
   });
 
   // Failed on kafkajs ("The broker received an out of order sequence number" after 900 of 8,121
-  // events, exit 10) and was skipped; replay's producer since issue 15 resends only what the lost
-  // broker did not take (engine/replay/resend.ts), numbered as before.
+  // events, exit 10) and was skipped; replay's producer since issue 15 resends a partition's failed
+  // batches in order with their first numbers (engine/replay/pipeline.ts).
   it("a broker killed mid-replay costs no event; status reports the degraded cluster, then healthy again", async () => {
     const before = await topicEnd(kafka, "winlogbeat");
     const replay = helk(["replay", "--json", "--rate", "1500", ...stack.flags, `${MORDOR}covenant_dcom_executeexcel4macro_allowed.zip`]);

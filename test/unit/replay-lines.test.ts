@@ -32,6 +32,12 @@ describe("splitLines", () => {
       ["x\r", "\ny"],
       ["x", "y"],
     ],
+    // A line over three chunks, then lines wholly inside the last one.
+    [
+      ["ab", "cd", "ef\ng\nh\r\n", "i"],
+      ["abcdef", "g", "h", "i"],
+    ],
+    [["a", "b\r"], ["ab"]],
   ])("%j → %j", async (chunks, lines) => {
     expect(await collect(chunks)).toEqual(lines);
   });
