@@ -9,9 +9,9 @@
  * with event.ingested = now and their own 2020 @timestamps. The alerts in `helk-alerts` must be
  * exactly images/elastalert/sigma/EXPECTED.md, per rule and per data set.
  * ES_VERSION: the Elasticsearch fixture has no GET / (no rest-root module, see
- * /work/shared/DESIGN.md), which ElastAlert asks for the version unless ES_VERSION is set
+ * test/fixtures/images/elasticsearch/CONTRACT.md), which ElastAlert asks for the version unless ES_VERSION is set
  * (elastalert/util.py get_version_from_cluster_info); the test sets it to the fixture's version.
- * A real Elasticsearch answers GET /, so HELK's service does not need it.
+ * HELK's service gets the same from the Elasticsearch image's tag (compose/services/elastalert.ts).
  * HELK's generated run_every (1 minute) stays: ElastAlert runs every rule once when it starts, and
  * the documents are indexed before that, so the first run sees them all (its window is the
  * config's buffer_time, 15 minutes, back from now on event.ingested).
