@@ -12,8 +12,10 @@
  *   duplicate and acknowledges it without writing it again;
  * - batches after a failed one fail too (OUT_OF_ORDER_SEQUENCE_NUMBER: the broker refuses a gap)
  *   and are resent the same way, in turn;
- * - at most MAX_IN_FLIGHT (5) batches of a partition are unacknowledged at any time, so a resent
- *   batch is always among the five the broker remembers.
+ * - a new batch goes only while the span from the oldest unacknowledged batch to it is at most
+ *   MAX_IN_FLIGHT (5) batches, acknowledged ones in between counted: a resent batch is then always
+ *   among the five the broker remembers (counting only the unacknowledged ones would let later
+ *   batches push a slow one out of the broker's memory, and its resend would be refused as a gap).
  */
 import type { Clock } from "../clock.js";
 
@@ -37,13 +39,18 @@ export interface PipelineOptions {
   clock: Clock;
 }
 
+interface Sent {
+  delivery: Promise<void>;
+  settled: boolean;
+}
+
 interface PartitionState {
   nextSequence: number;
-  /** Delivery of the partition's batches not yet acknowledged, oldest first. */
-  unacked: Promise<void>[];
+  /** The partition's batches from the oldest not yet settled on, in sending order (settled ones behind it stay). */
+  window: Sent[];
   /** The last batch's delivery (what the next batch's resend waits for). */
   last: Promise<void>;
-  /** Batches that failed and are not yet delivered: new ones wait their turn instead of failing too. */
+  /** Batches that failed and are not yet delivered: a new one waits for the batch before it instead of failing too. */
   failing: number;
 }
 
@@ -56,12 +63,12 @@ export class PartitionPipeline<M> {
   ) {}
 
   /**
-   * Number the partition's records and send them now, behind at most MAX_IN_FLIGHT - 1 others
-   * (waits for the oldest otherwise). Resolves once they are acknowledged (resent as needed).
+   * Number the partition's records and send them now, at most MAX_IN_FLIGHT - 1 batches behind the
+   * oldest unsettled one (waits for it otherwise). Resolves once they are acknowledged (resent as needed).
    */
   async send(partition: number, messages: M[]): Promise<void> {
     const state = this.state(partition);
-    while (state.unacked.length >= MAX_IN_FLIGHT) await state.unacked[0]?.catch(() => undefined);
+    while (state.window.length >= MAX_IN_FLIGHT) await state.window[0]?.delivery.catch(() => undefined);
     const sequence = state.nextSequence;
     // Kafka's sequence numbers wrap at 2^31 - 1.
     state.nextSequence = (sequence + messages.length) % 2 ** 31;
@@ -70,8 +77,13 @@ export class PartitionPipeline<M> {
     // Handled here so a failure is not unhandled; whoever awaits the delivery still gets it.
     delivery.catch(() => undefined);
     state.last = delivery;
-    state.unacked.push(delivery);
-    const done = () => state.unacked.splice(state.unacked.indexOf(delivery), 1);
+    const sent: Sent = { delivery, settled: false };
+    state.window.push(sent);
+    // Registered before any waiter's await, so the window has moved when a waiter looks again.
+    const done = () => {
+      sent.settled = true;
+      while (state.window[0]?.settled) state.window.shift();
+    };
     delivery.then(done, done);
     return delivery;
   }
@@ -79,7 +91,7 @@ export class PartitionPipeline<M> {
   private state(partition: number): PartitionState {
     let s = this.partitions.get(partition);
     if (!s) {
-      s = { nextSequence: 0, unacked: [], last: Promise.resolve(), failing: 0 };
+      s = { nextSequence: 0, window: [], last: Promise.resolve(), failing: 0 };
       this.partitions.set(partition, s);
     }
     return s;
@@ -106,9 +118,11 @@ export class PartitionPipeline<M> {
 
   /** Send a failed batch again once the batches before it are in, until it is in or time is up. */
   private async resend(partition: number, messages: M[], sequence: number, previous: Promise<void>, first: unknown) {
-    const giveUp = this.o.clock.now() + this.o.retryFor;
     // A batch before this one that could not be delivered leaves a gap nothing fills: its error ends this one too.
     await previous;
+    // Timed from here: the batch before may have taken its whole time to get in, and this one
+    // then still gets its own tries.
+    const giveUp = this.o.clock.now() + this.o.retryFor;
     let last = first;
     for (let attempt = 0; this.o.clock.now() < giveUp; attempt++) {
       this.transport.beforeRetry();

@@ -157,6 +157,8 @@ class BatchSender {
   private pendingBytes = 0;
   private queued = 0;
   private inFlight: Promise<void>[] = [];
+  /** The first send that failed: replay stops with its error (no later send makes up for the lost events). */
+  private failed: unknown;
   private readonly most: number;
 
   constructor(
@@ -180,6 +182,7 @@ class BatchSender {
   }
 
   async flush(): Promise<void> {
+    if (this.failed) throw this.failed;
     if (this.batch.length === 0) return;
     const outgoing = this.batch;
     this.queued += outgoing.length;
@@ -197,8 +200,12 @@ class BatchSender {
       );
       this.inFlight.push(sending);
       const done = () => this.inFlight.splice(this.inFlight.indexOf(sending), 1);
-      // Surface a failure at the next await, not as an unhandled rejection.
-      sending.then(done, done);
+      // Kept, and thrown by the next flush or by settle: a send may fail after it left the list
+      // of those awaited (another partition's send finished first), and must still fail the replay.
+      sending.then(done, (err: unknown) => {
+        this.failed ??= err;
+        done();
+      });
     } else this.sent += outgoing.length;
     if (this.o.rate) {
       // Pace by the whole run, not per batch, so short stalls are made up.
@@ -208,7 +215,8 @@ class BatchSender {
   }
 
   async settle(): Promise<void> {
-    await Promise.all(this.inFlight);
+    await Promise.allSettled(this.inFlight);
+    if (this.failed) throw this.failed;
   }
 }
 

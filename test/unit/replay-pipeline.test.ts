@@ -130,4 +130,39 @@ describe("PartitionPipeline: several batches in flight, each written once and in
     expect(now).toBeLessThan(20_000);
     expect(broker.log.get(0)).toBeUndefined();
   });
+
+  it("a slow resend keeps its place: later batches wait rather than push it out of the five the broker remembers", async () => {
+    // Batch 0 is written but its answer lost; 1-4 are acknowledged at once, and more batches come
+    // during 0's back-off. Counting only unacknowledged batches let 5-8 go then, the broker forgot
+    // 0, and its resend was refused as a gap although every record was in.
+    const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms / 10)) };
+    const broker = idempotentBroker((call) => (call === 0 ? "unanswered" : undefined));
+    const pipeline = new PartitionPipeline(broker.transport, { retryFor: 5_000, clock });
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < 12; i++) {
+      sent.push(pipeline.send(0, [i]));
+      if (i >= 4) await new Promise((r) => setTimeout(r, 3));
+    }
+    const results = await Promise.allSettled(sent);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(broker.log.get(0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it("a batch behind one that took its whole retry time still gets tries of its own", async () => {
+    let now = 0;
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    };
+    // The broker is back just before the first batch's time is up.
+    const broker = idempotentBroker(() => (now < 59_000 ? "lost" : undefined));
+    const pipeline = new PartitionPipeline(broker.transport, { retryFor: 60_000, clock });
+    const first = pipeline.send(0, [0]);
+    const second = pipeline.send(0, [1]);
+    await expect(first).resolves.toBeUndefined();
+    await expect(second).resolves.toBeUndefined();
+    expect(broker.log.get(0)).toEqual([0, 1]);
+  });
 });
