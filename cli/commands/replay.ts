@@ -7,6 +7,7 @@ import { RECORD_FILE, readRecord } from "../../engine/install/install-record.js"
 import { installKafkaAccess } from "../../engine/kafka-client.js";
 import { nothingReplayed, type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { positiveInt } from "../flag-values.js";
 import { type Printer, printJson, table, withStatusLine } from "../output.js";
 
 export interface ReplayFlags extends ConfigFlagValues {
@@ -16,14 +17,6 @@ export interface ReplayFlags extends ConfigFlagValues {
   limit?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new HelkError(`${flag} expects a whole number above 0, got "${value}"`, { exitCode: ExitCode.usage });
-  return n;
 }
 
 /**

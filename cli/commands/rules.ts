@@ -6,6 +6,7 @@ import { alertsLogin } from "../../engine/rules/alert-counts.js";
 import { userRulesDir } from "../../engine/rules/conversion-file.js";
 import { activeCounts, convert, type RuleRow, type RulesContext, requireAlerting, ruleRows } from "../../engine/rules/rules.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
+import { positiveInt } from "../flag-values.js";
 import { type Printer, printJson, table } from "../output.js";
 
 type Flags = ConfigFlagValues & { json?: boolean };
@@ -75,9 +76,11 @@ export async function runRulesRemove(arg: string, opts: Flags, printer: Printer)
 }
 
 export async function runRulesShow(arg: string, opts: Flags & { limit?: string }, printer: Printer): Promise<number> {
+  // Checked before anything else: a bad value would reach Elasticsearch as size NaN.
+  const limit = positiveInt(opts.limit, "--limit") ?? 10;
   const ctx = await open(opts, "show", false);
   const { showRule } = await import("../../engine/rules/show.js");
-  const r = await showRule(ctx, arg, alertsLogin(ctx.record), Number(opts.limit ?? 10));
+  const r = await showRule(ctx, arg, alertsLogin(ctx.record), limit);
   if (opts.json) {
     printJson(printer, r);
     return ExitCode.ok;

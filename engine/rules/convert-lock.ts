@@ -27,8 +27,10 @@ export async function withConvertLock<T>(rulesDir: string, work: () => Promise<T
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number(readFileSync(file, "utf8").trim());
-      if (attempt === 0 && !(holder > 0 && alive(holder))) {
+      const text = readFileSync(file, "utf8").trim();
+      const holder = Number(text);
+      // Empty: its maker created it and has not written its pid yet (two calls), so it is held.
+      if (attempt === 0 && text !== "" && !(holder > 0 && alive(holder))) {
         rmSync(file, { force: true });
         continue;
       }

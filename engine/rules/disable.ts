@@ -22,12 +22,21 @@ export async function setDisabled(ctx: RulesContext, arg: string, disable: boole
       exitCode: ExitCode.usage,
       hint: "a rule without an id is refused anyway; helk rules list shows each rule's state",
     });
-  const disabled = readDisabled(ctx.home);
+  const before = readDisabled(ctx.home);
+  const disabled = new Set(before);
   for (const id of ids)
     if (disable) disabled.add(id);
     else disabled.delete(id);
   writeDisabled(ctx.home, disabled);
-  const conversion = await convert(ctx);
+  let conversion: Awaited<ReturnType<typeof convert>>;
+  try {
+    conversion = await convert(ctx);
+  } catch (err) {
+    // The rules ElastAlert runs did not change (conversion publishes only when it ran): the
+    // list must say what runs, so the old set goes back.
+    writeDisabled(ctx.home, before);
+    throw err;
+  }
   const rows = ruleRows(ctx.home, conversion).filter((r) => r.id && ids.includes(r.id));
   return { rules: rows, active: activeCounts(ctx.home, conversion) };
 }

@@ -78,6 +78,15 @@ describe("helk rules (fake converter)", () => {
     expect(r.stdout).toContain("alerts so far: ?");
   });
 
+  it("show --limit that is no whole number above 0: exit 2 naming the flag, before anything is asked", async () => {
+    const { home } = rulesHome({ alerting: true });
+    for (const bad of ["abc", "0", "-3", "2.5"]) {
+      const r = await run(home, ["show", "1d0f3a6e-1111", "--limit", bad]);
+      expect(r.exitCode, bad).toBe(2);
+      expect(r.stderr).toContain(`--limit expects a whole number above 0, got "${bad}"`);
+    }
+  });
+
   it("an install without the alerting add-on: exit 2 and how to add it; nothing converted", async () => {
     const { home } = rulesHome({ alerting: false });
     for (const args of [["list"], ["add", sigmaFolder({ "a.yml": SIGMA.bitsadmin })]]) {

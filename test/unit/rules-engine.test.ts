@@ -172,6 +172,15 @@ describe("helk rules disable / enable", () => {
     expect(live(ctx)).toContain(`${helkId}.yaml`);
   });
 
+  it("a conversion that does not run leaves the disabled set as it was, so list says what ElastAlert runs", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    ctx.runner = Object.assign(async () => ({ exitCode: 1, output: "Traceback ...\nImportError: sigma" }), { calls: 0 });
+    await expect(setDisabled(ctx, helkId, true)).rejects.toBeInstanceOf(HelkError);
+    expect((await listRules(ctx, undefined)).rules.find((r) => r.id === helkId)?.state).toBe("loaded");
+    expect(live(ctx)).toContain(`${helkId}.yaml`);
+  });
+
   it("remove of a HELK rule points at disable", async () => {
     const ctx = context();
     await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
@@ -332,5 +341,14 @@ describe("one conversion at a time", () => {
     writeFileSync(lock, "4194303");
     expect((await removeRule(ctx, "detections/a.yml")).removed).toEqual(["detections/a.yml"]);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it("an empty lock file (its maker has not written its pid yet) is held, not taken over", async () => {
+    const ctx = context();
+    await addRules(ctx, sigmaFolder({ "a.yml": SIGMA.bitsadmin }));
+    const lock = join(ctx.home, "rules", ".convert.lock");
+    writeFileSync(lock, "");
+    await expect(removeRule(ctx, "detections/a.yml")).rejects.toThrow("is converting");
+    expect(existsSync(lock)).toBe(true);
   });
 });

@@ -31,11 +31,15 @@ def load(path) -> Loaded:
     with open(path, encoding="utf-8") as f:
         text = f.read()
     try:
-        data = yaml.safe_load(text)
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise Refused(f"YAML error{where}: {getattr(e, 'problem', None) or e}; fix the file's syntax") from e
+    if len(documents) > 1:
+        # Sigma correlation rules and old "action: global" files put several rules in one file.
+        raise Refused("several YAML documents (---) in one file: correlation and multi-document rules are not supported; put each rule in a file of its own")
+    data = documents[0] if documents else None
     if not isinstance(data, dict):
         raise Refused("not a Sigma rule: the file must hold one YAML mapping with title, logsource and detection")
     rule_id, title = data.get("id"), data.get("title")
