@@ -124,4 +124,21 @@ describe("helk rules with HELK's converter image", () => {
     expect(on.exitCode, on.stderr).toBe(0);
     expect(live()).toEqual(expect.arrayContaining(files));
   });
+
+  it("an upper-case .YML file converts like any other; a file of several YAML documents is refused as such", async () => {
+    const src = sigmaFolder(
+      {
+        "Upper.YML": SIGMA.schtasks,
+        "corr.yml": "title: One\nid: 1d0f3a6e-6666-4a1b-9c1d-000000000006\n---\ntitle: Two\nid: 1d0f3a6e-7777-4a1b-9c1d-000000000007\n",
+      },
+      "more",
+    );
+    const r = await run(["add", src, "--json"]);
+    expect(r.exitCode, r.stderr).toBe(11);
+    const rows = (JSON.parse(r.stdout) as { rules: Row[] }).rules;
+    expect(rows.find((x) => x.file === "more/Upper.YML")?.state).toBe("loaded");
+    const corr = rows.find((x) => x.file === "more/corr.yml");
+    expect(corr?.state).toBe("refused");
+    expect(corr?.reason).toContain("several YAML documents");
+  });
 });
