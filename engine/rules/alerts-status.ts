@@ -5,7 +5,7 @@
  */
 import type { InstallRecord } from "../install/install-record.js";
 import { alertCounts, alertsLogin } from "./alert-counts.js";
-import { readConversion, readDisabled } from "./conversion-file.js";
+import { readConversion, readDisabled, runsInElastAlert } from "./conversion-file.js";
 
 export interface AlertsStatus {
   /** Alerts ElastAlert wrote in the last hour, by rule name; null when Elasticsearch could not say. */
@@ -22,7 +22,7 @@ export async function alertsStatus(record: InstallRecord, o: { timeoutMs: number
   const login = alertsLogin(record);
   if (!login) return unknown("unknown: Elasticsearch's login is readable by root only (sudo helk status)");
   const disabled = readDisabled(record.installHome);
-  const loaded = (readConversion(record.installHome)?.report.rules ?? []).filter((r) => r.status === "ok" && !(r.id && disabled.has(r.id)));
+  const loaded = (readConversion(record.installHome)?.report.rules ?? []).filter((r) => runsInElastAlert(r, disabled));
   const lastHour: Record<string, number> = Object.fromEntries(loaded.flatMap((r) => (r.targets ?? []).map((t) => [t.name, 0])));
   try {
     for (const [name, n] of await alertCounts(login, { sinceMinutes: 60, timeoutMs: o.timeoutMs })) lastHour[name] = n;

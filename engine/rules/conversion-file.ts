@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Conversion } from "./converter.js";
+import type { Conversion, ConvertedRule } from "./converter.js";
 
 /** Where the install keeps the user's Sigma files (mounted read-only into the converter). */
 export const userRulesDir = (home: string): string => join(home, "rules", "sigma");
@@ -42,3 +42,7 @@ export function readConversion(home: string): Conversion | undefined {
 export function writeConversion(home: string, conversion: Conversion): void {
   writeFileSync(reportFile(home), `${JSON.stringify(conversion, null, 2)}\n`, { mode: 0o644 });
 }
+
+/** A rule ElastAlert runs: converted, and not disabled (the converter withholds a disabled rule's files). */
+export const runsInElastAlert = (rule: ConvertedRule, disabled: Set<string>): boolean =>
+  rule.status === "ok" && !(rule.id && disabled.has(rule.id));

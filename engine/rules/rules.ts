@@ -8,7 +8,7 @@ import type { EsLogin } from "../elasticsearch-client.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { InstallRecord } from "../install/install-record.js";
 import { alertCounts } from "./alert-counts.js";
-import { readConversion, readDisabled, userRulesDir } from "./conversion-file.js";
+import { readConversion, readDisabled, runsInElastAlert, userRulesDir } from "./conversion-file.js";
 import { type Conversion, type ConvertedRule, type ConverterRunner, convertRules } from "./converter.js";
 import { listSigmaFiles } from "./sigma-files.js";
 
@@ -53,8 +53,7 @@ export function convert(ctx: RulesContext): Promise<Conversion> {
 /** Rules ElastAlert runs (loaded and not disabled), by origin. */
 export function activeCounts(home: string, conversion: Conversion): { helk: number; user: number } {
   const disabled = readDisabled(home);
-  const n = (origin: "helk" | "user") =>
-    conversion.report.rules.filter((r) => r.status === "ok" && r.origin === origin && !(r.id && disabled.has(r.id))).length;
+  const n = (origin: "helk" | "user") => conversion.report.rules.filter((r) => r.origin === origin && runsInElastAlert(r, disabled)).length;
   return { helk: n("helk"), user: n("user") };
 }
 
