@@ -385,6 +385,19 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(r.stdout).toContain("pairing: all checks passed");
   });
 
+  it("the join's prefilter passes every layout of EID 1 and 3 and skips other ids, on Spark's regex engine", async () => {
+    // A record the prefilter refuses is never parsed: an EID 1 or 3 refused there would be lost.
+    const join = (await containerIds(stack.project))["stream-join"] as string;
+    const r = await execa("docker", ["exec", "-i", join, "python3", "-"], {
+      input: readFileSync(new URL("../fixtures/pairing/check_prefilter.py", import.meta.url), "utf8"),
+      reject: false,
+      all: true,
+    });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => /^ok (parsed|skipped): /.test(l))).toHaveLength(12);
+    expect(r.stdout).toContain('ok skipped: {"EventID":13,');
+  });
+
   it("the data sets imply the README's counts, in both layouts", () => {
     for (const l of sets) for (const [set, n] of SETS) expect(l.expected[set]?.size, `${l.name}: ${set}`).toBe(n);
   });

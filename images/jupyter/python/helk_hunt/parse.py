@@ -75,6 +75,17 @@ def flat_fields(records, data, keep=()):
     )
 
 
+def may_have_event_id(ids):
+    """A cheap test on the raw text, before any JSON parsing: false only for a record that cannot
+    be one of the event ids `ids` in either layout (flat `"EventID": 1`, Winlogbeat's
+    `"event_id": "1"`, ECS `"code": "1"`, with or without quotes and blanks). It may let others
+    through (a `"code": 3` elsewhere); flat_fields and the EventID test decide those. Sysmon
+    ProcessCreate and NetworkConnect are 157 of the shared sets' 13,592 events, so the join
+    parses about one record in eighty instead of every one (bench/join-fleet.ts)."""
+    alternatives = "|".join(str(int(i)) for i in ids)
+    return F.col("raw").rlike(rf'"(EventID|event_id|code)"\s*:\s*"?({alternatives})"?\s*[,}}]')
+
+
 def is_sysmon():
     """The shared data sets' definition of a Sysmon event (../shared/datasets/mordor/README.md)."""
     return (F.col("SourceName") == SYSMON_PROVIDER) | (F.col("Channel") == SYSMON_CHANNEL)
