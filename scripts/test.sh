@@ -42,7 +42,10 @@ read -r passed failed skipped < <(node -e '
   try {
     const r = JSON.parse(require("fs").readFileSync(".test-output/outcome.json", "utf8"));
     console.log(r.passed, r.failed, r.skipped);
-    for (const n of r.failedNames) console.error("FAILED: " + n);
+    for (const f of r.failures) {
+      console.error("FAILED: " + f.name);
+      for (const l of f.message) console.error("    " + l);
+    }
   } catch { console.log("0 0 0"); }')
 # A runner that died before reporting, or without failing a test, still fails the run.
 runner=0

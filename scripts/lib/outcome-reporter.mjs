@@ -2,9 +2,24 @@
 // Vitest marks the tests of a suite whose beforeAll (or the file's import) failed as
 // "skipped", and its JSON report keeps a describe-level hook error nowhere; here such a
 // test counts as failed, while a test that skipped itself (it.skip, ctx.skip) stays skipped.
-// Writes { passed, failed, skipped, failedNames } to HELK_OUTCOME_FILE.
+// Writes { passed, failed, skipped, failedNames, failures } to HELK_OUTCOME_FILE; `failures`
+// holds each failed test's first error lines, which scripts/test.sh prints last: a CI log is
+// often read from its end only, and the name alone does not say why.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+
+const MESSAGE_LINES = 15;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are what is removed
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** An error's first lines, without colour codes (a failed assertion's message carries its context). */
+function firstLines(error) {
+  if (!error) return [];
+  return String(error.message ?? error)
+    .replace(ANSI, "")
+    .split("\n")
+    .slice(0, MESSAGE_LINES);
+}
 
 /** The first suite (or the file) above a test whose own run failed, with its error. */
 function failedAncestor(test) {
@@ -18,10 +33,11 @@ function failedAncestor(test) {
 
 export default class OutcomeReporter {
   onTestRunEnd(testModules, unhandledErrors) {
-    const out = { passed: 0, failed: 0, skipped: 0, failedNames: [] };
-    const fail = (name) => {
+    const out = { passed: 0, failed: 0, skipped: 0, failedNames: [], failures: [] };
+    const fail = (name, error) => {
       out.failed += 1;
       out.failedNames.push(name);
+      out.failures.push({ name, message: firstLines(error) });
     };
     for (const mod of testModules) {
       const tests = [...mod.children.allTests()];
@@ -30,10 +46,10 @@ export default class OutcomeReporter {
       for (const test of tests) {
         const state = test.result().state;
         if (state === "passed") out.passed += 1;
-        else if (state === "failed") fail(test.fullName);
+        else if (state === "failed") fail(test.fullName, test.result().errors?.[0]);
         else {
           const cause = failedAncestor(test);
-          if (cause) fail(`${test.fullName} (not run: ${cause.message})`);
+          if (cause) fail(`${test.fullName} (not run: ${cause.message})`, cause);
           else out.skipped += 1;
         }
       }

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { expect, it } from "vitest";
 
-it("counts a test whose beforeAll failed as failed, and a test that skipped itself as skipped", async () => {
+it("counts a test whose beforeAll failed as failed, and a test that skipped itself as skipped; keeps why each failed", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "helk-outcome-")), "outcome.json");
   const root = resolve("test/fixtures/outcome-reporter");
   const r = await execa(
@@ -23,11 +23,22 @@ it("counts a test whose beforeAll failed as failed, and a test that skipped itse
     { reject: false, env: { HELK_OUTCOME_FILE: out } },
   );
   expect(r.exitCode).not.toBe(0);
-  const outcome = JSON.parse(readFileSync(out, "utf8")) as { passed: number; failed: number; skipped: number; failedNames: string[] };
+  const outcome = JSON.parse(readFileSync(out, "utf8")) as {
+    passed: number;
+    failed: number;
+    skipped: number;
+    failedNames: string[];
+    failures: { name: string; message: string[] }[];
+  };
   expect(outcome).toEqual({
     passed: 1,
     failed: 2,
     skipped: 2,
     failedNames: ["a suite whose beforeAll fails > never runs (not run: image missing)", "a healthy suite > fails"],
+    failures: [
+      { name: "a suite whose beforeAll fails > never runs (not run: image missing)", message: ["image missing"] },
+      // The assertion's own message (a command's output) comes first, without colour codes.
+      { name: "a healthy suite > fails", message: ["what the command printed", "its second line: expected 1 to be 2 // Object.is equality"] },
+    ],
   });
 }, 60_000);
