@@ -252,11 +252,40 @@ def previous_event_time():
         client.close()
 
 
-def report(query, started):
-    """Heartbeat for the health check; progress to Elasticsearch for users and `helk verify`."""
+def beat():
+    """The heartbeat the container's health check reads (compose/services/stream-join.ts)."""
     now = datetime.now(timezone.utc)
     with open(HEARTBEAT, "w", encoding="utf-8") as f:
         f.write(now.isoformat())
+    return now
+
+
+def wait_for_topic(spark):
+    """Return once the topic's partitions answer. On a new install the job starts while
+    `helk install` creates the topic: a query started then failed its first offset fetch
+    ("This server does not host this topic-partition") and the container restarted. Planning a
+    batch read fetches the offsets without reading a record. A topic that does not exist at all
+    has no partitions yet; the job waits for it too, saying so, as the stream would."""
+    waited = 0
+    while True:
+        try:
+            if spark.read.format("kafka").options(**kafka.topic_options(TOPIC)).load().rdd.getNumPartitions() > 0:
+                return
+            reason = "it has no partitions yet"
+        except Exception as error:  # noqa: BLE001 - only a topic still being created is waited for
+            if "UnknownTopicOrPartition" not in str(error) and "does not host this topic-partition" not in str(error):
+                raise
+            reason = "its partitions are not ready yet"
+        if waited % 60 == 0:
+            log(f"waiting for the topic {TOPIC}: {reason} (helk install creates it)")
+        beat()
+        time.sleep(2)
+        waited += 2
+
+
+def report(query, started):
+    """Heartbeat for the health check; progress to Elasticsearch for users and `helk verify`."""
+    now = beat()
     progress = query.lastProgress or {}
     sources = progress.get("sources") or [{}]
     doc = {
@@ -293,6 +322,7 @@ def report(query, started):
 def main():
     spark = spark_session()
     spark.sparkContext.setLogLevel(ENV.get("HELK_SPARK_LOG_LEVEL", "WARN"))
+    wait_for_topic(spark)
     query = (
         joined(read_events(spark))
         .writeStream.queryName(QUERY_NAME)
