@@ -372,27 +372,27 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(image.stdout).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("the join's stateful step pairs by arrival at the window's edges, across batches, and ends its state", async () => {
-    // The sets replay each pair within a second: the edges (300 s after, 60 s before), late
-    // records and timeouts are checked on helk_hunt.pairing itself, in the job's own container.
+  /** A check of test/fixtures/pairing/, run by the job's own Python (`python3 -`) in its container. */
+  const inJoinContainer = async (fixture: string) => {
     const join = (await containerIds(stack.project))["stream-join"] as string;
-    const r = await execa("docker", ["exec", "-i", join, "python3", "-"], {
-      input: readFileSync(new URL("../fixtures/pairing/check_pairing.py", import.meta.url), "utf8"),
+    return execa("docker", ["exec", "-i", join, "python3", "-"], {
+      input: readFileSync(new URL(`../fixtures/pairing/${fixture}`, import.meta.url), "utf8"),
       reject: false,
       all: true,
     });
+  };
+
+  it("the join's stateful step pairs by arrival at the window's edges, across batches, and ends its state", async () => {
+    // The sets replay each pair within a second: the edges (300 s after, 60 s before), late
+    // records and timeouts are checked on helk_hunt.pairing itself, in the job's own container.
+    const r = await inJoinContainer("check_pairing.py");
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toContain("pairing: all checks passed");
   });
 
   it("the join's prefilter passes every layout of EID 1 and 3 and skips other ids, on Spark's regex engine", async () => {
     // A record the prefilter refuses is never parsed: an EID 1 or 3 refused there would be lost.
-    const join = (await containerIds(stack.project))["stream-join"] as string;
-    const r = await execa("docker", ["exec", "-i", join, "python3", "-"], {
-      input: readFileSync(new URL("../fixtures/pairing/check_prefilter.py", import.meta.url), "utf8"),
-      reject: false,
-      all: true,
-    });
+    const r = await inJoinContainer("check_prefilter.py");
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout.split("\n").filter((l) => /^ok (parsed|skipped): /.test(l))).toHaveLength(12);
     expect(r.stdout).toContain('ok skipped: {"EventID":13,');
