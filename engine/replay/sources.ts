@@ -129,8 +129,21 @@ async function* tarMembers(path: string, skipped: Skipped[]): AsyncGenerator<Mem
   }
 }
 
+/**
+ * A plain file is read in 256 KiB chunks, not the default 64 KiB: fewer reads and chunks to
+ * split. On bench:replay's 10× input into the fixture Kafka, alternating 4 rounds: 1.96–2.39 s
+ * and 116–123 MB peak RSS, against 2.41–3.79 s and 110–115 MB. 1 MiB chunks were not faster
+ * and took peak RSS to 150–167 MB (events in flight keep their chunks alive longer).
+ */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+
 function fileMember(path: string): Member {
-  return { name: path, size: statSync(path).size, reopenable: true, open: async () => createReadStream(path) };
+  return {
+    name: path,
+    size: statSync(path).size,
+    reopenable: true,
+    open: async () => createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES }),
+  };
 }
 
 function listDir(dir: string): string[] {
