@@ -28,9 +28,10 @@ import { engineGetJson } from "../engine/docker/engine-api.js";
 import { readRecord } from "../engine/install/install-record.js";
 import { caughtUpTo } from "../engine/probes/stream-join-probe.js";
 import { syntheticPair } from "../engine/stack/verify-pair.js";
+import { notYet } from "../test/helpers/es-not-yet.js";
 import { isSysmonFlat, readMordorSet } from "../test/helpers/mordor.js";
 import { containerIds, createTestStack, JUPYTER_FIXTURE, type TestStack } from "../test/helpers/test-stack.js";
-import { jobReport, notYet, waitForJobReport } from "./join-status.js";
+import { jobReport, waitForJobReport } from "./join-status.js";
 
 const COPIES = Number(process.env.COPIES ?? 37);
 const RATE = Number(process.env.RATE ?? 12_000);

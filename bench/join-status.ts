@@ -1,19 +1,12 @@
 /**
  * The Spark join's own progress report (`helk-stream-status`), read by the join benchmarks on a
- * stack that was just installed. Right after install the index may not exist yet, or exist with
- * its shard not yet allocated: a read then fails with `index_not_found_exception` or
- * `no_shard_available_action_exception` (bench:join once crashed on the latter). Both mean
- * "not yet", never "failed": wait for the first report instead. The same holds for the first
- * reads of `sysmon-join`, created by the job's first joined document.
+ * stack that was just installed: until the job's first report, a read means "not yet"
+ * (test/helpers/es-not-yet.ts). The same holds for the first reads of `sysmon-join`, created by
+ * the job's first joined document.
  */
 import type { Client } from "@elastic/elasticsearch";
 import { STATUS_INDEX, type StreamStatus } from "../engine/probes/stream-join-probe.js";
-
-const NOT_YET =
-  /no_shard_available_action_exception|index_not_found_exception|unavailable_shards_exception|search_phase_execution_exception/;
-
-/** Whether an Elasticsearch error means "that index or its shard is not there yet". */
-export const notYet = (err: unknown): boolean => NOT_YET.test(String((err as Error).message));
+import { notYet } from "../test/helpers/es-not-yet.js";
 
 /** The job's latest report; undefined while the index or its shard is not there yet. */
 export async function jobReport(es: Client): Promise<StreamStatus | undefined> {

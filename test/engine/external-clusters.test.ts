@@ -12,6 +12,7 @@ import { Client } from "@elastic/elasticsearch";
 import { execa } from "execa";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notYet } from "../helpers/es-not-yet.js";
 import { type ExternalClusters, startExternalClusters } from "../helpers/external-clusters.js";
 import { helk } from "../helpers/run-cli.js";
 import { topicEnd } from "../helpers/stack-clients.js";
@@ -66,9 +67,15 @@ async function growth(before: number, expected: number, ms = 60_000): Promise<nu
   }
 }
 
+/** Documents in `sysmon-join`; 0 while the job's first document has not created it or its shard. */
 async function joinedCount(): Promise<number> {
-  await es.indices.refresh({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true });
-  return (await es.count({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true })).count;
+  try {
+    await es.indices.refresh({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true });
+    return (await es.count({ index: "sysmon-join", ignore_unavailable: true, allow_no_indices: true })).count;
+  } catch (err) {
+    if (notYet(err)) return 0;
+    throw err;
+  }
 }
 
 async function waitForJoined(n: number, ms = 180_000): Promise<number> {
