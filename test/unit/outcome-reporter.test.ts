@@ -38,7 +38,10 @@ it("counts a test whose beforeAll failed as failed, and a test that skipped itse
     failures: [
       { name: "a suite whose beforeAll fails > never runs (not run: image missing)", message: ["image missing"] },
       // The assertion's own message (a command's output) comes first, without colour codes.
-      { name: "a healthy suite > fails", message: ["what the command printed", "its second line: expected 1 to be 2 // Object.is equality"] },
+      {
+        name: "a healthy suite > fails",
+        message: ["what the command printed", "its second line: expected 1 to be 2 // Object.is equality"],
+      },
     ],
   });
 }, 60_000);
