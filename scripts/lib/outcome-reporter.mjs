@@ -2,8 +2,8 @@
 // Vitest marks the tests of a suite whose beforeAll (or the file's import) failed as
 // "skipped", and its JSON report keeps a describe-level hook error nowhere; here such a
 // test counts as failed, while a test that skipped itself (it.skip, ctx.skip) stays skipped.
-// Writes { passed, failed, skipped, failedNames, failures } to HELK_OUTCOME_FILE; `failures`
-// holds each failed test's first error lines, which scripts/test.sh prints last: a CI log is
+// Writes { passed, failed, skipped, failures } to HELK_OUTCOME_FILE; `failures` holds each
+// failed test's name and first error lines, which scripts/test.sh prints last: a CI log is
 // often read from its end only, and the name alone does not say why.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -33,10 +33,9 @@ function failedAncestor(test) {
 
 export default class OutcomeReporter {
   onTestRunEnd(testModules, unhandledErrors) {
-    const out = { passed: 0, failed: 0, skipped: 0, failedNames: [], failures: [] };
+    const out = { passed: 0, failed: 0, skipped: 0, failures: [] };
     const fail = (name, error) => {
       out.failed += 1;
-      out.failedNames.push(name);
       out.failures.push({ name, message: firstLines(error) });
     };
     for (const mod of testModules) {

@@ -83,6 +83,8 @@ TRIGGER = ENV.get("HELK_JOIN_TRIGGER", "2 seconds")
 HEARTBEAT = ENV.get("HELK_JOIN_HEARTBEAT", "/tmp/helk-stream-join.heartbeat")
 ES_CA = ENV.get("HELK_ES_CA", "")
 QUERY_NAME = "sysmon-join"
+# Sysmon ProcessCreate and NetworkConnect: the prefilter and the parsed test keep the same ones.
+JOINED_EVENT_IDS = [1, 3]
 
 def log(message):
     print(f"{datetime.now(timezone.utc).isoformat()} helk-sysmon-join {message}", flush=True)
@@ -129,10 +131,10 @@ def sysmon_events(records):
     # `timestamp` is the record's: the broker's append time on HELK's topic (LogAppendTime).
     raw = records.select(F.col("value").cast("string").alias("raw"), F.col("timestamp").alias("arrival"))
     # Only records that may be an EID 1 or 3 are parsed: about one in eighty of a Windows feed.
-    raw = raw.where(parse.may_have_event_id([1, 3]))
+    raw = raw.where(parse.may_have_event_id(JOINED_EVENT_IDS))
     # The notebooks read the same events with the same parser (helk_hunt.parse).
     events = parse.flat_fields(raw, parse.SYSMON_DATA, keep=["arrival"])
-    return events.where(parse.is_sysmon() & F.col("EventID").isin(1, 3) & F.col("ProcessGuid").isNotNull())
+    return events.where(parse.is_sysmon() & F.col("EventID").isin(*JOINED_EVENT_IDS) & F.col("ProcessGuid").isNotNull())
 
 
 def joined(events):
