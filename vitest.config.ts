@@ -12,6 +12,8 @@ export default defineConfig({
         test: {
           name: "engine",
           include: ["test/engine/**/*.test.ts"],
+          // Removes, and names, a stack a file left behind (test/helpers/engine-file-teardown.ts).
+          setupFiles: ["test/helpers/engine-file-teardown.ts"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 600_000,

@@ -22,6 +22,9 @@ bash scripts/build-notebook-image.sh spark-3.4 || setup_failed "scripts/build-no
 # trixie (48 s, once) + wheels (26 s, 47 MB, once) + the build (69 s), measured here; warm: under 1 s.
 bash scripts/build-elastalert-image.sh || setup_failed "scripts/build-elastalert-image.sh"
 
+# Stacks an earlier, killed run left behind would hold ports and memory this run needs.
+bash scripts/lib/prune-test-stacks.sh
+
 checks=()
 checks_failed=0
 check() {
@@ -34,7 +37,7 @@ check typecheck npx tsc --noEmit -p .
 
 mkdir -p .test-output
 rm -f .test-output/outcome.json
-HELK_OUTCOME_FILE=.test-output/outcome.json npx vitest run --reporter=default \
+TEST_OUTCOME_FILE=.test-output/outcome.json npx vitest run --reporter=default \
   --reporter=./scripts/lib/outcome-reporter.mjs --reporter=json --outputFile.json=.test-output/vitest.json
 vitest_rc=$?
 

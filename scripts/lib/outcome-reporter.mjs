@@ -2,7 +2,7 @@
 // Vitest marks the tests of a suite whose beforeAll (or the file's import) failed as
 // "skipped", and its JSON report keeps a describe-level hook error nowhere; here such a
 // test counts as failed, while a test that skipped itself (it.skip, ctx.skip) stays skipped.
-// Writes { passed, failed, skipped, failures } to HELK_OUTCOME_FILE; `failures` holds each
+// Writes { passed, failed, skipped, failures } to TEST_OUTCOME_FILE; `failures` holds each
 // failed test's name and first error lines, which scripts/test.sh prints last: a CI log is
 // often read from its end only, and the name alone does not say why.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -54,7 +54,7 @@ export default class OutcomeReporter {
       }
     }
     for (const e of unhandledErrors) fail(`unhandled error: ${String(e?.message).split("\n")[0]}`);
-    const file = process.env.HELK_OUTCOME_FILE ?? ".test-output/outcome.json";
+    const file = process.env.TEST_OUTCOME_FILE ?? ".test-output/outcome.json";
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   }

@@ -18,11 +18,10 @@ import {
   TEST_IMAGES_MODE,
   testImageMap,
 } from "./doubles.js";
+import { freePortBlock } from "./port-block.js";
 import { helk } from "./run-cli.js";
 
 export { ES_FIXTURE, JUPYTER_FIXTURE, KAFKA_FIXTURE, STANDIN, STANDIN_UNHEALTHY } from "./doubles.js";
-
-let nextPortBlock = 0;
 
 export interface TestStack {
   project: string;
@@ -44,8 +43,8 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
   const home = join(dir, "home");
   const logFile = join(dir, "helk-install.log");
   const configFile = join(dir, "helk.config.json");
-  // A block of ports per stack keeps stacks of different test files from colliding.
-  const base = 21000 + (process.pid % 50) * 100 + nextPortBlock++ * 10;
+  // A block of ports no one listens on keeps stacks of different test files from colliding.
+  const base = freePortBlock(8);
   const ports = {
     kafka: base,
     https: base + 1,
@@ -90,35 +89,7 @@ export function createTestStack(name: string, profile = "core", patch: Record<st
       writeFileSync(configFile, JSON.stringify(config, null, 2));
     },
     cleanup: async () => {
-      const ids = (
-        await execa("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
-      ).stdout
-        .split("\n")
-        .filter(Boolean);
-      if (ids.length) await execa("docker", ["rm", "-f", ...ids], { reject: false });
-      const vols = (
-        await execa("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
-      ).stdout
-        .split("\n")
-        .filter(Boolean);
-      if (vols.length) await execa("docker", ["volume", "rm", "-f", ...vols], { reject: false });
-      const nets = (
-        await execa("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`], { reject: false })
-      ).stdout
-        .split("\n")
-        .filter(Boolean);
-      if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
-      // By name, never by id: two stacks' builds of the same folder on the same base are one
-      // cached image, and `image rm -f <id>` would untag the other stack's image too (its next
-      // `compose up` then tries to pull it).
-      const built = (
-        await execa("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${project}/*`], {
-          reject: false,
-        })
-      ).stdout
-        .split("\n")
-        .filter((ref) => ref && !ref.includes("<none>"));
-      if (built.length) await execa("docker", ["image", "rm", ...new Set(built)], { reject: false });
+      await removeProject(project);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -182,4 +153,29 @@ export async function statusWhenReady(stack: TestStack, deadlineMs = 60_000): Pr
       return { exitCode: r.exitCode, status };
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
+}
+
+/** Removes a Compose project's containers, volumes, networks and the images it built for itself. */
+export async function removeProject(project: string): Promise<void> {
+  const label = `label=com.docker.compose.project=${project}`;
+  const list = async (...args: string[]) =>
+    (await execa("docker", args, { reject: false })).stdout.split("\n").filter((line) => line && !line.includes("<none>"));
+  const ids = await list("ps", "-aq", "--filter", label);
+  if (ids.length) await execa("docker", ["rm", "-f", ...ids], { reject: false });
+  const vols = await list("volume", "ls", "-q", "--filter", label);
+  if (vols.length) await execa("docker", ["volume", "rm", "-f", ...vols], { reject: false });
+  const nets = await list("network", "ls", "-q", "--filter", label);
+  if (nets.length) await execa("docker", ["network", "rm", ...nets], { reject: false });
+  // By name, never by id: two stacks' builds of the same folder on the same base are one
+  // cached image, and `image rm -f <id>` would untag the other stack's image too (its next
+  // `compose up` then tries to pull it).
+  const built = await list("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${project}/*`);
+  if (built.length) await execa("docker", ["image", "rm", ...new Set(built)], { reject: false });
+}
+
+/** Test stacks of this process still on the engine: a file whose cleanup did not run or raced a running install. */
+export async function ownStacksLeft(): Promise<string[]> {
+  const r = await execa("docker", ["ps", "-a", "--format", '{{.Label "com.docker.compose.project"}}'], { reject: false });
+  const own = new RegExp(`^helktest-.+-${process.pid}$`);
+  return [...new Set(r.stdout.split("\n").filter((p) => own.test(p)))];
 }

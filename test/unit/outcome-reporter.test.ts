@@ -20,7 +20,7 @@ it("counts a test whose beforeAll failed as failed, and a test that skipped itse
       "--reporter",
       resolve("scripts/lib/outcome-reporter.mjs"),
     ],
-    { reject: false, env: { HELK_OUTCOME_FILE: out } },
+    { reject: false, env: { TEST_OUTCOME_FILE: out } },
   );
   expect(r.exitCode).not.toBe(0);
   const outcome = JSON.parse(readFileSync(out, "utf8")) as {
