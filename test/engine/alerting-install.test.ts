@@ -88,7 +88,7 @@ describe.sequential("alerting add-on: HELK's Sigma rules raise exactly the expec
   });
   afterAll(async () => {
     await es?.close();
-    stack?.cleanup();
+    await stack?.cleanup();
   });
 
   it("install converted HELK's rules before ElastAlert started: `helk rules list` shows them loaded, with no alert yet", async () => {
