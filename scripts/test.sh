@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 setup_failed() { echo "setup FAILED: $1"; echo "0 passed, 0 failed"; exit 1; }
 bash scripts/setup-host.sh --test || setup_failed "scripts/setup-host.sh --test"
+# Stacks an earlier, killed run left behind (they restart with the engine) would hold ports and
+# memory this run needs, from the image builds on.
+bash scripts/lib/prune-test-stacks.sh
 # Images the engine tier runs (no registry is reachable; each is cached by a hash of its inputs):
 # stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
 bash scripts/build-test-images.sh || setup_failed "scripts/build-test-images.sh"
@@ -21,9 +24,6 @@ bash scripts/build-notebook-image.sh spark-3.4 || setup_failed "scripts/build-no
 # Real ElastAlert 2 on Debian trixie (test/engine/elastalert-sigma.test.ts). Cold: debootstrap of
 # trixie (48 s, once) + wheels (26 s, 47 MB, once) + the build (69 s), measured here; warm: under 1 s.
 bash scripts/build-elastalert-image.sh || setup_failed "scripts/build-elastalert-image.sh"
-
-# Stacks an earlier, killed run left behind would hold ports and memory this run needs.
-bash scripts/lib/prune-test-stacks.sh
 
 checks=()
 checks_failed=0
