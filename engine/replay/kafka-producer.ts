@@ -122,7 +122,7 @@ function producerOptions(access: KafkaAccess) {
 
 export async function connectProducer(access: KafkaAccess, topic: string, clock: Clock = systemClock): Promise<EventSink> {
   const partitions = await checkTopic(access, topic);
-  const transport = await openTransport(producerOptions(access), topic, retriable).catch((err) => {
+  const transport = await openTransport(producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
     throw brokerError(access, topic, err, 0);
   });
   const pipeline = new PartitionPipeline(transport, { retryFor: RETRY_FOR_MS, clock });

@@ -21,8 +21,10 @@ import {
   produceV11,
   Writer,
 } from "@platformatic/kafka";
+import type { Clock } from "../clock.js";
 import { MAX_IN_FLIGHT, type PartitionTransport } from "./pipeline.js";
 import { type BatchRecord, encodeRecordBatch, type ProducerIds, produceRequestParts } from "./record-batch.js";
+import { retryFor } from "./retry-for.js";
 
 /** The Produce versions whose answers the client reads, newest first (the broker's newest that both know is used). */
 const PRODUCE = [produceV11, produceV10, produceV9, produceV8, produceV7];
@@ -47,15 +49,18 @@ type TransportOptions = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, "i
 export async function openTransport(
   options: TransportOptions,
   topic: string,
-  retriable: (err: unknown) => boolean,
+  retry: { retriable: (err: unknown) => boolean; forMs: number; clock: Clock },
 ): Promise<PartitionTransport<BatchRecord> & { close(): Promise<void> }> {
+  const { retriable } = retry;
   // Not idempotent as far as the client knows, which would hold each connection to one request
   // in flight: the producer id is asked for here, the numbering is pipeline.ts's.
   const client = new Producer({ ...options, idempotent: false, maxInflights: MAX_IN_FLIGHT });
   let produce: ProduceVersion;
   let ids: ProducerIds;
   try {
-    ids = await client.initIdempotentProducer({});
+    // With a broker lost, the coordinator that hands out producer ids may be loading on another
+    // one ("The coordinator is loading"): asked again until it answers, like a batch is resent.
+    ids = await retryFor(() => client.initIdempotentProducer({}), retry);
     produce = produceVersion(await client.listApis());
   } catch (err) {
     await client.close().catch(() => undefined);
