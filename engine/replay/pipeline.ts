@@ -18,6 +18,7 @@
  *   batches push a slow one out of the broker's memory, and its resend would be refused as a gap).
  */
 import type { Clock } from "../clock.js";
+import { backoffMs } from "./retry-for.js";
 
 /** Kafka remembers this many batches per producer and partition (and allows this many in flight). */
 export const MAX_IN_FLIGHT = 5;
@@ -127,7 +128,7 @@ export class PartitionPipeline<M> {
     for (let attempt = 0; this.o.clock.now() < giveUp; attempt++) {
       this.transport.beforeRetry();
       // Refused only for the gap in front of it, now filled, it goes at once; after a lost broker, with a back-off.
-      if (attempt > 0 || !this.transport.isGap(first)) await this.o.clock.sleep(Math.min(5000, 250 * 2 ** attempt));
+      if (attempt > 0 || !this.transport.isGap(first)) await this.o.clock.sleep(backoffMs(attempt));
       try {
         await this.transport.produce(partition, messages, sequence);
         return;

@@ -1,8 +1,11 @@
 import type { Clock } from "../clock.js";
 
+/** The wait before try `tries + 1`: 250 ms, doubling, at most 5 s (a producer id and a resent batch alike). */
+export const backoffMs = (tries: number) => Math.min(5000, 250 * 2 ** tries);
+
 /**
  * Calls `attempt` until it succeeds, fails with an error `retriable` refuses, or `forMs` have
- * passed (then its last error is thrown). Back-off 250 ms, doubling, at most 5 s: the client's
+ * passed (then its last error is thrown). Back-off by `backoffMs`: the client's
  * own three quick retries are over in about a second, while a partition or transaction
  * coordinator that moved to another broker answers "loading" for several seconds.
  */
@@ -17,6 +20,6 @@ export async function retryFor<T>(
     } catch (err) {
       if (!o.retriable(err) || o.clock.now() >= giveUp) throw err;
     }
-    await o.clock.sleep(Math.min(5000, 250 * 2 ** tries));
+    await o.clock.sleep(backoffMs(tries));
   }
 }
