@@ -9,7 +9,8 @@
 // and flat). Contenders besides helk: bench/replay-candidates.ts; `confluent` runs only when
 // HELK_BENCH_CONFLUENT_DIR names a directory where @confluentinc/kafka-javascript is installed.
 // Needs a Docker engine, kcat, unzip, GNU time and the fixture images. Run: npm run bench:replay
-// Env: RUNS (rounds, default 3), ONLY (comma-separated contenders).
+// Env: RUNS (rounds, default 3), ONLY (comma-separated contenders), HELK_BENCH_BASELINE (the path of
+// another build's helk.js, run as the contender helk-baseline).
 import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -94,6 +95,25 @@ const all: Contender[] = [
   candidate("kafkajs"),
   candidate("kafkajs-pipelined"),
   ...(process.env.HELK_BENCH_CONFLUENT_DIR ? [candidate("confluent")] : []),
+  // Another build of helk (an earlier commit's dist/helk.js) in the same rounds: a change measured against what it replaces.
+  ...(process.env.HELK_BENCH_BASELINE
+    ? [
+        {
+          name: "helk-baseline",
+          argv: (file: string, topic: string, bootstrap: string) => [
+            process.execPath,
+            process.env.HELK_BENCH_BASELINE as string,
+            "replay",
+            "--json",
+            "--topic",
+            topic,
+            "--bootstrap",
+            bootstrap,
+            file,
+          ],
+        },
+      ]
+    : []),
 ];
 const only = process.env.ONLY?.split(",");
 const contenders = all.filter((c) => c.name === "kcat" || !only || only.includes(c.name));

@@ -5,7 +5,8 @@
  * first byte that is not whitespace decides: `[` is an array, anything else JSON lines.
  */
 import { type ArrayElement, splitJsonArray } from "./json-array.js";
-import { classifyLine, hostKey, type ReplayCounts, type ReplayEvent, splitLines } from "./lines.js";
+import { hostKey, type LineBatch, lineClassifier } from "./line-classifier.js";
+import type { ReplayCounts, ReplayEvent } from "./lines.js";
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -61,25 +62,50 @@ export class ArrayElementError extends Error {
   }
 }
 
+/** A classified chunk into the counts; its events, as views of its bytes. */
+function takeBatch(name: string, b: LineBatch, counts: ReplayCounts): ReplayEvent[] {
+  counts.bytes += b.bytes;
+  counts.blankLines += b.blankLines;
+  counts.unparsableLines += b.unparsableLines;
+  counts.nonObjectValues += b.nonObjectValues;
+  counts.events += b.starts.length;
+  for (const at of b.unparsableAt) if (counts.unparsableExamples.length < 3) counts.unparsableExamples.push(`${name}:${at}`);
+  const events = new Array<ReplayEvent>(b.starts.length);
+  for (let i = 0; i < events.length; i++) events[i] = { key: b.keys[i] ?? null, value: b.data.subarray(b.starts[i], b.ends[i]) };
+  return events;
+}
+
+/** JSON lines, a chunk at a time; stops reading once `limit` events are taken. */
+async function* lineEvents(
+  name: string,
+  stream: AsyncIterable<Buffer>,
+  counts: ReplayCounts,
+  limit: number,
+): AsyncGenerator<ReplayEvent[]> {
+  const classifier = lineClassifier(limit);
+  for await (const chunk of stream) {
+    const b = classifier.push(chunk);
+    yield takeBatch(name, b, counts);
+    if (b.done) return;
+  }
+  yield takeBatch(name, classifier.end(), counts);
+}
+
 /**
- * Events of one member, counted into `counts`. Lines: as classifyLine counts them. Arrays: each
- * element that is an object is an event (its compact JSON text the Kafka value), other elements
- * count as non-object values; a broken array throws JsonArrayError or ArrayElementError with
- * the position.
+ * Events of one member, a batch at a time, counted into `counts`. Lines: each line that is a
+ * JSON object is an event (line-classifier.ts). Arrays: each element that is an object is an
+ * event (its compact JSON text the Kafka value), other elements count as non-object values; a
+ * broken array throws JsonArrayError or ArrayElementError with the position.
  */
 export async function* memberEvents(
   name: string,
   chunks: AsyncIterable<Buffer | string>,
   counts: ReplayCounts,
-): AsyncGenerator<ReplayEvent> {
+  limit = Number.POSITIVE_INFINITY,
+): AsyncGenerator<ReplayEvent[]> {
   const { array, stream } = await peekFormat(chunks);
   if (!array) {
-    let lineNo = 0;
-    for await (const line of splitLines(stream)) {
-      lineNo++;
-      const event = classifyLine(line, () => `${name}:${lineNo}`, counts);
-      if (event) yield event;
-    }
+    yield* lineEvents(name, stream, counts, limit);
     return;
   }
   counts.jsonArrays++;
@@ -89,6 +115,7 @@ export async function* memberEvents(
       yield chunk;
     }
   }
+  let taken = 0;
   for await (const element of splitJsonArray(counted())) {
     let value: unknown;
     try {
@@ -101,6 +128,7 @@ export async function* memberEvents(
       continue;
     }
     counts.events++;
-    yield { key: hostKey(value as Record<string, unknown>), value: element.value };
+    yield [{ key: hostKey(value as Record<string, unknown>), value: element.value }];
+    if (++taken >= limit) return;
   }
 }

@@ -271,15 +271,18 @@ async function replayMember(run: ReplayRun, member: Member): Promise<boolean> {
   const stream = await member.open();
   const source = member.reopenable ? (stream as AsyncIterable<Buffer>) : withSniff(member.name, stream, () => sender.sent);
   const before = { events: counts.events, bytes: counts.bytes };
+  const limit = o.limit === undefined ? Number.POSITIVE_INFINITY : o.limit - counts.events;
   try {
-    for await (const event of memberEvents(member.name, source, counts)) {
-      sender.add(event);
+    for await (const events of memberEvents(member.name, source, counts, limit)) {
+      for (const event of events) {
+        sender.add(event);
+        if (sender.full()) await sender.flush();
+      }
       if (o.limit !== undefined && counts.events >= o.limit) {
         await sender.flush();
         stream.destroy();
         return false;
       }
-      if (sender.full()) await sender.flush();
       tick(run);
     }
   } catch (err) {

@@ -1,51 +1,77 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { JsonArrayError, splitJsonArray } from "../../engine/replay/json-array.js";
-import { classifyLine, emptyCounts, hostKey, type ReplayCounts, splitLines } from "../../engine/replay/lines.js";
+import { hostKey, lineClassifier } from "../../engine/replay/line-classifier.js";
+import { emptyCounts, type ReplayCounts } from "../../engine/replay/lines.js";
 import { ArrayElementError, memberEvents } from "../../engine/replay/member-events.js";
 import { nothingReplayed, type ReplayResult } from "../../engine/replay/replay.js";
 import { sniff } from "../../engine/replay/sniff.js";
 
 const SAMPLE = new URL("../fixtures/winlogbeat8/sysmon-sample.ndjson", import.meta.url);
 
-async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
-  const out: string[] = [];
-  for await (const l of splitLines(
-    (async function* () {
-      yield* chunks;
-    })(),
-  ))
-    out.push(l.toString());
-  return out;
+/** Every chunk through one member's classifier, then its end; the events' text and the counts. */
+function classifyAll(chunks: (string | Buffer)[], limit = Number.POSITIVE_INFINITY) {
+  const c = lineClassifier(limit);
+  const batches = [...chunks.map((chunk) => c.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)), c.end()];
+  const sum = (k: "blankLines" | "unparsableLines" | "nonObjectValues" | "bytes") => batches.reduce((n, b) => n + b[k], 0);
+  return {
+    values: batches.flatMap((b) => b.starts.map((s, i) => b.data.subarray(s, b.ends[i]).toString())),
+    keys: batches.flatMap((b) => b.keys),
+    unparsableAt: batches.flatMap((b) => b.unparsableAt),
+    blankLines: sum("blankLines"),
+    unparsableLines: sum("unparsableLines"),
+    nonObjectValues: sum("nonObjectValues"),
+    bytes: sum("bytes"),
+    done: batches.some((b) => b.done),
+  };
 }
 
-describe("splitLines", () => {
+describe("lineClassifier: lines across chunks", () => {
+  const o = (n: number) => `{"n":${n}}`;
   it.each([
-    [["a\nb\n"], ["a", "b"]],
-    [["a\r\nb"], ["a", "b"]],
+    [[`${o(1)}\n${o(2)}\n`], [o(1), o(2)]],
+    [[`${o(1)}\r\n${o(2)}`], [o(1), o(2)]],
     [
-      ["a", "b\nc", "\n", "d"],
-      ["ab", "c", "d"],
+      ['{"n"', `:1}\n${o(2)}`, "\n", o(3)],
+      [o(1), o(2), o(3)],
     ],
-    [["\n\n"], ["", ""]],
+    [["\n\n"], []],
     [
-      ["x\r", "\ny"],
-      ["x", "y"],
+      [`${o(1)}\r`, `\n${o(2)}`],
+      [o(1), o(2)],
     ],
     // A line over three chunks, then lines wholly inside the last one.
     [
-      ["ab", "cd", "ef\ng\nh\r\n", "i"],
-      ["abcdef", "g", "h", "i"],
+      ['{"', "n", `":1}\n${o(2)}\n${o(3)}\r\n`, o(4)],
+      [o(1), o(2), o(3), o(4)],
     ],
-    [["a", "b\r"], ["ab"]],
-  ])("%j → %j", async (chunks, lines) => {
-    expect(await collect(chunks)).toEqual(lines);
+    [['{"n":', "1}\r"], [o(1)]],
+  ])("%j → %j", (chunks, lines) => {
+    expect(classifyAll(chunks).values).toEqual(lines);
+  });
+
+  it("counts every byte at any chunk boundary, multi-byte characters cut in two included", () => {
+    const text = '{"Hostname":"wörk","m":"é😀"}\r\n\n{bad\n{"Computer":"ß"}';
+    const whole = classifyAll([text]);
+    expect(whole).toMatchObject({ values: ['{"Hostname":"wörk","m":"é😀"}', '{"Computer":"ß"}'], keys: ["wörk", "ß"], blankLines: 1 });
+    expect(whole.bytes).toBe(Buffer.byteLength(text));
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 5, 13]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(classifyAll(chunks), `chunks of ${size}`).toEqual(whole);
+    }
+  });
+
+  it("stops right after the limit-th event: the bytes and lines counted up to its line, nothing after", () => {
+    const got = classifyAll([`${o(1)}\n\n${o(2)}\n{bad\n${o(3)}\n`, `${o(4)}\n`], 2);
+    expect(got).toMatchObject({ values: [o(1), o(2)], blankLines: 1, unparsableLines: 0, done: true });
+    expect(got.bytes).toBe(o(1).length + 1 + 1 + o(2).length + 1);
   });
 });
 
-describe("classifyLine", () => {
-  it("counts events, blank lines, unparsable lines (first 3 shown) and non-objects", () => {
-    const counts = emptyCounts();
+describe("lineClassifier: what each line is", () => {
+  it("counts events, blank lines, unparsable lines (first 3 named) and non-objects", () => {
     const lines = [
       '{"Hostname":"WS1","EventID":1}',
       "",
@@ -59,17 +85,15 @@ describe("classifyLine", () => {
       "again",
       '{"host":{"name":"ws2"}}',
     ];
-    const events = lines.map((l, i) => classifyLine(Buffer.from(l), () => `f.json:${i + 1}`, counts)).filter(Boolean);
-    expect(counts).toMatchObject({ events: 2, blankLines: 2, unparsableLines: 4, nonObjectValues: 3 });
-    expect(counts.unparsableExamples).toEqual(["f.json:4", "f.json:8", "f.json:9"]);
-    expect(events.map((e) => e?.key)).toEqual(["WS1", "ws2"]);
-    expect(events[0]?.value.toString()).toBe('{"Hostname":"WS1","EventID":1}');
+    const got = classifyAll([lines.join("\n")]);
+    expect(got).toMatchObject({ blankLines: 2, unparsableLines: 4, nonObjectValues: 3, unparsableAt: [4, 8, 9] });
+    expect(got.keys).toEqual(["WS1", "ws2"]);
+    expect(got.values[0]).toBe('{"Hostname":"WS1","EventID":1}');
   });
 
   it("keeps the line byte for byte, a leading BOM included", () => {
-    const counts = emptyCounts();
-    const raw = Buffer.from('\uFEFF{"a": 1 ,  "Hostname" : "X"}');
-    expect(classifyLine(raw, () => "x", counts)?.value.equals(raw)).toBe(true);
+    const raw = '\uFEFF{"a": 1 ,  "Hostname" : "X"}';
+    expect(classifyAll([raw])).toMatchObject({ values: [raw], keys: ["X"] });
   });
 
   it.each([
@@ -201,7 +225,8 @@ describe("memberEvents: JSON lines or a JSON array, decided by the first meaning
   async function read(text: string | Buffer, size = 3): Promise<{ counts: ReplayCounts; events: { key: string | null; value: string }[] }> {
     const counts = emptyCounts();
     const events: { key: string | null; value: string }[] = [];
-    for await (const e of memberEvents("m.json", chunked(text, size), counts)) events.push({ key: e.key, value: e.value.toString() });
+    for await (const batch of memberEvents("m.json", chunked(text, size), counts))
+      for (const e of batch) events.push({ key: e.key, value: e.value.toString() });
     return { counts, events };
   }
 

@@ -1,0 +1,129 @@
+/**
+ * JSON lines → events, a chunk at a time, with exact accounting. The line's bytes are kept as
+ * they are (only its terminator, \n or \r\n, is dropped) and become the Kafka message value.
+ * A chunk's events come as one batch (spans of the chunk): replay's loop runs per chunk, not per
+ * line. (Parsing in a worker thread was measured and not kept: README, "Replay throughput".)
+ */
+
+/** One chunk's lines, classified: the events as spans of `data`, and what the other lines were. */
+export interface LineBatch {
+  /** The bytes the spans index into: the chunk, or the chunk behind a line cut by the previous one. */
+  data: Buffer;
+  starts: number[];
+  ends: number[];
+  /** Each event's host name (hostKey), null when it has none. */
+  keys: (string | null)[];
+  blankLines: number;
+  unparsableLines: number;
+  /** Line numbers (in the member, from 1) of unparsable lines, only the first few. */
+  unparsableAt: number[];
+  nonObjectValues: number;
+  /** Bytes of the lines classified, terminators included (\r\n is two). */
+  bytes: number;
+  /** The member's --limit is reached: nothing after this batch is read. */
+  done: boolean;
+}
+
+/**
+ * Host name of an event: Mordor's flat `Hostname`, Winlogbeat 8's `host.name` (ECS) or
+ * `winlog.computer_name`, or the Windows `Computer` field.
+ */
+export function hostKey(event: Record<string, unknown>): string | null {
+  const host = event.host as Record<string, unknown> | undefined;
+  const winlog = event.winlog as Record<string, unknown> | undefined;
+  const candidates = [event.Hostname, host?.name, winlog?.computer_name, event.computer_name, event.Computer];
+  const found = candidates.find((c) => typeof c === "string" && c.length > 0);
+  return (found as string | undefined) ?? null;
+}
+
+/** What one line's text is: blank, unparsable, a JSON value that is not an object, or an event. */
+export function lineValue(line: string): "blank" | "unparsable" | "not an object" | Record<string, unknown> {
+  if (line.trim() === "") return "blank";
+  // A byte-order mark at the start of a file is not part of the JSON.
+  const text = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "unparsable";
+  }
+  return value === null || typeof value !== "object" || Array.isArray(value) ? "not an object" : (value as Record<string, unknown>);
+}
+
+/**
+ * A member's classifier: push its chunks in order, then end(). Stops after `limit` events (the
+ * line holding the last one counted, nothing after it). Holds at most one partial line between
+ * chunks; an event is a span of the chunk it ends in (a line cut by a chunk's end is joined with
+ * its rest into one new buffer, the rest of that chunk behind it).
+ */
+export function lineClassifier(limit: number) {
+  // Unparsable lines shown as examples, at most.
+  const examples = 3;
+  let rest: Buffer | null = null;
+  let lineNo = 0;
+  let events = 0;
+  let unparsableSeen = 0;
+  let done = false;
+
+  function classify(data: Buffer, last: boolean): LineBatch {
+    const out: LineBatch = {
+      data,
+      starts: [],
+      ends: [],
+      keys: [],
+      blankLines: 0,
+      unparsableLines: 0,
+      unparsableAt: [],
+      nonObjectValues: 0,
+      bytes: 0,
+      done: false,
+    };
+    let start = 0;
+    while (!done && start < data.length) {
+      let nl = data.indexOf(10, start);
+      if (nl === -1) {
+        if (!last) break;
+        nl = data.length;
+      }
+      // The line without its terminator; \r\n counts as one.
+      const from = start;
+      const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+      start = nl + 1;
+      lineNo++;
+      // Every byte read, terminators included: a file's lines add up to its size.
+      out.bytes += Math.min(start, data.length) - from;
+      const value = lineValue(data.toString("utf8", from, end));
+      if (value === "blank") out.blankLines++;
+      else if (value === "not an object") out.nonObjectValues++;
+      else if (value === "unparsable") {
+        out.unparsableLines++;
+        if (unparsableSeen++ < examples) out.unparsableAt.push(lineNo);
+      } else {
+        out.starts.push(from);
+        out.ends.push(end);
+        out.keys.push(hostKey(value));
+        if (++events >= limit) done = true;
+      }
+    }
+    out.done = done;
+    // A copy: the chunk goes on (to the sender, or back to the reading thread) and must not be
+    // kept alive, or changed, by the partial line held here.
+    if (!done && !last && start < data.length) rest = Buffer.from(data.subarray(start));
+    return out;
+  }
+
+  return {
+    push(chunk: Buffer): LineBatch {
+      if (done || !rest) return classify(done ? chunk.subarray(0, 0) : chunk, false);
+      const joined = Buffer.concat([rest, chunk]);
+      rest = null;
+      return classify(joined, false);
+    },
+    /** The member's last line, when it has no terminator. */
+    end(): LineBatch {
+      const tail = rest ?? Buffer.alloc(0);
+      rest = null;
+      return classify(tail, true);
+    },
+  };
+}
