@@ -5,6 +5,8 @@
  * line. (Parsing in a worker thread was measured and not kept: README, "Replay throughput".)
  */
 
+import { UNPARSABLE_EXAMPLES } from "./lines.js";
+
 /** One chunk's lines, classified: the events as spans of `data`, and what the other lines were. */
 export interface LineBatch {
   /** The bytes the spans index into: the chunk, or the chunk behind a line cut by the previous one. */
@@ -57,8 +59,6 @@ export function lineValue(line: string): "blank" | "unparsable" | "not an object
  * its rest into one new buffer, the rest of that chunk behind it).
  */
 export function lineClassifier(limit: number) {
-  // Unparsable lines shown as examples, at most.
-  const examples = 3;
   let rest: Buffer | null = null;
   let lineNo = 0;
   let events = 0;
@@ -97,7 +97,7 @@ export function lineClassifier(limit: number) {
       else if (value === "not an object") out.nonObjectValues++;
       else if (value === "unparsable") {
         out.unparsableLines++;
-        if (unparsableSeen++ < examples) out.unparsableAt.push(lineNo);
+        if (unparsableSeen++ < UNPARSABLE_EXAMPLES) out.unparsableAt.push(lineNo);
       } else {
         out.starts.push(from);
         out.ends.push(end);

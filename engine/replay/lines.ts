@@ -22,6 +22,9 @@ export interface ReplayCounts {
   bytes: number;
 }
 
+/** Unparsable lines named in the counts (as "member:line"), at most. */
+export const UNPARSABLE_EXAMPLES = 3;
+
 export const emptyCounts = (): ReplayCounts => ({
   events: 0,
   blankLines: 0,

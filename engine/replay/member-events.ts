@@ -6,7 +6,7 @@
  */
 import { type ArrayElement, splitJsonArray } from "./json-array.js";
 import { hostKey, type LineBatch, lineClassifier } from "./line-classifier.js";
-import type { ReplayCounts, ReplayEvent } from "./lines.js";
+import { type ReplayCounts, type ReplayEvent, UNPARSABLE_EXAMPLES } from "./lines.js";
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -69,7 +69,8 @@ function takeBatch(name: string, b: LineBatch, counts: ReplayCounts): ReplayEven
   counts.unparsableLines += b.unparsableLines;
   counts.nonObjectValues += b.nonObjectValues;
   counts.events += b.starts.length;
-  for (const at of b.unparsableAt) if (counts.unparsableExamples.length < 3) counts.unparsableExamples.push(`${name}:${at}`);
+  for (const at of b.unparsableAt)
+    if (counts.unparsableExamples.length < UNPARSABLE_EXAMPLES) counts.unparsableExamples.push(`${name}:${at}`);
   const events = new Array<ReplayEvent>(b.starts.length);
   for (let i = 0; i < events.length; i++) events[i] = { key: b.keys[i] ?? null, value: b.data.subarray(b.starts[i], b.ends[i]) };
   return events;
