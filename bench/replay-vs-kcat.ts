@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { startKafka } from "../test/helpers/kafka-fixture.js";
+import { freePortBlock } from "../test/helpers/port-block.js";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const MORDOR = fileURLToPath(new URL("../../shared/datasets/mordor/", import.meta.url));
@@ -122,7 +123,7 @@ if (!process.env.HELK_BENCH_CONFLUENT_DIR)
     "confluent: not measured (set HELK_BENCH_CONFLUENT_DIR to where `CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript` was run)",
   );
 
-const kafka = await startKafka(25000 + (process.pid % 500));
+const kafka = await startKafka(freePortBlock(1));
 try {
   // Keyed "contender size": seconds of each run, and the largest peak RSS (KiB).
   const seconds = new Map<string, number[]>();

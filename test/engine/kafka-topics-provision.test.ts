@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../compose/config/schema.js";
 import { provisionTopics } from "../../engine/provision/kafka-topics.js";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
+import { freePortBlock } from "../helpers/port-block.js";
 
 let kafka: KafkaFixture;
 const topics = defaultConfig().kafka.topics;
@@ -51,7 +52,7 @@ const OLD = { "retention.ms": "3600000", "min.insync.replicas": "1", "max.messag
 
 describe.sequential("Kafka topics on a real broker", () => {
   beforeAll(async () => {
-    kafka = await startKafka(24500 + (process.pid % 400));
+    kafka = await startKafka(freePortBlock(1));
   });
   afterAll(() => kafka?.stop());
 

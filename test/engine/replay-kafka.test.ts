@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
+import { freePortBlock } from "../helpers/port-block.js";
 import { helk } from "../helpers/run-cli.js";
 import { convertLines } from "../helpers/winlogbeat8.js";
 
@@ -42,7 +43,7 @@ async function consume(topic: string, count: number): Promise<{ key: string; val
 
 describe.sequential("replay into a real Kafka", () => {
   beforeAll(async () => {
-    kafka = await startKafka(24000 + (process.pid % 500));
+    kafka = await startKafka(freePortBlock(1));
   });
   afterAll(() => kafka?.stop());
 

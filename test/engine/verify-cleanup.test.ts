@@ -23,6 +23,7 @@ import { createSandbox, type Sandbox, until } from "../helpers/containers.js";
 import { ES_FIXTURE } from "../helpers/doubles.js";
 import { configFor, SECRETS } from "../helpers/fixtures.js";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
+import { freePortBlock } from "../helpers/port-block.js";
 import { requireImages } from "../helpers/test-stack.js";
 
 const PASSWORD = "VerifyElastic0001";
@@ -132,7 +133,7 @@ describe.sequential("verify against real Kafka and Elasticsearch, the hops betwe
         ES_JAVA_OPTS: "-Xms256m -Xmx256m",
       },
     });
-    kafka = await startKafka(24500 + (process.pid % 400));
+    kafka = await startKafka(freePortBlock(1));
     const admin = kafka.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "winlogbeat", numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
