@@ -71,6 +71,11 @@ const candidate = (name: string): Contender => ({
   name,
   argv: (file, topic, bootstrap) => [process.execPath, runner, name, file, topic, bootstrap],
 });
+/** A build of helk (its helk.js) replaying the input. */
+const helkBuild = (name: string, path: string): Contender => ({
+  name,
+  argv: (file, topic, bootstrap) => [process.execPath, path, "replay", "--json", "--topic", topic, "--bootstrap", bootstrap, file],
+});
 const all: Contender[] = [
   {
     name: "kcat",
@@ -89,32 +94,12 @@ const all: Contender[] = [
       file,
     ],
   },
-  {
-    name: "helk",
-    argv: (file, topic, bootstrap) => [process.execPath, helk, "replay", "--json", "--topic", topic, "--bootstrap", bootstrap, file],
-  },
+  helkBuild("helk", helk),
   candidate("kafkajs"),
   candidate("kafkajs-pipelined"),
   ...(process.env.HELK_BENCH_CONFLUENT_DIR ? [candidate("confluent")] : []),
   // Another build of helk (an earlier commit's dist/helk.js) in the same rounds: a change measured against what it replaces.
-  ...(process.env.HELK_BENCH_BASELINE
-    ? [
-        {
-          name: "helk-baseline",
-          argv: (file: string, topic: string, bootstrap: string) => [
-            process.execPath,
-            process.env.HELK_BENCH_BASELINE as string,
-            "replay",
-            "--json",
-            "--topic",
-            topic,
-            "--bootstrap",
-            bootstrap,
-            file,
-          ],
-        },
-      ]
-    : []),
+  ...(process.env.HELK_BENCH_BASELINE ? [helkBuild("helk-baseline", process.env.HELK_BENCH_BASELINE)] : []),
 ];
 const only = process.env.ONLY?.split(",");
 const contenders = all.filter((c) => c.name === "kcat" || !only || only.includes(c.name));

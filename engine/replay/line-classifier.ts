@@ -49,7 +49,12 @@ export function lineValue(line: string): "blank" | "unparsable" | "not an object
   } catch {
     return "unparsable";
   }
-  return value === null || typeof value !== "object" || Array.isArray(value) ? "not an object" : (value as Record<string, unknown>);
+  return isEvent(value) ? value : "not an object";
+}
+
+/** An event is a JSON object: not an array, a string, a number or null (a line or an array element alike). */
+export function isEvent(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**
@@ -106,8 +111,7 @@ export function lineClassifier(limit: number) {
       }
     }
     out.done = done;
-    // A copy: the chunk goes on (to the sender, or back to the reading thread) and must not be
-    // kept alive, or changed, by the partial line held here.
+    // A copy: the chunk goes on to the sender and must not be kept alive by the partial line held here.
     if (!done && !last && start < data.length) rest = Buffer.from(data.subarray(start));
     return out;
   }

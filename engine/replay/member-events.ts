@@ -5,7 +5,7 @@
  * first byte that is not whitespace decides: `[` is an array, anything else JSON lines.
  */
 import { type ArrayElement, splitJsonArray } from "./json-array.js";
-import { hostKey, type LineBatch, lineClassifier } from "./line-classifier.js";
+import { hostKey, isEvent, type LineBatch, lineClassifier } from "./line-classifier.js";
 import { type ReplayCounts, type ReplayEvent, UNPARSABLE_EXAMPLES } from "./lines.js";
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -124,12 +124,12 @@ export async function* memberEvents(
     } catch (err) {
       throw new ArrayElementError(element, err);
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (!isEvent(value)) {
       counts.nonObjectValues++;
       continue;
     }
     counts.events++;
-    yield [{ key: hostKey(value as Record<string, unknown>), value: element.value }];
+    yield [{ key: hostKey(value), value: element.value }];
     if (++taken >= limit) return;
   }
 }
