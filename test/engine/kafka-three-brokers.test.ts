@@ -7,6 +7,7 @@
  */
 import { ConfigResourceTypes, ConfigSource, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../helpers/containers.js";
 import { helk } from "../helpers/run-cli.js";
 import { topicEnd } from "../helpers/stack-clients.js";
 import { createTestStack, requireStandinImages, type StatusJson, statusWhenReady, type TestStack } from "../helpers/test-stack.js";
@@ -71,6 +72,17 @@ describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () 
         await admin.disconnect();
       }
     };
+    // KRaft brokers apply a config change from the metadata log a moment after AlterConfigs
+    // returns, and DescribeConfigs goes to any broker: wait until three reads in a row agree.
+    const settled = (want: Record<string, string>) =>
+      until(`winlogbeat's configs to read ${JSON.stringify(want)}`, 30_000, async () => {
+        for (let i = 0; i < 3; i++) {
+          const got = await own();
+          if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(want).sort()))
+            throw new Error(`read ${JSON.stringify(got)}`);
+        }
+        return true;
+      });
     const week = String(168 * 3600 * 1000);
     expect(await own()).toEqual({ "retention.ms": week, "min.insync.replicas": "2", "message.timestamp.type": "LogAppendTime" });
     // What an install before arrival-time joins left (AlterConfigs replaces the topic's own configs).
@@ -90,7 +102,7 @@ describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () 
       ],
     });
     await admin.disconnect();
-    expect(await own()).toEqual({ "retention.ms": "3600000", "min.insync.replicas": "2" });
+    await settled({ "retention.ms": "3600000", "min.insync.replicas": "2" });
     const r = await helk(["provision", ...stack.flags]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split("\n")).toEqual([
@@ -98,7 +110,7 @@ describe.sequential("three Kafka brokers on one machine (kafka.brokers: 3)", () 
       "changed: topic winlogbeat: message.timestamp.type set to LogAppendTime (the broker stamps arrival time, the joins' clock)",
     ]);
     // A retention-only AlterConfigs (the old provisioning) dropped min.insync.replicas here.
-    expect(await own()).toEqual({ "retention.ms": week, "min.insync.replicas": "2", "message.timestamp.type": "LogAppendTime" });
+    await settled({ "retention.ms": week, "min.insync.replicas": "2", "message.timestamp.type": "LogAppendTime" });
     const again = await helk(["provision", ...stack.flags]);
     expect(again.stdout).toBe("nothing to change: everything is as configured");
   });

@@ -24,21 +24,35 @@ const SETS = [
 let kafka: KafkaFixture;
 
 /** The first `count` messages of a topic, as text. */
-async function consume(topic: string, count: number): Promise<{ key: string; value: string }[]> {
+/** The topic's first `count` messages, read by a consumer group; fails naming what it got by then. */
+async function consume(topic: string, count: number, ms = 60_000): Promise<{ key: string; value: string }[]> {
   const consumer = kafka.kafka.consumer({ groupId: `t-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const seen: { key: string; value: string }[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({ key: message.key?.toString() ?? "", value: message.value?.toString() ?? "" });
-        if (seen.length === count) resolve();
-      },
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${count} messages from ${topic} not read within ${ms / 1000} s; read: ${JSON.stringify(seen)}`)),
+        ms,
+      );
+      // A consumer that gives up (its group never formed) says so instead of leaving the test waiting.
+      consumer.on(consumer.events.CRASH, (e) => reject(new Error(`consumer crashed: ${String(e.payload.error)}`)));
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            seen.push({ key: message.key?.toString() ?? "", value: message.value?.toString() ?? "" });
+            if (seen.length === count) resolve();
+          },
+        })
+        .catch(reject);
     });
-  });
-  await consumer.disconnect();
-  return seen;
+    return seen;
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
 }
 
 describe.sequential("replay into a real Kafka", () => {

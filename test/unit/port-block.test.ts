@@ -1,10 +1,19 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePortBlock, listeningPorts } from "../helpers/port-block.js";
 
 const HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
 
 describe("test stacks' port blocks", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "helk-ports-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
   it("reads listening ports from the kernel's table layout, and only those in LISTEN", () => {
     const tcp = [
       HEADER,
@@ -17,10 +26,19 @@ describe("test stacks' port blocks", () => {
 
   it("skips a block any of whose ports is listening, and never hands a block out twice", () => {
     const pid = 20; // starts its search at 23000
-    const a = freePortBlock(8, new Set([23003]), pid);
+    const a = freePortBlock(8, new Set([23003]), pid, dir);
     expect(a).toBe(23010);
-    expect(freePortBlock(8, new Set(), pid)).toBe(23000);
-    expect(freePortBlock(8, new Set(), pid)).toBe(23020);
+    expect(freePortBlock(8, new Set(), pid, dir)).toBe(23000);
+    expect(freePortBlock(8, new Set(), pid, dir)).toBe(23020);
+  });
+
+  it("skips a block another live process claimed, and takes over the claim of one that is gone", () => {
+    // The engine tier's two files at once are two processes; this one stands for the other.
+    const pid = 150; // starts its search at 21000
+    writeFileSync(join(dir, `21000.${process.pid}`), "");
+    writeFileSync(join(dir, "21010.999999999"), ""); // no such process
+    expect(freePortBlock(8, new Set(), pid, dir)).toBe(21010);
+    expect(readdirSync(dir).sort()).toEqual([`21000.${process.pid}`, "21010.150"]);
   });
 
   it("sees a port this process listens on", async () => {
