@@ -11,6 +11,7 @@ import { defaultConfig } from "../../compose/config/schema.js";
 import { provisionTopics } from "../../engine/provision/kafka-topics.js";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
 import { freePortBlock } from "../helpers/port-block.js";
+import { readMessages } from "../helpers/stack-clients.js";
 
 let kafka: KafkaFixture;
 const topics = defaultConfig().kafka.topics;
@@ -74,23 +75,8 @@ describe.sequential("Kafka topics on a real broker", () => {
     await producer.send({ topic: "winlogbeat", messages: [{ key: "h", value: "{}", timestamp: String(old) }] });
     await producer.send({ topic: "zeek", messages: [{ key: "h", value: "{}", timestamp: String(old) }] });
     await producer.disconnect();
-    const stamps: Record<string, number> = {};
-    const consumer = kafka.kafka.consumer({ groupId: `stamps-${process.pid}` });
-    await consumer.connect();
-    await consumer.subscribe({ topics: ["winlogbeat", "zeek"], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`records not read back: ${JSON.stringify(stamps)}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ topic, message }) => {
-          stamps[topic] = Number(message.timestamp);
-          if (Object.keys(stamps).length === 2) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
+    const read = await readMessages(kafka.kafka, ["winlogbeat", "zeek"], `stamps-${process.pid}`, 2);
+    const stamps = Object.fromEntries(read.map((m) => [m.topic, m.timestamp]));
     // LogAppendTime: the broker's clock when the record arrived; CreateTime: the producer's value.
     expect(stamps.winlogbeat).toBeGreaterThanOrEqual(before - 5000);
     expect(stamps.winlogbeat).toBeLessThanOrEqual(Date.now() + 5000);

@@ -80,7 +80,7 @@ describe("notebook fixture: upstream pyspark-notebook's layout", () => {
       id = (await execa("docker", ["run", "-d", "-e", "JUPYTER_TOKEN=fixture-token", "-p", "127.0.0.1::8888", IMAGE])).stdout.trim();
     });
     afterAll(async () => {
-      if (id) await execa("docker", ["rm", "-f", id], { reject: false });
+      if (id) await execa("docker", ["rm", "-f", "-v", id], { reject: false });
     });
 
     it("entrypoint, command, PID 1, the image's own healthcheck and the contents root", async () => {

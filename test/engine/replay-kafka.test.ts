@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KafkaFixture, startKafka } from "../helpers/kafka-fixture.js";
 import { freePortBlock } from "../helpers/port-block.js";
 import { helk } from "../helpers/run-cli.js";
+import { readMessages } from "../helpers/stack-clients.js";
 import { convertLines } from "../helpers/winlogbeat8.js";
 
 const MORDOR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
@@ -23,39 +24,9 @@ const SETS = [
 
 let kafka: KafkaFixture;
 
-/** The topic's first `count` messages, read by a consumer group; fails naming what it got by then. */
-async function consume(topic: string, count: number, ms = 60_000): Promise<{ key: string; value: string }[]> {
-  const consumer = kafka.kafka.consumer({ groupId: `t-${topic}` });
-  const seen: { key: string; value: string }[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${count} messages from ${topic} not read within ${ms / 1000} s; read: ${JSON.stringify(seen)}`)),
-        ms,
-      );
-      // A fresh broker's group coordinator may not be ready yet (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE):
-      // kafkajs crashes the consumer and restarts it, so only a crash it will not restart from ends the wait.
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) reject(new Error(`consumer crashed: ${String(e.payload.error)}`));
-      });
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            seen.push({ key: message.key?.toString() ?? "", value: message.value?.toString() ?? "" });
-            if (seen.length === count) resolve();
-          },
-        })
-        .catch(reject);
-    });
-    return seen;
-  } finally {
-    clearTimeout(timer);
-    await consumer.disconnect();
-  }
-}
+/** The topic's first `count` messages, as key and value. */
+const consume = async (topic: string, count: number) =>
+  (await readMessages(kafka.kafka, [topic], `t-${topic}`, count)).map(({ key, value }) => ({ key, value }));
 
 describe.sequential("replay into a real Kafka", () => {
   beforeAll(async () => {

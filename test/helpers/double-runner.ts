@@ -69,7 +69,7 @@ export class DoubleRunner {
   /** docker run -d with a name and network alias `hostname`; returns the container name. */
   async start(name: string, args: string[]): Promise<string> {
     const c = `${this.prefix}-${name}`;
-    await execa("docker", ["rm", "-f", c], { reject: false });
+    await execa("docker", ["rm", "-f", "-v", c], { reject: false });
     await execa("docker", ["run", "-d", "--name", c, "--network", this.network, "--label", "org.helk.test=true", ...args]);
     this.containers.push(c);
     return c;
@@ -111,7 +111,7 @@ export class DoubleRunner {
   }
 
   async cleanup(): Promise<void> {
-    if (this.containers.length) await execa("docker", ["rm", "-f", ...this.containers], { reject: false });
+    if (this.containers.length) await execa("docker", ["rm", "-f", "-v", ...this.containers], { reject: false });
     if (this.volumes.length) await execa("docker", ["volume", "rm", "-f", ...this.volumes], { reject: false });
     await execa("docker", ["network", "rm", this.network], { reject: false });
     if (this.images.length) await execa("docker", ["image", "rm", "-f", ...this.images], { reject: false });

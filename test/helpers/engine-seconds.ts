@@ -1,44 +1,43 @@
 /**
  * Seconds each engine-tier file took in a whole run, for test/helpers/engine-sequencer.ts.
- * Measured: session 27's local run of the whole suite with any two engine files at once
- * (.test-output/vitest-run1.json, 2026-12-02). They are rough: files beside a heavy one ran
- * slower than alone, and the four marked failed there. A wrong figure costs idle time, never a
- * failure: the heavy lane (heavy-lane.ts) keeps two heavy files apart whatever the order.
+ * Measured: session 28's clean-clone `.ci/run` (commit 17c051a, 2026-12-03), two files at once
+ * with the heavy lane, from vitest's JSON report (a heavy file's wait for the lane excluded).
+ * A wrong figure costs idle time, never a failure: the heavy lane (heavy-lane.ts) keeps two
+ * heavy files apart whatever the order.
  */
 export const ENGINE_SECONDS: Record<string, number> = {
-  "hunt-join.test.ts": 838,
-  "notebook-analysis-install.test.ts": 837,
-  "external-clusters.test.ts": 453,
-  "lifecycle.test.ts": 361,
-  "lab-e2e.test.ts": 345, // failed in that run
-  "failures.test.ts": 330, // failed in that run
-  "fresh-debian.test.ts": 199,
-  "alerting-install.test.ts": 183, // failed in that run
-  "install-logins.test.ts": 176,
-  "doctor.test.ts": 138,
-  "es-hadoop.test.ts": 136,
-  "elastalert-sigma.test.ts": 133,
-  "analysis-install.test.ts": 109,
-  "engine-stop.test.ts": 104,
-  "templates-first.test.ts": 98,
-  "wizard.test.ts": 85,
-  "images-archive.test.ts": 77,
-  "upgrade.test.ts": 70,
-  "kafka-three-brokers.test.ts": 64,
-  "kafka-sasl.test.ts": 58,
-  "notebook-fixture.test.ts": 56,
-  "winlogbeat8-elasticsearch.test.ts": 56,
-  "compose-accepts.test.ts": 51,
-  "reconfigure.test.ts": 51,
-  "double-ksqldb.test.ts": 41,
-  "rules-converter.test.ts": 22,
-  "doubles-kibana.test.ts": 20,
-  "verify-cleanup.test.ts": 16,
-  "replay-kafka.test.ts": 15, // failed in that run
-  "double-logstash.test.ts": 10,
-  "fixture-elasticsearch.test.ts": 7,
-  "rules-alerts-es.test.ts": 7,
-  "kafka-fixture-contract.test.ts": 6,
-  "kafka-topics-provision.test.ts": 5,
+  "hunt-join.test.ts": 517,
+  "notebook-analysis-install.test.ts": 490,
+  "lab-e2e.test.ts": 462,
+  "external-clusters.test.ts": 270,
+  "lifecycle.test.ts": 212,
+  "failures.test.ts": 191,
+  "alerting-install.test.ts": 146,
+  "install-logins.test.ts": 138,
+  "wizard.test.ts": 115,
+  "elastalert-sigma.test.ts": 93,
+  "templates-first.test.ts": 91,
+  "doctor.test.ts": 79,
+  "upgrade.test.ts": 71,
+  "analysis-install.test.ts": 66,
+  "fresh-debian.test.ts": 56,
+  "reconfigure.test.ts": 55,
+  "images-archive.test.ts": 51,
+  "es-hadoop.test.ts": 40,
+  "kafka-three-brokers.test.ts": 40,
+  "kafka-sasl.test.ts": 38,
+  "double-ksqldb.test.ts": 37,
+  "kafka-topics-provision.test.ts": 32, // failed in that run
+  "replay-kafka.test.ts": 23,
+  "compose-accepts.test.ts": 22,
+  "winlogbeat8-elasticsearch.test.ts": 22,
+  "notebook-fixture.test.ts": 17,
+  "doubles-kibana.test.ts": 17,
+  "verify-cleanup.test.ts": 13,
+  "double-logstash.test.ts": 8,
+  "rules-converter.test.ts": 7,
+  "fixture-elasticsearch.test.ts": 6,
+  "kafka-fixture-contract.test.ts": 5,
+  "rules-alerts-es.test.ts": 3,
   "double-nginx.test.ts": 1,
 };

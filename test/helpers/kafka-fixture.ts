@@ -58,6 +58,9 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
     try {
       await admin.connect();
       await admin.describeCluster();
+      // Ready for consumer groups too: the first group lookup makes the broker create its offsets
+      // topic, and until that is loaded a consumer's join fails (in CI, a test's whole deadline).
+      await admin.describeGroups(["helk-test-ready"]);
       break;
     } catch (err) {
       await admin.disconnect().catch(() => undefined);

@@ -45,14 +45,57 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
+export interface ReadMessage {
+  topic: string;
+  key: string;
+  value: string;
+  timestamp: number;
+}
+
+/**
+ * The first `count` messages a new consumer group reads from `topics`, from the beginning. Fails
+ * after `ms` naming what it read by then, or at once when the consumer crashes for good. A fresh
+ * broker's group coordinator may not be ready (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE):
+ * kafkajs crashes the consumer and restarts it, so such a crash only costs time.
+ */
+export async function readMessages(kafka: Kafka, topics: string[], groupId: string, count: number, ms = 60_000): Promise<ReadMessage[]> {
+  const consumer = kafka.consumer({ groupId });
+  const seen: ReadMessage[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`${count} messages from ${topics.join(", ")} not read within ${ms / 1000} s; read: ${JSON.stringify(seen)}`)),
+        ms,
+      );
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) reject(new Error(`consumer crashed: ${String(e.payload.error)}`));
+      });
+      consumer
+        .run({
+          eachMessage: async ({ topic, message }) => {
+            seen.push({
+              topic,
+              key: message.key?.toString() ?? "",
+              value: message.value?.toString() ?? "",
+              timestamp: Number(message.timestamp),
+            });
+            if (seen.length === count) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    return seen;
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+}
+
 /** The value of the first message a new consumer group reads from a topic. */
 export async function firstMessage(kafka: Kafka, topic: string, groupId: string): Promise<string> {
-  const consumer = kafka.consumer({ groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen = await new Promise<string>((resolve) => {
-    void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? "") });
-  });
-  await consumer.disconnect();
-  return seen;
+  return ((await readMessages(kafka, [topic], groupId, 1))[0] as ReadMessage).value;
 }
