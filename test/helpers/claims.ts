@@ -18,26 +18,30 @@ export function alive(pid: number): boolean {
   }
 }
 
-/**
- * Claim `key` for `pid`, then look for another live process's claim on it: one made earlier
- * holds it, and two made at once see each other and both back off. Claims of processes that
- * are gone are removed on the way.
- */
-export function claim(dir: string, key: string, pid: number): boolean {
-  mkdirSync(dir, { recursive: true });
-  const mine = `${key}.${pid}`;
-  writeFileSync(join(dir, mine), "");
+/** The live pids other than `pid` claiming `key` in `dir`; claims of processes that are gone are removed on the way. */
+function others(dir: string, key: string, pid: number): number[] {
+  const pids: number[] = [];
   for (const name of readdirSync(dir)) {
     const dot = name.lastIndexOf(".");
     const p = Number(name.slice(dot + 1));
     if (name.slice(0, dot) !== key || p === pid || !p) continue;
-    if (!alive(p)) rmSync(join(dir, name), { force: true });
-    else {
-      rmSync(join(dir, mine), { force: true });
-      return false;
-    }
+    if (alive(p)) pids.push(p);
+    else rmSync(join(dir, name), { force: true });
   }
-  return true;
+  return pids;
+}
+
+/**
+ * Claim `key` for `pid`, then look for another live process's claim on it: one made earlier
+ * holds it, and two made at once see each other and both back off.
+ */
+export function claim(dir: string, key: string, pid: number): boolean {
+  mkdirSync(dir, { recursive: true });
+  const mine = join(dir, `${key}.${pid}`);
+  writeFileSync(mine, "");
+  if (others(dir, key, pid).length === 0) return true;
+  rmSync(mine, { force: true });
+  return false;
 }
 
 export function release(dir: string, key: string, pid: number): void {
@@ -45,11 +49,4 @@ export function release(dir: string, key: string, pid: number): void {
 }
 
 /** The pid holding `key` other than `pid`, if any live one does. */
-export function holder(dir: string, key: string, pid: number): number | undefined {
-  for (const name of readdirSync(dir)) {
-    const dot = name.lastIndexOf(".");
-    const p = Number(name.slice(dot + 1));
-    if (name.slice(0, dot) === key && p !== pid && p && alive(p)) return p;
-  }
-  return undefined;
-}
+export const holder = (dir: string, key: string, pid: number): number | undefined => others(dir, key, pid)[0];

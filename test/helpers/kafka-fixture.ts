@@ -25,7 +25,7 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
   const inspect = await execa("docker", ["image", "inspect", KAFKA_IMAGE], { reject: false });
   if (inspect.exitCode !== 0) throw new Error(`${KAFKA_IMAGE} is missing: run scripts/build-fixture-images.sh (scripts/test.sh does)`);
   const name = `helktest-kafka-${process.pid}-${port}`;
-  await execa("docker", ["rm", "-f", name], { reject: false });
+  await execa("docker", ["rm", "-f", "-v", name], { reject: false });
   // The broker runs with exactly the environment HELK's compose model gives Kafka.
   const config = { ...defaultConfig(), hostIp: "127.0.0.1", ports: { ...defaultConfig().ports, kafka: port } };
   const env = kafkaService({
