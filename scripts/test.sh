@@ -36,10 +36,22 @@ check lint npx biome check .
 check typecheck npx tsc --noEmit -p .
 
 mkdir -p .test-output
-rm -f .test-output/outcome.json
-TEST_OUTCOME_FILE=.test-output/outcome.json npx vitest run --reporter=default \
+rm -f .test-output/outcome.json .test-output/engine-watch.log
+# The engine and the host, sampled while the tests run (scripts/lib/engine-watch.sh): a run that
+# hangs or times out then still says whether the engine stopped answering or a resource ran out.
+bash scripts/lib/engine-watch.sh run .test-output/engine-watch.log &
+watch_pid=$!
+# CI gives the whole run 90 minutes; vitest gets what is left of them less 5 minutes, so that a
+# hung run still ends with its counts and the engine's summary instead of being cut off unread.
+budget=$((${HELK_TEST_BUDGET_SECONDS:-5400} - SECONDS - 300))
+[ "$budget" -lt 600 ] && budget=600
+TEST_OUTCOME_FILE=.test-output/outcome.json timeout --kill-after=60 "$budget" node_modules/.bin/vitest run --reporter=default \
   --reporter=./scripts/lib/outcome-reporter.mjs --reporter=json --outputFile.json=.test-output/vitest.json
 vitest_rc=$?
+kill "$watch_pid" 2>/dev/null
+[ "$vitest_rc" -eq 124 ] || [ "$vitest_rc" -eq 137 ] && echo "vitest was stopped at its budget of $budget s: the files it had not finished are not counted"
+bash scripts/lib/engine-watch.sh summary .test-output/engine-watch.log
+grep -E "NO-ANSWER|SIGUSR1" .test-output/engine-watch.log | head -5
 
 read -r passed failed skipped < <(node -e '
   try {

@@ -31,31 +31,48 @@ function failedAncestor(test) {
   return undefined;
 }
 
-export default class OutcomeReporter {
-  onTestRunEnd(testModules, unhandledErrors) {
-    const out = { passed: 0, failed: 0, skipped: 0, failures: [] };
-    const fail = (name, error) => {
-      out.failed += 1;
-      out.failures.push({ name, message: firstLines(error) });
-    };
-    for (const mod of testModules) {
-      const tests = [...mod.children.allTests()];
-      // A file that failed before any test was collected (an import error) still fails the run.
-      if (tests.length === 0 && mod.errors().length) fail(`${mod.moduleId}: ${String(mod.errors()[0]?.message).split("\n")[0]}`);
-      for (const test of tests) {
-        const state = test.result().state;
-        if (state === "passed") out.passed += 1;
-        else if (state === "failed") fail(test.fullName, test.result().errors?.[0]);
-        else {
-          const cause = failedAncestor(test);
-          if (cause) fail(`${test.fullName} (not run: ${cause.message})`, cause);
-          else out.skipped += 1;
-        }
+/** { passed, failed, skipped, failures } of these test files. */
+function outcomeOf(testModules, unhandledErrors) {
+  const out = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const fail = (name, error) => {
+    out.failed += 1;
+    out.failures.push({ name, message: firstLines(error) });
+  };
+  for (const mod of testModules) {
+    const tests = [...mod.children.allTests()];
+    // A file that failed before any test was collected (an import error) still fails the run.
+    if (tests.length === 0 && mod.errors().length) fail(`${mod.moduleId}: ${String(mod.errors()[0]?.message).split("\n")[0]}`);
+    for (const test of tests) {
+      const state = test.result().state;
+      if (state === "passed") out.passed += 1;
+      else if (state === "failed") fail(test.fullName, test.result().errors?.[0]);
+      else {
+        const cause = failedAncestor(test);
+        if (cause) fail(`${test.fullName} (not run: ${cause.message})`, cause);
+        else out.skipped += 1;
       }
     }
-    for (const e of unhandledErrors) fail(`unhandled error: ${String(e?.message).split("\n")[0]}`);
-    const file = process.env.TEST_OUTCOME_FILE ?? ".test-output/outcome.json";
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  }
+  for (const e of unhandledErrors) fail(`unhandled error: ${String(e?.message).split("\n")[0]}`);
+  return out;
+}
+
+function write(out) {
+  const file = process.env.TEST_OUTCOME_FILE ?? ".test-output/outcome.json";
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+}
+
+export default class OutcomeReporter {
+  ended = [];
+
+  // Written after every file too: a run stopped at its budget (scripts/test.sh) still counts what ended.
+  onTestModuleEnd(testModule) {
+    this.ended.push(testModule);
+    write({ ...outcomeOf(this.ended, []), partial: true });
+  }
+
+  onTestRunEnd(testModules, unhandledErrors) {
+    write(outcomeOf(testModules, unhandledErrors));
   }
 }

@@ -1,5 +1,5 @@
 /** scripts/lib/outcome-reporter.mjs, which scripts/test.sh's closing line counts from. */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -42,4 +42,23 @@ it("counts a test whose beforeAll failed as failed, and a test that skipped itse
       },
     ],
   });
+}, 60_000);
+
+it("a run stopped before its end (scripts/test.sh's budget) still leaves the counts of the files that ended", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "helk-outcome-")), "outcome.json");
+  const root = resolve("test/fixtures/outcome-reporter");
+  const run = execa(
+    "node_modules/.bin/vitest",
+    ["run", "--root", root, "--config", join(root, "vitest.hang.config.mjs"), "--reporter", resolve("scripts/lib/outcome-reporter.mjs")],
+    { reject: false, env: { TEST_OUTCOME_FILE: out } },
+  );
+  try {
+    const deadline = Date.now() + 45_000;
+    while (!existsSync(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    run.kill("SIGKILL");
+    await run;
+  }
+  const outcome = JSON.parse(readFileSync(out, "utf8")) as { passed: number; failed: number; skipped: number; partial?: boolean };
+  expect({ ...outcome, failures: undefined }).toEqual({ passed: 1, failed: 2, skipped: 2, partial: true, failures: undefined });
 }, 60_000);

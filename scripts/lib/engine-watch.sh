@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Watches the Docker engine and the host while the tests run, one line every INTERVAL seconds
+# into LOG: how long the engine took to answer, running containers, free disk under
+# /var/lib/docker, available memory, load. A CI run that times out shows only part of its
+# output; this log (and its summary, `engine-watch.sh summary LOG`) says whether the engine
+# stopped answering, the disk filled or memory ran out, and when.
+# When the engine does not answer within TIMEOUT seconds, dockerd is sent SIGUSR1 once: it writes
+# its goroutine stacks (the path is in its log, /var/log/dockerd.log when setup-host.sh started it).
+#   bash scripts/lib/engine-watch.sh run LOG [INTERVAL=20] [TIMEOUT=60]   (until killed)
+#   bash scripts/lib/engine-watch.sh summary LOG
+set -uo pipefail
+
+mib_free() { df --output=avail -BM "$1" 2>/dev/null | tail -1 | tr -dc 0-9; }
+mem_free() { awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo; }
+
+run() {
+  local log=$1 interval=${2:-20} limit=${3:-60} dumped=0 t0 ms running dir=/var/lib/docker
+  [ -d "$dir" ] || dir=/
+  while :; do
+    t0=$(date +%s%N)
+    if running=$(timeout "$limit" docker info --format '{{.ContainersRunning}}' 2>/dev/null); then
+      ms=$((($(date +%s%N) - t0) / 1000000))
+      echo "$(date +%T) engine=${ms}ms running=$running disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
+    else
+      echo "$(date +%T) engine=NO-ANSWER(${limit}s) disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
+      if [ "$dumped" = 0 ] && pid=$(pidof dockerd); then
+        kill -USR1 "$pid" && echo "$(date +%T) sent SIGUSR1 to dockerd ($pid): its goroutine stacks are named in its log" >>"$log"
+        dumped=1
+      fi
+    fi
+    sleep "$interval"
+  done
+}
+
+# One line: the slowest answer, the unanswered probes, the least free disk and memory, with their times.
+summary() {
+  awk '
+    /engine=/ { n++ }
+    /engine=NO-ANSWER/ { miss++; if (!first) first = $1 }
+    match($0, /engine=[0-9]+ms/) { ms = substr($0, RSTART + 7, RLENGTH - 9) + 0; if (ms > slow) { slow = ms; slowAt = $1 } }
+    match($0, /disk_free=[0-9]+M/) { d = substr($0, RSTART + 10, RLENGTH - 11) + 0; if (!seenD || d < disk) { disk = d; diskAt = $1; seenD = 1 } }
+    match($0, /mem_free=[0-9]+M/) { m = substr($0, RSTART + 9, RLENGTH - 10) + 0; if (!seenM || m < mem) { mem = m; memAt = $1; seenM = 1 } }
+    END {
+      if (n == 0) { print "engine watch: no samples"; exit }
+      printf "engine watch (%d samples): slowest answer %.1f s at %s; unanswered %d%s; least disk free %d MiB at %s; least memory available %d MiB at %s\n",
+        n, slow / 1000, slowAt, miss, (miss ? " (first at " first ")" : ""), disk, diskAt, mem, memAt
+    }' "$1"
+}
+
+case ${1:-} in
+run) shift; run "$@" ;;
+summary) shift; summary "$@" ;;
+*) echo "usage: engine-watch.sh run LOG [INTERVAL] [TIMEOUT] | summary LOG" >&2; exit 2 ;;
+esac

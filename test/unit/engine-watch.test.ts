@@ -1,0 +1,66 @@
+/**
+ * scripts/lib/engine-watch.sh, which scripts/test.sh runs beside the tests: a line per sample,
+ * an engine that does not answer is logged as such (and dockerd asked for its stacks once),
+ * and the summary names the slowest answer, the misses and the least free disk and memory.
+ * `docker` and `pidof` here are scripts: one answers at once or never, the other names a pid.
+ */
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+import { expect, it } from "vitest";
+
+const WATCH = resolve("scripts/lib/engine-watch.sh");
+
+function fakeBin(dockerBody: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "helk-watch-"));
+  writeFileSync(join(dir, "docker"), `#!/usr/bin/env bash\n${dockerBody}\n`);
+  // A pid no process has (above Linux's PID_MAX_LIMIT): the kill fails, nothing real is signalled.
+  writeFileSync(join(dir, "pidof"), "#!/bin/sh\necho 4194313\n");
+  chmodSync(join(dir, "docker"), 0o755);
+  chmodSync(join(dir, "pidof"), 0o755);
+  return dir;
+}
+
+async function watchFor(seconds: number, bin: string): Promise<string> {
+  const log = join(bin, "watch.log");
+  await execa("timeout", [String(seconds), "bash", WATCH, "run", log, "1", "1"], {
+    reject: false,
+    env: { PATH: `${bin}:${process.env.PATH}` },
+  });
+  return readFileSync(log, "utf8");
+}
+
+it("an engine that answers: one line per sample with its answer time, running containers, disk, memory and load", async () => {
+  const text = await watchFor(3, fakeBin("echo 4"));
+  const lines = text.trim().split("\n");
+  expect(lines.length).toBeGreaterThanOrEqual(2);
+  for (const l of lines) expect(l).toMatch(/^\d\d:\d\d:\d\d engine=\d+ms running=4 disk_free=\d+M mem_free=\d+M load=[\d.]+$/);
+}, 20_000);
+
+it("an engine that does not answer: NO-ANSWER lines, and dockerd is asked for its goroutine stacks once", async () => {
+  const text = await watchFor(5, fakeBin("sleep 30"));
+  expect(text).toMatch(/engine=NO-ANSWER\(1s\) disk_free=\d+M/);
+  // pidof names a pid no process has: the signal fails, so no "sent" line, and no second try.
+  expect(text).not.toMatch(/sent SIGUSR1/);
+}, 20_000);
+
+it("the summary: the slowest answer, the misses with the first one's time, the least disk and memory with theirs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "helk-watch-"));
+  const log = join(dir, "watch.log");
+  writeFileSync(
+    log,
+    [
+      "10:00:00 engine=120ms running=3 disk_free=9000M mem_free=20000M load=1.0",
+      "10:00:20 engine=NO-ANSWER(60s) disk_free=800M mem_free=15000M load=5.1",
+      "10:01:40 engine=4500ms running=5 disk_free=700M mem_free=18000M load=3.0",
+      "10:02:00 engine=NO-ANSWER(60s) disk_free=900M mem_free=300M load=9.0",
+      "10:02:00 sent SIGUSR1 to dockerd (123): its goroutine stacks are named in its log",
+      "",
+    ].join("\n"),
+  );
+  const r = await execa("bash", [WATCH, "summary", log]);
+  expect(r.stdout).toBe(
+    "engine watch (4 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00",
+  );
+});
