@@ -18,6 +18,10 @@ bash scripts/lib/prune-test-stacks.sh
 # stand-ins for the services that cannot be obtained here, real Kafka and Elasticsearch.
 bash scripts/build-test-images.sh || setup_failed "scripts/build-test-images.sh"
 bash scripts/build-fixture-images.sh || setup_failed "scripts/build-fixture-images.sh"
+# The fresh Debian of test/engine/fresh-debian.test.ts (Debian's .deb files, an npm cache): built
+# here with the others, not inside the run, where a cold build would share the engine with a
+# second test file.
+bash scripts/build-fresh-debian-image.sh || setup_failed "scripts/build-fresh-debian-image.sh"
 bash scripts/build-notebook-image.sh || setup_failed "scripts/build-notebook-image.sh"
 # The same notebook fixture on Spark 3.4, the Spark ES-Hadoop runs on (test/engine/es-hadoop.test.ts).
 bash scripts/build-notebook-image.sh spark-3.4 || setup_failed "scripts/build-notebook-image.sh spark-3.4"
@@ -51,7 +55,10 @@ vitest_rc=$?
 kill "$watch_pid" 2>/dev/null
 [ "$vitest_rc" -eq 124 ] || [ "$vitest_rc" -eq 137 ] && echo "vitest was stopped at its budget of $budget s: the files it had not finished are not counted"
 bash scripts/lib/engine-watch.sh summary .test-output/engine-watch.log
-grep -E "NO-ANSWER|SIGUSR1" .test-output/engine-watch.log | head -5
+if grep -q "NO-ANSWER" .test-output/engine-watch.log; then
+  grep -E "NO-ANSWER|process:|SIGUSR1" .test-output/engine-watch.log | head -n 20
+  bash scripts/lib/engine-watch.sh stacks
+fi
 
 read -r passed failed skipped < <(node -e '
   try {

@@ -4,10 +4,12 @@
 # /var/lib/docker, available memory, load. A CI run that times out shows only part of its
 # output; this log (and its summary, `engine-watch.sh summary LOG`) says whether the engine
 # stopped answering, the disk filled or memory ran out, and when.
-# When the engine does not answer within TIMEOUT seconds, dockerd is sent SIGUSR1 once: it writes
-# its goroutine stacks (the path is in its log, /var/log/dockerd.log when setup-host.sh started it).
+# When the engine first does not answer within TIMEOUT seconds, the engine's helper processes
+# still running are logged, and dockerd is sent SIGUSR1: it writes its goroutine stacks (the
+# path is in its log, /var/log/dockerd.log when setup-host.sh started it).
 #   bash scripts/lib/engine-watch.sh run LOG [INTERVAL=20] [TIMEOUT=60]   (until killed)
 #   bash scripts/lib/engine-watch.sh summary LOG
+#   bash scripts/lib/engine-watch.sh stacks     (dockerd's last goroutine dump, boiled down)
 set -uo pipefail
 
 mib_free() { df --output=avail -BM "$1" 2>/dev/null | tail -1 | tr -dc 0-9; }
@@ -23,9 +25,15 @@ run() {
       echo "$(date +%T) engine=${ms}ms running=$running disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
     else
       echo "$(date +%T) engine=NO-ANSWER(${limit}s) disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
-      if [ "$dumped" = 0 ] && pid=$(pidof dockerd); then
-        kill -USR1 "$pid" && echo "$(date +%T) sent SIGUSR1 to dockerd ($pid): its goroutine stacks are named in its log" >>"$log"
+      if [ "$dumped" = 0 ]; then
         dumped=1
+        # What the engine may be waiting on: its helpers still running (iptables holds a lock
+        # every port and network change needs), the oldest first.
+        ps -eo pid,stat,etimes,args --sort=-etimes | grep -E "[i]ptables|[d]ocker-proxy|[r]unc|[c]ontainerd-shim" | head -n 15 |
+          sed "s/^/$(date +%T) process: /" >>"$log"
+        if pid=$(pidof dockerd); then
+          kill -USR1 "$pid" 2>/dev/null && echo "$(date +%T) sent SIGUSR1 to dockerd ($pid): its goroutine stacks are named in its log" >>"$log"
+        fi
       fi
     fi
     sleep "$interval"
@@ -47,8 +55,29 @@ summary() {
     }' "$1"
 }
 
+# dockerd's newest goroutine dump (written on SIGUSR1 into its exec root), boiled down: the
+# goroutines that have waited a minute or more on a lock or in a system call (an idle loop waits
+# in select or on a channel, and is left out), counted by the first engine function they wait in.
+stacks() {
+  local dump root=${DOCKER_EXEC_ROOT:-/var/run/docker}
+  dump=$(ls -t "$root"/goroutine-stacks-*.log 2>/dev/null | head -n 1)
+  [ -n "$dump" ] || { echo "no goroutine dump of dockerd in $root"; return; }
+  echo "dockerd's goroutines held a minute or more on a lock or in a system call ($dump):"
+  awk '
+    /^goroutine [0-9]+ \[(semacquire|sync\.(RW)?Mutex\.R?Lock|syscall)[^]]*minutes?\]:$/ {
+      inner = substr($0, index($0, "[") + 1); sub(/\]:$/, "", inner); split(inner, part, ", ")
+      kind = part[1]; mins = part[2] + 0; held = 1; next
+    }
+    /^goroutine / { held = 0; next }
+    held && /^github.com\/docker\/docker\// {
+      sub(/\([^()]*\)$/, ""); key = $0 "  [" kind "]"; n[key]++; if (mins > most[key]) most[key] = mins; held = 0
+    }
+    END { for (k in n) printf "%6d  %s, the longest %d min\n", n[k], k, most[k] }' "$dump" | sort -rn | head -n 12
+}
+
 case ${1:-} in
 run) shift; run "$@" ;;
 summary) shift; summary "$@" ;;
-*) echo "usage: engine-watch.sh run LOG [INTERVAL] [TIMEOUT] | summary LOG" >&2; exit 2 ;;
+stacks) stacks ;;
+*) echo "usage: engine-watch.sh run LOG [INTERVAL] [TIMEOUT] | summary LOG | stacks" >&2; exit 2 ;;
 esac

@@ -103,7 +103,9 @@ describe.sequential("external mode: HELK on a three-broker Kafka and an Elastics
       retry: { retries: 12, maxRetryTime: 5000 },
     });
     stack = createTestStack("ext", "lab", externalConfig());
-  }, 300_000);
+    // vitest.config.ts's hook timeout (600 s): four JVMs start here, and `compose up --wait` alone
+    // may use its 240 s on a busy 2-core machine (CI timed out a 300 s hook here).
+  });
   afterAll(async () => {
     await es?.close();
     // HELK first: its containers hold the clusters' network.

@@ -56,11 +56,15 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     try {
-      await admin.connect();
-      await admin.describeCluster();
-      // Ready for consumer groups too: the first group lookup makes the broker create its offsets
-      // topic, and until that is loaded a consumer's join fails (in CI, a test's whole deadline).
-      await admin.describeGroups(["helk-test-ready"]);
+      // Each attempt is bounded too: one that never settles would otherwise hold the hook to
+      // vitest's hook timeout, past this deadline and without the broker's log.
+      await within(Math.max(deadline - Date.now(), 5_000), async () => {
+        await admin.connect();
+        await admin.describeCluster();
+        // Ready for consumer groups too: the first group lookup makes the broker create its offsets
+        // topic, and until that is loaded a consumer's join fails (in CI, a test's whole deadline).
+        await admin.describeGroups(["helk-test-ready"]);
+      });
       break;
     } catch (err) {
       await admin.disconnect().catch(() => undefined);
@@ -81,8 +85,21 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
     },
     messageCount: async (topic) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
     stop: async () => {
-      await admin.disconnect().catch(() => undefined);
+      await within(10_000, () => admin.disconnect()).catch(() => undefined);
       await execa("docker", ["rm", "-f", "-v", name], { reject: false });
     },
   };
+}
+
+/** `work`, or a rejection naming the limit once `ms` have passed without it settling. */
+async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${Math.round(ms / 1000)} s`)), ms);
+  });
+  try {
+    return await Promise.race([work(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

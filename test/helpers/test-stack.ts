@@ -173,9 +173,13 @@ export async function removeProject(project: string): Promise<void> {
   if (built.length) await execa("docker", ["image", "rm", ...new Set(built)], { reject: false });
 }
 
-/** Test stacks of this process still on the engine: a file whose cleanup did not run or raced a running install. */
+/**
+ * Test stacks of this process still on the engine: a file whose cleanup did not run or raced a
+ * running install. The external clusters (test/helpers/external-clusters.ts, `helkext-`) too:
+ * a beforeAll that times out leaves them starting, with nothing assigned for its afterAll to stop.
+ */
 export async function ownStacksLeft(): Promise<string[]> {
   const r = await execa("docker", ["ps", "-a", "--format", '{{.Label "com.docker.compose.project"}}'], { reject: false });
-  const own = new RegExp(`^helktest-.+-${process.pid}$`);
+  const own = new RegExp(`^helk(test|ext)-.+-${process.pid}$`);
   return [...new Set(r.stdout.split("\n").filter((p) => own.test(p)))];
 }

@@ -64,3 +64,25 @@ it("the summary: the slowest answer, the misses with the first one's time, the l
     "engine watch (4 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00",
   );
 });
+
+it("stacks: dockerd's goroutines held on a lock or in a system call for a minute or more, by engine function; idle ones left out", async () => {
+  const root = mkdtempSync(join(tmpdir(), "helk-watch-"));
+  const held = (n: number, state: string, fn: string) =>
+    `goroutine ${n} [${state}]:\nsync.runtime_SemacquireMutex(0xc0, 0x0)\n\t/usr/lib/go/src/runtime/sema.go:71\n${fn}(0xc0, 0x1)\n\t/build/x.go:1\n`;
+  writeFileSync(
+    join(root, "goroutine-stacks-2026-12-03T101500Z.log"),
+    [
+      held(1, "sync.Mutex.Lock, 12 minutes", "github.com/docker/docker/libnetwork.(*controller).NewNetwork"),
+      held(2, "sync.Mutex.Lock, 9 minutes", "github.com/docker/docker/libnetwork.(*controller).NewNetwork"),
+      held(3, "syscall, 14 minutes", "github.com/docker/docker/libnetwork/iptables.(*ChainInfo).Forward"),
+      held(4, "select, 52 minutes", "github.com/docker/docker/daemon.(*Daemon).idle"),
+      held(5, "semacquire", "github.com/docker/docker/daemon.(*Daemon).quick"),
+    ].join("\n"),
+  );
+  const r = await execa("bash", [WATCH, "stacks"], { env: { DOCKER_EXEC_ROOT: root } });
+  expect(r.stdout.split("\n")).toEqual([
+    `dockerd's goroutines held a minute or more on a lock or in a system call (${root}/goroutine-stacks-2026-12-03T101500Z.log):`,
+    "     2  github.com/docker/docker/libnetwork.(*controller).NewNetwork  [sync.Mutex.Lock], the longest 12 min",
+    "     1  github.com/docker/docker/libnetwork/iptables.(*ChainInfo).Forward  [syscall], the longest 14 min",
+  ]);
+});

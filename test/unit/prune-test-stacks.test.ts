@@ -17,14 +17,16 @@ it("removes the stacks of a test process that is gone, and only those", async ()
   const live = `helktest-alerting-${process.pid}`;
   const gone = "helktest-alerting-4194311";
   const onlyImages = "helktest-benchfleet-4194312";
+  // External clusters (test/helpers/external-clusters.ts) of a gone process: the same.
+  const ext = "helkext-ext-4194314";
   writeFileSync(
     join(dir, "docker"),
     `#!/usr/bin/env bash
 project=\${@: -1}; project=\${project#label=com.docker.compose.project=}
 case "$1 $2" in
-  "ps -a") printf '%s\\n' ${live} ${gone} ${gone} "" other-project ;;
-  "ps -aq") [ "$project" = ${gone} ] && echo "id-of-$project" ;;
-  "volume ls") [ "$project" = ${gone} ] && echo "vol-of-$project" ;;
+  "ps -a") printf '%s\\n' ${live} ${gone} ${gone} "" other-project ${ext} ;;
+  "ps -aq") [ "$project" = ${gone} ] || [ "$project" = ${ext} ] && echo "id-of-$project" ;;
+  "volume ls") [ "$project" = ${gone} ] || [ "$project" = ${ext} ] && echo "vol-of-$project" ;;
   "network ls") [ "$project" = ${gone} ] && echo "net-of-$project" ;;
   "images --format")
     if [ "$3" = "{{.Repository}}" ]; then printf '%s\\n' ${gone}/jupyter ${onlyImages}/jupyter helk-test/kafka
@@ -38,10 +40,13 @@ esac
     env: { PATH: `${dir}:${process.env.PATH}` },
   });
   expect(r.exitCode).toBe(0);
-  expect(r.stdout.split("\n").sort()).toEqual([
-    `[test] removing stale test stack ${gone} (its test process is gone)`,
-    `[test] removing stale test stack ${onlyImages} (its test process is gone)`,
-  ]);
+  expect(r.stdout.split("\n").sort()).toEqual(
+    [
+      `[test] removing stale test stack ${gone} (its test process is gone)`,
+      `[test] removing stale test stack ${onlyImages} (its test process is gone)`,
+      `[test] removing stale test stack ${ext} (its test process is gone)`,
+    ].sort(),
+  );
   expect(readFileSync(log, "utf8").split("\n").filter(Boolean).sort()).toEqual(
     [
       `rm -f id-of-${gone}`,
@@ -49,6 +54,8 @@ esac
       `network rm net-of-${gone}`,
       `image rm ${gone}/jupyter:0.1.0`,
       `image rm ${onlyImages}/jupyter:0.1.0`,
+      `rm -f id-of-${ext}`,
+      `volume rm -f vol-of-${ext}`,
     ].sort(),
   );
 });
