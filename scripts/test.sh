@@ -43,7 +43,8 @@ mkdir -p .test-output
 rm -f .test-output/outcome.json .test-output/engine-watch.log
 # The engine and the host, sampled while the tests run (scripts/lib/engine-watch.sh): a run that
 # hangs or times out then still says whether the engine stopped answering or a resource ran out.
-bash scripts/lib/engine-watch.sh run .test-output/engine-watch.log &
+# (Its output goes to the log only: not holding this run's stdout, it cannot keep a CI log open.)
+bash scripts/lib/engine-watch.sh run .test-output/engine-watch.log </dev/null >/dev/null 2>&1 &
 watch_pid=$!
 # CI gives the whole run 90 minutes; vitest gets what is left of them less 5 minutes, so that a
 # hung run still ends with its counts and the engine's summary instead of being cut off unread.
