@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Watches the Docker engine and the host while the tests run, one line every INTERVAL seconds
 # into LOG: how long the engine took to answer, running containers, free disk under
-# /var/lib/docker, available memory, load. A CI run that times out shows only part of its
-# output; this log (and its summary, `engine-watch.sh summary LOG`) says whether the engine
+# /var/lib/docker, available memory, load, and the CPU time the hypervisor gave to others.
+# A CI run that times out shows only part of its output; this log (and its summary, `engine-watch.sh summary LOG`) says whether the engine
 # stopped answering, the disk filled or memory ran out, and when.
 # When the engine first does not answer within TIMEOUT seconds, the engine's helper processes
 # still running are logged, and dockerd is sent SIGUSR1: it writes its goroutine stacks (the
@@ -14,17 +14,30 @@ set -uo pipefail
 
 mib_free() { df --output=avail -BM "$1" 2>/dev/null | tail -1 | tr -dc 0-9; }
 mem_free() { awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo; }
+# The share of CPU time the hypervisor gave to others since the last call (/proc/stat's steal):
+# a shared build machine can be slow for reasons no test controls. Sets STEAL (a percentage).
+cpu_total=0 cpu_steal=0 STEAL=0
+steal_since() {
+  local _ user nice system idle iowait irq softirq steal total
+  read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+  total=$((user + nice + system + idle + iowait + irq + softirq + steal))
+  [ "$total" -gt "$cpu_total" ] && STEAL=$((100 * (steal - cpu_steal) / (total - cpu_total)))
+  cpu_total=$total cpu_steal=$steal
+}
 
 run() {
   local log=$1 interval=${2:-20} limit=${3:-60} dumped=0 t0 ms running dir=/var/lib/docker
   [ -d "$dir" ] || dir=/
+  steal_since
   while :; do
     t0=$(date +%s%N)
     if running=$(timeout "$limit" docker info --format '{{.ContainersRunning}}' 2>/dev/null); then
       ms=$((($(date +%s%N) - t0) / 1000000))
-      echo "$(date +%T) engine=${ms}ms running=$running disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
+      steal_since
+      echo "$(date +%T) engine=${ms}ms running=$running disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg) steal=${STEAL}%" >>"$log"
     else
-      echo "$(date +%T) engine=NO-ANSWER(${limit}s) disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
+      steal_since
+      echo "$(date +%T) engine=NO-ANSWER(${limit}s) disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg) steal=${STEAL}%" >>"$log"
       if [ "$dumped" = 0 ]; then
         dumped=1
         # What the engine may be waiting on: its helpers still running (iptables holds a lock
@@ -48,10 +61,11 @@ summary() {
     match($0, /engine=[0-9]+ms/) { ms = substr($0, RSTART + 7, RLENGTH - 9) + 0; if (ms > slow) { slow = ms; slowAt = $1 } }
     match($0, /disk_free=[0-9]+M/) { d = substr($0, RSTART + 10, RLENGTH - 11) + 0; if (!seenD || d < disk) { disk = d; diskAt = $1; seenD = 1 } }
     match($0, /mem_free=[0-9]+M/) { m = substr($0, RSTART + 9, RLENGTH - 10) + 0; if (!seenM || m < mem) { mem = m; memAt = $1; seenM = 1 } }
+    match($0, /steal=[0-9]+%/) { st = substr($0, RSTART + 6, RLENGTH - 7) + 0; if (st > steal) { steal = st; stealAt = $1 } }
     END {
       if (n == 0) { print "engine watch: no samples"; exit }
-      printf "engine watch (%d samples): slowest answer %.1f s at %s; unanswered %d%s; least disk free %d MiB at %s; least memory available %d MiB at %s\n",
-        n, slow / 1000, slowAt, miss, (miss ? " (first at " first ")" : ""), disk, diskAt, mem, memAt
+      printf "engine watch (%d samples): slowest answer %.1f s at %s; unanswered %d%s; least disk free %d MiB at %s; least memory available %d MiB at %s; most CPU stolen %d %%%s\n",
+        n, slow / 1000, slowAt, miss, (miss ? " (first at " first ")" : ""), disk, diskAt, mem, memAt, steal, (stealAt ? " at " stealAt : "")
     }' "$1"
 }
 

@@ -31,11 +31,11 @@ async function watchFor(seconds: number, bin: string): Promise<string> {
   return readFileSync(log, "utf8");
 }
 
-it("an engine that answers: one line per sample with its answer time, running containers, disk, memory and load", async () => {
+it("an engine that answers: one line per sample with its answer time, running containers, disk, memory, load and CPU stolen", async () => {
   const text = await watchFor(3, fakeBin("echo 4"));
   const lines = text.trim().split("\n");
   expect(lines.length).toBeGreaterThanOrEqual(2);
-  for (const l of lines) expect(l).toMatch(/^\d\d:\d\d:\d\d engine=\d+ms running=4 disk_free=\d+M mem_free=\d+M load=[\d.]+$/);
+  for (const l of lines) expect(l).toMatch(/^\d\d:\d\d:\d\d engine=\d+ms running=4 disk_free=\d+M mem_free=\d+M load=[\d.]+ steal=\d+%$/);
 }, 20_000);
 
 it("an engine that does not answer: NO-ANSWER lines, and dockerd is asked for its goroutine stacks once", async () => {
@@ -45,23 +45,23 @@ it("an engine that does not answer: NO-ANSWER lines, and dockerd is asked for it
   expect(text).not.toMatch(/sent SIGUSR1/);
 }, 20_000);
 
-it("the summary: the slowest answer, the misses with the first one's time, the least disk and memory with theirs", async () => {
+it("the summary: the slowest answer, the misses with the first one's time, the least disk and memory and the most CPU stolen, with theirs", async () => {
   const dir = mkdtempSync(join(tmpdir(), "helk-watch-"));
   const log = join(dir, "watch.log");
   writeFileSync(
     log,
     [
-      "10:00:00 engine=120ms running=3 disk_free=9000M mem_free=20000M load=1.0",
-      "10:00:20 engine=NO-ANSWER(60s) disk_free=800M mem_free=15000M load=5.1",
-      "10:01:40 engine=4500ms running=5 disk_free=700M mem_free=18000M load=3.0",
-      "10:02:00 engine=NO-ANSWER(60s) disk_free=900M mem_free=300M load=9.0",
+      "10:00:00 engine=120ms running=3 disk_free=9000M mem_free=20000M load=1.0 steal=2%",
+      "10:00:20 engine=NO-ANSWER(60s) disk_free=800M mem_free=15000M load=5.1 steal=41%",
+      "10:01:40 engine=4500ms running=5 disk_free=700M mem_free=18000M load=3.0 steal=12%",
+      "10:02:00 engine=NO-ANSWER(60s) disk_free=900M mem_free=300M load=9.0 steal=0%",
       "10:02:00 sent SIGUSR1 to dockerd (123): its goroutine stacks are named in its log",
       "",
     ].join("\n"),
   );
   const r = await execa("bash", [WATCH, "summary", log]);
   expect(r.stdout).toBe(
-    "engine watch (4 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00",
+    "engine watch (4 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00; most CPU stolen 41 % at 10:00:20",
   );
 });
 
