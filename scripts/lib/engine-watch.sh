@@ -2,11 +2,12 @@
 # Watches the Docker engine and the host while the tests run, one line every INTERVAL seconds
 # into LOG: how long the engine took to answer, running containers, free disk under
 # /var/lib/docker, available memory, load, and the CPU time the hypervisor gave to others.
-# A CI run that times out shows only part of its output; this log (and its summary, `engine-watch.sh summary LOG`) says whether the engine
-# stopped answering, the disk filled or memory ran out, and when.
-# When the engine first does not answer within TIMEOUT seconds, the engine's helper processes
-# still running are logged, and dockerd is sent SIGUSR1: it writes its goroutine stacks (the
-# path is in its log, /var/log/dockerd.log when setup-host.sh started it).
+# A CI run that times out shows only part of its output; this log (and its summary) says whether
+# the engine stopped answering, the disk filled or memory ran out, and when.
+# An engine that refuses at once is DOWN (not running). When it first does not answer within
+# TIMEOUT seconds (NO-ANSWER), the engine's helper processes still running are logged, and
+# dockerd is sent SIGUSR1: it writes its goroutine stacks (the path is in its log,
+# /var/log/dockerd.log when setup-host.sh started it).
 #   bash scripts/lib/engine-watch.sh run LOG [INTERVAL=20] [TIMEOUT=60]   (until killed)
 #   bash scripts/lib/engine-watch.sh summary LOG
 #   bash scripts/lib/engine-watch.sh stacks     (dockerd's last goroutine dump, boiled down)
@@ -26,18 +27,23 @@ steal_since() {
 }
 
 run() {
-  local log=$1 interval=${2:-20} limit=${3:-60} dumped=0 t0 ms running dir=/var/lib/docker
+  local log=$1 interval=${2:-20} limit=${3:-60} dumped=0 t0 ms rc running host dir=/var/lib/docker
   [ -d "$dir" ] || dir=/
   steal_since
   while :; do
     t0=$(date +%s%N)
-    if running=$(timeout "$limit" docker info --format '{{.ContainersRunning}}' 2>/dev/null); then
-      ms=$((($(date +%s%N) - t0) / 1000000))
-      steal_since
-      echo "$(date +%T) engine=${ms}ms running=$running disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg) steal=${STEAL}%" >>"$log"
+    running=$(timeout "$limit" docker info --format '{{.ContainersRunning}}' 2>/dev/null)
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    steal_since
+    host="disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg) steal=${STEAL}%"
+    if [ "$rc" = 0 ]; then
+      echo "$(date +%T) engine=${ms}ms running=$running $host" >>"$log"
+    elif [ "$rc" != 124 ]; then
+      # Refused at once: the engine is not running (test/engine/engine-stop.test.ts stops it on purpose).
+      echo "$(date +%T) engine=DOWN(exit $rc in ${ms}ms) $host" >>"$log"
     else
-      steal_since
-      echo "$(date +%T) engine=NO-ANSWER(${limit}s) disk_free=$(mib_free "$dir")M mem_free=$(mem_free)M load=$(cut -d' ' -f1 /proc/loadavg) steal=${STEAL}%" >>"$log"
+      echo "$(date +%T) engine=NO-ANSWER(${limit}s) $host" >>"$log"
       if [ "$dumped" = 0 ]; then
         dumped=1
         # What the engine may be waiting on: its helpers still running (iptables holds a lock
@@ -58,14 +64,15 @@ summary() {
   awk '
     /engine=/ { n++ }
     /engine=NO-ANSWER/ { miss++; if (!first) first = $1 }
+    /engine=DOWN/ { down++; if (!firstDown) firstDown = $1 }
     match($0, /engine=[0-9]+ms/) { ms = substr($0, RSTART + 7, RLENGTH - 9) + 0; if (ms > slow) { slow = ms; slowAt = $1 } }
     match($0, /disk_free=[0-9]+M/) { d = substr($0, RSTART + 10, RLENGTH - 11) + 0; if (!seenD || d < disk) { disk = d; diskAt = $1; seenD = 1 } }
     match($0, /mem_free=[0-9]+M/) { m = substr($0, RSTART + 9, RLENGTH - 10) + 0; if (!seenM || m < mem) { mem = m; memAt = $1; seenM = 1 } }
     match($0, /steal=[0-9]+%/) { st = substr($0, RSTART + 6, RLENGTH - 7) + 0; if (st > steal) { steal = st; stealAt = $1 } }
     END {
       if (n == 0) { print "engine watch: no samples"; exit }
-      printf "engine watch (%d samples): slowest answer %.1f s at %s; unanswered %d%s; least disk free %d MiB at %s; least memory available %d MiB at %s; most CPU stolen %d %%%s\n",
-        n, slow / 1000, slowAt, miss, (miss ? " (first at " first ")" : ""), disk, diskAt, mem, memAt, steal, (stealAt ? " at " stealAt : "")
+      printf "engine watch (%d samples): slowest answer %.1f s at %s; unanswered %d%s; down %d%s; least disk free %d MiB at %s; least memory available %d MiB at %s; most CPU stolen %d %%%s\n",
+        n, slow / 1000, slowAt, miss, (miss ? " (first at " first ")" : ""), down, (down ? " (first at " firstDown ")" : ""), disk, diskAt, mem, memAt, steal, (stealAt ? " at " stealAt : "")
     }' "$1"
 }
 

@@ -45,6 +45,12 @@ it("an engine that does not answer: NO-ANSWER lines, and dockerd is asked for it
   expect(text).not.toMatch(/sent SIGUSR1/);
 }, 20_000);
 
+it("an engine that refuses at once (stopped): DOWN lines with the exit code, and no dump is asked for", async () => {
+  const text = await watchFor(3, fakeBin("echo 'Cannot connect to the Docker daemon' >&2; exit 1"));
+  expect(text).toMatch(/engine=DOWN\(exit 1 in \d+ms\) disk_free=\d+M/);
+  expect(text).not.toMatch(/NO-ANSWER|process:|SIGUSR1/);
+}, 20_000);
+
 it("the summary: the slowest answer, the misses with the first one's time, the least disk and memory and the most CPU stolen, with theirs", async () => {
   const dir = mkdtempSync(join(tmpdir(), "helk-watch-"));
   const log = join(dir, "watch.log");
@@ -55,13 +61,14 @@ it("the summary: the slowest answer, the misses with the first one's time, the l
       "10:00:20 engine=NO-ANSWER(60s) disk_free=800M mem_free=15000M load=5.1 steal=41%",
       "10:01:40 engine=4500ms running=5 disk_free=700M mem_free=18000M load=3.0 steal=12%",
       "10:02:00 engine=NO-ANSWER(60s) disk_free=900M mem_free=300M load=9.0 steal=0%",
+      "10:03:00 engine=DOWN(exit 1 in 12ms) disk_free=950M mem_free=900M load=1.0 steal=0%",
       "10:02:00 sent SIGUSR1 to dockerd (123): its goroutine stacks are named in its log",
       "",
     ].join("\n"),
   );
   const r = await execa("bash", [WATCH, "summary", log]);
   expect(r.stdout).toBe(
-    "engine watch (4 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00; most CPU stolen 41 % at 10:00:20",
+    "engine watch (5 samples): slowest answer 4.5 s at 10:01:40; unanswered 2 (first at 10:00:20); down 1 (first at 10:03:00); least disk free 700 MiB at 10:01:40; least memory available 300 MiB at 10:02:00; most CPU stolen 41 % at 10:00:20",
   );
 });
 
