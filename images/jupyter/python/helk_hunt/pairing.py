@@ -32,35 +32,43 @@ OUTPUT_SCHEMA = StructType(
 STATE_SCHEMA = StructType([StructField("pending", StringType())])
 
 
-def _epoch(series, unit_ns):
-    """A pandas timestamp column (naive UTC, the session's zone, or zone-aware) → ints, None for null."""
+def _epoch(value, unit_ns):
+    """One timestamp cell as PySpark hands it over (a pandas Timestamp, naive UTC or zone-aware, a
+    numpy datetime64 or a datetime; NaT or None when null) → an int in `unit_ns`, None for null."""
     import pandas as pd
 
-    # Spark hands over datetime64 columns; an all-null one may come as objects.
-    series = pd.to_datetime(series)
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    values = series.astype("datetime64[ns]").astype("int64") // unit_ns
-    return [None if missing else int(v) for v, missing in zip(values, series.isna())]
+    if value is None or value is pd.NaT:
+        return None
+    # Timestamp.value is nanoseconds since the epoch in UTC for a zone-aware instant, and the
+    # wall time read as UTC for a naive one (the session's zone is UTC): what Spark meant either way.
+    stamp = pd.Timestamp(value)
+    return None if stamp is pd.NaT else stamp.value // unit_ns
+
+
+# The columns _events reads, in the order it reads them.
+_EVENT_COLUMNS = ["arrival", "ts", "EventID", "Hostname", "Image", *PROCESS_FIELDS, *NETWORK_FIELDS, "doc_id"]
+_SPLIT = 5 + len(PROCESS_FIELDS)
 
 
 def _events(frame, watermark_ms):
     """One batch's rows of a key → ([EID 1 entries], [EID 3 entries]), late ones left out."""
-    arrivals = _epoch(frame["arrival"], 1_000_000)
-    # Microseconds, Spark's precision: exact in a float, should pandas ever make the column one.
-    times = _epoch(frame["ts"], 1_000)
     processes, networks = [], []
-    columns = [frame[c].tolist() for c in ["EventID", "Hostname", "Image", *PROCESS_FIELDS, *NETWORK_FIELDS, "doc_id"]]
-    for i, (arrival, ts) in enumerate(zip(arrivals, times)):
+    # One conversion of the frame to Python objects: a key's frame holds a few rows, and each
+    # pandas call per column costs more than the rows (bench/join-fleet.ts: the stateful step
+    # took about half of a micro-batch's task time).
+    for row in frame[_EVENT_COLUMNS].to_numpy(dtype=object).tolist():
+        arrival = _epoch(row[0], 1_000_000)
         # Late: at or behind the watermark, as the stream-stream join dropped such a record.
-        if arrival <= watermark_ms:
+        # (A null arrival cannot happen: every Kafka record has a timestamp.)
+        if arrival is None or arrival <= watermark_ms:
             continue
-        eid, host, image = columns[0][i], columns[1][i], columns[2][i]
-        rest = [col[i] for col in columns[3:]]
+        # Microseconds, Spark's precision.
+        ts = _epoch(row[1], 1_000)
+        eid, host, image = row[2], row[3], row[4]
         if eid == 1:
-            processes.append([arrival, ts, host, *rest[: len(PROCESS_FIELDS)]])
+            processes.append([arrival, ts, host, *row[5:_SPLIT]])
         else:
-            networks.append([arrival, ts, host, image, *rest[len(PROCESS_FIELDS) :]])
+            networks.append([arrival, ts, host, image, *row[_SPLIT:]])
     return processes, networks
 
 
@@ -71,13 +79,29 @@ def _pairs(guid, processes, networks, before_ms, after_ms):
                 yield [guid, p[1], *p[2:], n[0], *n[1:]]
 
 
+def _frame(rows):
+    """Pairs → the output DataFrame: built column by column from numpy arrays, the times as
+    datetime64 from their integers (None → NaT), which costs a fraction of a DataFrame of
+    objects converted afterwards (a few rows per key, every key of every micro-batch)."""
+    import numpy as np
+    import pandas as pd
+
+    columns = list(zip(*rows))
+    data = {}
+    for c, values in zip(OUTPUT_COLUMNS, columns):
+        if c in _TIMES:
+            unit = "ms" if c == "n_arrival" else "us"
+            data[c] = np.array(values, dtype=f"datetime64[{unit}]").astype("datetime64[ns]")
+        else:
+            data[c] = np.array(values, dtype=object)
+    return pd.DataFrame(data, columns=OUTPUT_COLUMNS)
+
+
 def pair_up(before_seconds, after_seconds):
     """The function for `applyInPandasWithState` (EventTimeTimeout, watermark on `arrival`)."""
     before_ms, after_ms = before_seconds * 1000, after_seconds * 1000
 
     def step(key, frames, state):
-        import pandas as pd
-
         if state.hasTimedOut:
             # The watermark passed every kept event's bound: nothing of this key can pair any more.
             state.remove()
@@ -106,9 +130,6 @@ def pair_up(before_seconds, after_seconds):
         else:
             state.remove()
         if rows:
-            out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS, dtype=object)
-            for c in _TIMES:
-                out[c] = pd.to_datetime(out[c], unit="ms" if c == "n_arrival" else "us")
-            yield out
+            yield _frame(rows)
 
     return step
