@@ -7,7 +7,7 @@ import { CommanderError } from "commander";
 import { ExitCode, HelkError } from "../engine/errors.js";
 import { VERSION } from "../engine/host/version.js";
 import { processPrinter } from "./output.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, specsFor } from "./program.js";
 
 function onSignal(): void {
   process.stderr.write("\ninterrupted; run the same command again to resume\n");
@@ -25,9 +25,14 @@ process.once("SIGTERM", onSignal);
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const program = buildProgram(VERSION, processPrinter, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    VERSION,
+    processPrinter,
+    (c) => {
+      code = c;
+    },
+    specsFor(argv),
+  );
   program.exitOverride();
   for (const sub of program.commands) {
     sub.exitOverride();

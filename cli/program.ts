@@ -10,7 +10,25 @@ import type { Printer } from "./output.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 
-export function buildProgram(version: string, printer: Printer, setExit: (code: number) => void): Command {
+/**
+ * The specs a command line needs: when its first word names a command, that command and its
+ * subcommands only (building the whole tree is a few milliseconds of every start, and `status`
+ * is meant to answer as fast as `docker compose ps`); else, for help, a flag or a word that
+ * names no command (commander suggests the nearest), all of them.
+ */
+export function specsFor(argv: readonly string[]): CommandSpec[] {
+  const first = argv[2];
+  const group = (spec: CommandSpec) => spec.name.split(" ")[0];
+  const named = first === undefined ? [] : COMMANDS.filter((spec) => group(spec) === first);
+  return named.length > 0 ? named : COMMANDS;
+}
+
+export function buildProgram(
+  version: string,
+  printer: Printer,
+  setExit: (code: number) => void,
+  specs: readonly CommandSpec[] = COMMANDS,
+): Command {
   const program = new Command("helk")
     .description(
       "HELK, the Hunting ELK: install and run a threat-hunting stack (Kafka, Logstash, Elasticsearch, Kibana, ksqlDB, Jupyter/Spark) on one machine with Docker Compose.",
@@ -30,7 +48,7 @@ export function buildProgram(version: string, printer: Printer, setExit: (code: 
       ])}\nConfiguration precedence: flags > HELK_* environment > --config FILE > defaults.\nExit codes: ${exitCodeHelp()}.\n`,
     );
 
-  for (const spec of COMMANDS) register(program, spec, printer, setExit);
+  for (const spec of specs) register(program, spec, printer, setExit);
   return program;
 }
 
