@@ -13,9 +13,9 @@
 // KEEP=1 leaves the stack up and prints its install home; REUSE_HOME=<that home> measures it
 // again without installing.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readRecord } from "../engine/install/install-record.js";
 import { createTestStack } from "../test/helpers/test-stack.js";
 
 const RUNS = Number(process.env.RUNS ?? 10);
@@ -45,39 +45,37 @@ function environments(): { label: string; env: NodeJS.ProcessEnv }[] {
 const reuseHome = process.env.REUSE_HOME;
 const stack = reuseHome
   ? {
-      project: (JSON.parse(readFileSync(join(reuseHome, "helk.install.json"), "utf8")) as { project: string }).project,
+      project: readRecord(reuseHome).project,
       home: reuseHome,
       cleanup: async () => undefined,
     }
   : createTestStack("bench", "core");
 try {
-  if (!reuseHome && "flags" in stack) {
+  if ("flags" in stack) {
     console.log("starting a 5-service stack (real Kafka and Elasticsearch) ...");
     run(process.execPath, [helk, "install", "--yes", ...stack.flags]);
   }
   const probed = [helk, "status", "--json", "--install-home", stack.home];
   const plain = [...probed, "--no-probes"];
   const ps = ["compose", "--project-name", stack.project, "--file", join(stack.home, "compose.yaml"), "ps"];
-  const envs = environments();
+  const runs = environments().map((e) => ({ ...e, node: [] as number[], plain: [] as number[], probed: [] as number[] }));
   run(process.execPath, probed);
   run("docker", ps);
-  const t = { ps: [] as number[], runs: envs.map(() => ({ node: [] as number[], plain: [] as number[], probed: [] as number[] })) };
+  const psTimes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    t.ps.push(run("docker", ps));
-    envs.forEach(({ env }, e) => {
-      const r = t.runs[e] as (typeof t.runs)[number];
-      r.node.push(run(process.execPath, ["-e", "0"], env));
-      r.plain.push(run(process.execPath, plain, env));
-      r.probed.push(run(process.execPath, probed, env));
-    });
+    psTimes.push(run("docker", ps));
+    for (const r of runs) {
+      r.node.push(run(process.execPath, ["-e", "0"], r.env));
+      r.plain.push(run(process.execPath, plain, r.env));
+      r.probed.push(run(process.execPath, probed, r.env));
+    }
   }
-  const p = median(t.ps);
+  const p = median(psTimes);
   const ratio = (xs: number[]) => median(xs) / p;
   console.log(`docker compose ps                median ${p.toFixed(1)} ms (${RUNS} runs)`);
-  envs.forEach(({ label }, e) => {
-    const r = t.runs[e] as (typeof t.runs)[number];
+  for (const r of runs) {
     const [plainRatio, probedRatio] = [ratio(r.plain), ratio(r.probed)];
-    console.log(`${label}:`);
+    console.log(`${r.label}:`);
     console.log(`  node -e 0 (Node.js's own start) median ${median(r.node).toFixed(1)} ms; ratio ${ratio(r.node).toFixed(2)}`);
     console.log(
       `  helk status --json --no-probes  median ${median(r.plain).toFixed(1)} ms; ratio ${plainRatio.toFixed(2)} (target <= 1.0)`,
@@ -86,7 +84,7 @@ try {
       `  helk status --json (probes)     median ${median(r.probed).toFixed(1)} ms; ratio ${probedRatio.toFixed(2)} (target <= 2.0)`,
     );
     console.log(`  target: ${plainRatio <= 1 && probedRatio <= 2 ? "met" : "NOT met"}`);
-  });
+  }
   if (process.env.KEEP) console.log(`kept: project ${stack.project}, install home ${stack.home}`);
 } finally {
   if (!process.env.KEEP) await stack.cleanup();

@@ -22,8 +22,8 @@ describe("the command tree a command line builds", () => {
   });
 
   it("gives a command the same help, options and defaults as the whole tree does", () => {
+    const whole = buildProgram("0.0.0", quiet, () => undefined);
     for (const spec of COMMANDS.filter((s) => !s.name.includes(" "))) {
-      const whole = buildProgram("0.0.0", quiet, () => undefined);
       const alone = buildProgram("0.0.0", quiet, () => undefined, specsFor(argv(spec.name)));
       const pick = (p: typeof whole) => p.commands.find((c) => c.name() === spec.name);
       expect(pick(alone)?.helpInformation(), spec.name).toBe(pick(whole)?.helpInformation());
