@@ -10,7 +10,8 @@
 // HELK_BENCH_CONFLUENT_DIR names a directory where @confluentinc/kafka-javascript is installed.
 // Needs a Docker engine, kcat, unzip, GNU time and the fixture images. Run: npm run bench:replay
 // Env: RUNS (rounds, default 3), ONLY (comma-separated contenders), HELK_BENCH_BASELINE (the path of
-// another build's helk.js, run as the contender helk-baseline).
+// another build's helk.js, run as the contender helk-baseline). helk-dry-run (helk replay --dry-run,
+// nothing sent) shows the ceiling that reading and classifying the lines put on helk's rate.
 import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { startKafka } from "../test/helpers/kafka-fixture.js";
 import { freePortBlock } from "../test/helpers/port-block.js";
+import { containerCpu } from "./container-cpu.js";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const MORDOR = fileURLToPath(new URL("../../shared/datasets/mordor/", import.meta.url));
@@ -66,7 +68,12 @@ await build({
   logLevel: "warning",
 });
 
-type Contender = { name: string; argv: (file: string, topic: string, bootstrap: string) => string[] };
+type Contender = {
+  name: string;
+  argv: (file: string, topic: string, bootstrap: string) => string[];
+  /** Sends nothing: the topic must stay empty. */
+  sendsNothing?: boolean;
+};
 const candidate = (name: string): Contender => ({
   name,
   argv: (file, topic, bootstrap) => [process.execPath, runner, name, file, topic, bootstrap],
@@ -95,6 +102,13 @@ const all: Contender[] = [
     ],
   },
   helkBuild("helk", helk),
+  // helk's floor: the same replay with --dry-run reads and classifies every line and sends nothing.
+  // Its steady rate is the most any producer under helk's line classification could reach.
+  {
+    name: "helk-dry-run",
+    argv: (file) => [process.execPath, helk, "replay", "--json", "--dry-run", file],
+    sendsNothing: true,
+  },
   candidate("kafkajs"),
   candidate("kafkajs-pipelined"),
   ...(process.env.HELK_BENCH_CONFLUENT_DIR ? [candidate("confluent")] : []),
@@ -113,6 +127,10 @@ try {
   // Keyed "contender size": seconds of each run, and the largest peak RSS (KiB).
   const seconds = new Map<string, number[]>();
   const peakKiB = new Map<string, number>();
+  // Keyed the same: CPU seconds of each run, the contender's (user + system) and the broker's.
+  const cpu = new Map<string, { own: number; broker: number }[]>();
+  const brokerCpu = containerCpu(kafka.container);
+  if (!brokerCpu) console.log("broker CPU: not measured (no known cgroup layout holds the container's CPU time)");
   for (let round = 0; round < RUNS; round++) {
     // Alternate the order so no contender always runs right after the same other one.
     const order = round % 2 ? [...contenders].reverse() : contenders;
@@ -120,18 +138,27 @@ try {
       for (const c of order) {
         const topic = await kafka.freshTopic(`bench-${c.name}`);
         const [cmd, ...args] = c.argv(input.file, topic, kafka.bootstrap) as [string, ...string[]];
+        const brokerBefore = brokerCpu?.() ?? 0;
         const start = process.hrtime.bigint();
-        const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { maxBuffer: 64 * 1024 * 1024 });
+        const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], { maxBuffer: 64 * 1024 * 1024 });
         const took = Number(process.hrtime.bigint() - start) / 1e9;
+        const brokerSpent = (brokerCpu?.() ?? 0) - brokerBefore;
         if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.toString().slice(-2000)}`);
-        const expected = perCopy * input.copies;
+        const expected = c.sendsNothing ? 0 : perCopy * input.copies;
         const count = await kafka.messageCount(topic);
         if (count !== expected) throw new Error(`${c.name} left ${count} messages in ${topic}, expected ${expected}`);
         const id = `${c.name} ${size}`;
         seconds.set(id, [...(seconds.get(id) ?? []), took]);
-        const kib = Number(r.stderr.toString().trim().split("\n").at(-1));
+        const [kib, user, system] = (r.stderr.toString().trim().split("\n").at(-1) ?? "").split(" ").map(Number) as [
+          number,
+          number,
+          number,
+        ];
         peakKiB.set(id, Math.max(peakKiB.get(id) ?? 0, kib));
-        console.log(`round ${round + 1} ${size.padEnd(3)} ${c.name.padEnd(20)} ${took.toFixed(2)} s, ${(kib / 1024).toFixed(0)} MB`);
+        cpu.set(id, [...(cpu.get(id) ?? []), { own: user + system, broker: brokerSpent }]);
+        console.log(
+          `round ${round + 1} ${size.padEnd(3)} ${c.name.padEnd(20)} ${took.toFixed(2)} s, ${(kib / 1024).toFixed(0)} MB, CPU ${(user + system).toFixed(2)} s own + ${brokerSpent.toFixed(2)} s broker`,
+        );
       }
     }
   }
@@ -162,6 +189,13 @@ try {
     const ratios = rounds.map((i) => roundSteady(c.name, i) / roundSteady("kcat", i));
     console.log(`${c.name.padEnd(20)} ${ratios.map((r) => r.toFixed(2)).join("  ")}  → median ${median(ratios).toFixed(2)}`);
   }
+  // Wall time on a 2-core machine is bounded below by (contender + broker CPU) / 2: the steady
+  // CPU (10× minus 1×) says how far a contender can get before it runs out of cores.
+  console.log("\nsteady CPU seconds (10× minus 1×, medians): contender's own + the broker's");
+  const steadyCpu = (name: string, part: "own" | "broker") =>
+    median((cpu.get(`${name} 10x`) ?? []).map((x) => x[part])) - median((cpu.get(`${name} 1x`) ?? []).map((x) => x[part]));
+  for (const c of contenders)
+    console.log(`${c.name.padEnd(20)} ${steadyCpu(c.name, "own").toFixed(2)} s + ${steadyCpu(c.name, "broker").toFixed(2)} s`);
   const helkRatio = median(rounds.map((i) => roundSteady("helk", i) / roundSteady("kcat", i)));
   console.log(`\nratio helk/kcat at steady state: ${helkRatio.toFixed(2)} (median of the rounds' ratios; target >= 1.0)`);
   console.log(

@@ -13,6 +13,8 @@ export const KAFKA_IMAGE = "helk-test/kafka:4.1.1";
 
 export interface KafkaFixture {
   bootstrap: string;
+  /** The broker's container name (benchmarks read its CPU time). */
+  container: string;
   kafka: Kafka;
   /** Create a topic with a fresh name; returns the name. */
   freshTopic(prefix: string, partitions?: number): Promise<string>;
@@ -77,6 +79,7 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
   }
   return {
     bootstrap,
+    container: name,
     kafka,
     freshTopic: async (prefix, partitions = 3) => {
       const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
