@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { hostKafkaAccess, type KafkaAccess, kafkaNeedsSecret } from "../compose/kafka-access.js";
+import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint } from "./kafka-hints.js";
 import { readState } from "./secrets.js";
 
 type Tuning = Pick<KafkaConfig, "connectionTimeout" | "requestTimeout" | "retry">;
@@ -32,11 +33,7 @@ export function installKafkaAccess(config: HelkConfig): KafkaAccess {
 /** What to do about a Kafka error, when its cause is one HELK can name. */
 export function kafkaErrorHint(err: unknown, access: KafkaAccess): string | undefined {
   const e = err as { name?: string; message?: string };
-  if (e.name === "KafkaJSSASLAuthenticationError")
-    return access.external
-      ? `Kafka refused ${access.sasl?.username ?? "the client"}'s SASL login: give the right password in HELK_KAFKA_EXTERNAL_PASSWORD and run \`sudo helk reconfigure\``
-      : `Kafka refused ${access.sasl?.username ?? "the client"}'s SASL login: \`sudo helk credentials\` shows the password the install generated`;
-  if (!access.sasl && /Closed connection|Connection closed/i.test(e.message ?? ""))
-    return "Kafka closed the connection: its listener may require SASL (kafka.sasl.enabled in the install); run the command on the install's machine with sudo";
+  if (e.name === "KafkaJSSASLAuthenticationError") return loginRefusedHint(access);
+  if (!access.sasl && /Closed connection|Connection closed/i.test(e.message ?? "")) return CLOSED_WITHOUT_LOGIN_HINT;
   return undefined;
 }

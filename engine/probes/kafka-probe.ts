@@ -1,35 +1,32 @@
 /**
- * Kafka: cluster metadata through kafkajs admin: brokers, controller, topics, and partitions
- * whose in-sync replicas fall short of their replicas (a broker is down or behind): the
- * cluster then still works but is degraded, which fails the probe.
+ * Kafka: cluster metadata in one request: brokers, controller, topics, and partitions whose
+ * in-sync replicas fall short of their replicas (a broker is down or behind): the cluster then
+ * still works but is degraded, which fails the probe. No Kafka client library is loaded for it
+ * (kafka-wire.ts says why).
  */
-import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint } from "../kafka-hints.js";
+import { KafkaLoginRefused } from "./kafka-login.js";
+import { clusterMetadata } from "./kafka-metadata.js";
+import { KafkaConnectionClosed } from "./kafka-wire.js";
 import { failed, type Probe } from "./probe.js";
 
 export const kafkaProbe: Probe = async (t) => {
   const access = t.kafka ?? { brokers: t.address.split(",") };
-  const kafka = kafkaClient(access, "helk-probe", {
-    connectionTimeout: t.timeoutMs ?? 3000,
-    requestTimeout: t.timeoutMs ?? 5000,
-    retry: { retries: 1, initialRetryTime: 100 },
-  });
-  const admin = kafka.admin();
   try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    const topics = (await admin.listTopics()).filter((name) => !name.startsWith("__"));
-    const n = cluster.brokers.length;
-    const partitions = topics.length ? (await admin.fetchTopicMetadata({ topics })).topics.flatMap((t) => t.partitions) : [];
+    const cluster = await clusterMetadata(access, t.timeoutMs ?? 3000);
+    // Kafka's own topics (__consumer_offsets, __transaction_state) are not the install's.
+    const topics = cluster.topics.filter((topic) => !topic.name.startsWith("__"));
+    const partitions = topics.flatMap((topic) => topic.partitions);
     const short = partitions.filter((p) => p.isr.length < p.replicas.length).length;
+    const n = cluster.brokers.length;
     const base = `${n} broker${n === 1 ? "" : "s"}, controller ${cluster.controller ?? "none"}, ${topics.length} topic${topics.length === 1 ? "" : "s"}`;
     return {
       ok: n > 0 && cluster.controller !== null && short === 0,
       detail: short ? `degraded: ${short} of ${partitions.length} partitions under-replicated; ${base}` : base,
     };
   } catch (err) {
-    const hint = kafkaErrorHint(err, access);
-    return hint ? { ok: false, detail: hint } : failed(err);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+    if (err instanceof KafkaLoginRefused && err.refused === "credentials") return { ok: false, detail: loginRefusedHint(access) };
+    if (err instanceof KafkaConnectionClosed && !access.sasl) return { ok: false, detail: CLOSED_WITHOUT_LOGIN_HINT };
+    return failed(err);
   }
 };

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kafkaProbe } from "../../engine/probes/kafka-probe.js";
 import { helk } from "../helpers/run-cli.js";
 import { firstMessage, kafkaOf, topicEnd, writeBefore } from "../helpers/stack-clients.js";
 import { stackState } from "../helpers/stack-state.js";
@@ -108,6 +109,24 @@ describe.sequential("Kafka SASL/SCRAM on the external listener", () => {
     );
     expect(kafka?.probe, kafka?.detail).toBe("ok");
     expect(kafka?.detail).toMatch(/^1 broker, controller 1, 5 topics/);
+
+    // The probe's own requests (no Kafka client library) meet the real broker's refusals.
+    const address = `127.0.0.1:${stack.ports.kafka}`;
+    const plain = await kafkaProbe({ address, timeoutMs: 5000 });
+    expect(plain).toEqual({ ok: false, detail: expect.stringContaining("its listener may require SASL") });
+    const wrong = await kafkaProbe({
+      address,
+      timeoutMs: 5000,
+      kafka: { brokers: [address], sasl: { mechanism: "scram-sha-512", username: USER, password: "not-the-password" } },
+    });
+    expect(wrong).toEqual({ ok: false, detail: expect.stringContaining(`Kafka refused ${USER}'s SASL login`) });
+    const sha256 = await kafkaProbe({
+      address,
+      timeoutMs: 5000,
+      kafka: { brokers: [address], sasl: { mechanism: "scram-sha-256", username: USER, password: login().password } },
+    });
+    // HELK's listener offers SCRAM-SHA-512 alone: another mechanism is named, with what it offers.
+    expect(sha256).toEqual({ ok: false, detail: "probe failed: the broker does not offer SASL SCRAM-SHA-256 (it offers SCRAM-SHA-512)" });
 
     // The stand-in Logstash normalises nothing, so verify stops at the second hop; the first is Kafka's.
     const v = await helk(["verify", "--json", "--timeout", "3", "--install-home", stack.home]);

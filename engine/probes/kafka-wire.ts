@@ -1,0 +1,176 @@
+/**
+ * Just enough of Kafka's wire protocol for the status probe: one connection (TCP or TLS),
+ * requests framed with a v1 header, answers matched by correlation id, and the encoding of
+ * the few types those requests use (Kafka's protocol guide, "Protocol Primitive Types").
+ * The probe used kafkajs: loading it took 40-46 ms and its first metadata answer 21-41 ms
+ * more, most of `helk status`'s time beyond Node.js's own start (README, "Status speed").
+ */
+import { readFileSync } from "node:fs";
+import { isIP, type Socket, connect as tcpConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import type { KafkaAccess } from "../../compose/kafka-access.js";
+
+/** The broker closed the connection before it answered (a listener that wants a login does). */
+export class KafkaConnectionClosed extends Error {
+  constructor(address: string) {
+    super(`Kafka at ${address} closed the connection`);
+    this.name = "KafkaConnectionClosed";
+  }
+}
+
+/** Big-endian fields into one buffer, in order. */
+export class KafkaWriter {
+  private parts: Buffer[] = [];
+  int8(v: number): this {
+    const b = Buffer.alloc(1);
+    b.writeInt8(v);
+    return this.push(b);
+  }
+  int16(v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(v);
+    return this.push(b);
+  }
+  int32(v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    return this.push(b);
+  }
+  /** STRING, or NULLABLE_STRING when null: int16 length, then UTF-8. */
+  string(v: string | null): this {
+    if (v === null) return this.int16(-1);
+    const bytes = Buffer.from(v, "utf8");
+    return this.int16(bytes.length).push(bytes);
+  }
+  /** BYTES: int32 length, then the bytes. */
+  bytes(v: Buffer): this {
+    return this.int32(v.length).push(v);
+  }
+  buffer(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+  private push(b: Buffer): this {
+    this.parts.push(b);
+    return this;
+  }
+}
+
+/** Big-endian fields out of an answer, in order; reading past its end throws. */
+export class KafkaReader {
+  private at = 0;
+  constructor(private readonly b: Buffer) {}
+  int8(): number {
+    return this.take(1).readInt8();
+  }
+  int16(): number {
+    return this.take(2).readInt16BE();
+  }
+  int32(): number {
+    return this.take(4).readInt32BE();
+  }
+  int64(): bigint {
+    return this.take(8).readBigInt64BE();
+  }
+  string(): string | null {
+    const n = this.int16();
+    return n < 0 ? null : this.take(n).toString("utf8");
+  }
+  bytes(): Buffer | null {
+    const n = this.int32();
+    return n < 0 ? null : this.take(n);
+  }
+  /** ARRAY: int32 count (-1 for null, read as none), then each element. */
+  array<T>(element: (r: KafkaReader) => T): T[] {
+    const n = this.int32();
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(element(this));
+    return out;
+  }
+  private take(n: number): Buffer {
+    if (this.at + n > this.b.length) throw new Error("Kafka's answer ended early (a protocol version this broker does not speak?)");
+    const part = this.b.subarray(this.at, this.at + n);
+    this.at += n;
+    return part;
+  }
+}
+
+export interface KafkaWire {
+  /** Send one request; resolves with the answer's body (after its correlation id). */
+  request(apiKey: number, apiVersion: number, body: Buffer): Promise<Buffer>;
+  close(): void;
+}
+
+const CLIENT_ID = "helk-probe";
+
+/**
+ * A connection to one broker ("host:port"), TLS when `access.tls` says so, bounded by
+ * `timeoutMs` from now: past it, the connection is destroyed and every open request fails.
+ */
+export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: number): Promise<KafkaWire> {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+  const port = Number(address.slice(colon + 1));
+  return new Promise((resolve, reject) => {
+    const socket: Socket = access.tls
+      ? tlsConnect({
+          host,
+          port,
+          ...(isIP(host) ? {} : { servername: host }),
+          ...(access.tls.caFile ? { ca: readFileSync(access.tls.caFile, "utf8") } : {}),
+        })
+      : tcpConnect({ host, port });
+    const waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+    let failure: Error | undefined;
+    let connected = false;
+    let pending: Buffer = Buffer.alloc(0);
+    let nextId = 1;
+    const fail = (err: Error) => {
+      failure ??= err;
+      socket.destroy();
+      for (const w of waiting.values()) w.reject(failure);
+      waiting.clear();
+      if (!connected) reject(failure);
+    };
+    const timer = setTimeout(() => fail(new Error(`Kafka at ${address} did not answer in ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+    socket.setNoDelay(true);
+    socket.on("error", (err) => fail(err));
+    socket.on("close", () => {
+      clearTimeout(timer);
+      fail(new KafkaConnectionClosed(address));
+    });
+    socket.on("data", (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 4) {
+        const size = pending.readInt32BE(0);
+        if (pending.length < 4 + size) break;
+        const id = pending.readInt32BE(4);
+        const body = pending.subarray(8, 4 + size);
+        pending = pending.subarray(4 + size);
+        waiting.get(id)?.resolve(body);
+        waiting.delete(id);
+      }
+    });
+    socket.once(access.tls ? "secureConnect" : "connect", () => {
+      connected = true;
+      resolve({
+        request(apiKey, apiVersion, body) {
+          if (failure) return Promise.reject(failure);
+          const id = nextId++;
+          const header = new KafkaWriter().int16(apiKey).int16(apiVersion).int32(id).string(CLIENT_ID).buffer();
+          const size = Buffer.alloc(4);
+          size.writeInt32BE(header.length + body.length);
+          return new Promise<Buffer>((res, rej) => {
+            waiting.set(id, { resolve: res, reject: rej });
+            socket.write(Buffer.concat([size, header, body]));
+          });
+        },
+        close() {
+          clearTimeout(timer);
+          socket.removeAllListeners("close");
+          socket.destroy();
+        },
+      });
+    });
+  });
+}
