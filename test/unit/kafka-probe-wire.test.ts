@@ -5,7 +5,12 @@
  * answers them in test/engine/kafka-sasl.test.ts (SCRAM-SHA-512) and external-clusters.test.ts
  * (three brokers, one killed: the degraded detail).
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { scramFinal } from "../../engine/probes/kafka-login.js";
 import { decodeMetadataV4 } from "../../engine/probes/kafka-metadata.js";
@@ -100,8 +105,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function modelBroker(answer: Answer, options: { splitAnswers?: boolean } = {}): Promise<string> {
-  server = createServer((socket) => {
+async function modelBroker(answer: Answer, options: { splitAnswers?: boolean; tls?: { key: string; cert: string } } = {}): Promise<string> {
+  const serve = (socket: Socket) => {
     let pending = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -126,7 +131,8 @@ async function modelBroker(answer: Answer, options: { splitAnswers?: boolean } =
       }
     });
     socket.on("error", () => undefined);
-  });
+  };
+  server = options.tls ? createTlsServer(options.tls, serve) : createServer(serve);
   await new Promise<void>((r) => server?.listen(0, "127.0.0.1", () => r()));
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("no port");
@@ -224,5 +230,43 @@ describe("kafkaProbe against a model broker", () => {
       ok: true,
       detail: "1 broker, controller 1, 0 topics",
     });
+  });
+
+  it("speaks TLS where the access says so: verified against the given CA, refused without it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "helk-kafka-tls-"));
+    try {
+      // A throwaway self-signed certificate for 127.0.0.1 (openssl is one of setup-host's packages).
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      const tls = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+      const address = await modelBroker(() => metadataAnswer([1], 1, [["winlogbeat", [[[1], [1]]]]]), { tls });
+      const withCa = await kafkaProbe({ address, timeoutMs: 2000, kafka: { brokers: [address], tls: { caFile: join(dir, "cert.pem") } } });
+      expect(withCa).toEqual({ ok: true, detail: "1 broker, controller 1, 1 topic" });
+      const systemCas = await kafkaProbe({ address, timeoutMs: 2000, kafka: { brokers: [address], tls: {} } });
+      expect(systemCas).toEqual({ ok: false, detail: expect.stringMatching(/^probe failed: .*self[- ]signed certificate/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
