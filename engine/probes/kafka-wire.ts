@@ -110,6 +110,8 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
   const colon = address.lastIndexOf(":");
   const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
   const port = Number(address.slice(colon + 1));
+  if (colon < 1 || !Number.isInteger(port) || port < 1 || port > 65535)
+    return Promise.reject(new Error(`"${address}" is not a Kafka broker address (host:port)`));
   return new Promise((resolve, reject) => {
     const socket: Socket = access.tls
       ? tlsConnect({

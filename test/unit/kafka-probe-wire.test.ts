@@ -225,6 +225,10 @@ describe("kafkaProbe against a model broker", () => {
 
     await new Promise<void>((res) => server?.close(() => res()));
     const live = await modelBroker(() => metadataAnswer([1], 1, []));
+    expect(await kafkaProbe({ address: "kafka", timeoutMs: 500 })).toEqual({
+      ok: false,
+      detail: 'probe failed: "kafka" is not a Kafka broker address (host:port)',
+    });
     // Port 1 on loopback refuses at once: the probe goes on to the next address.
     expect(await kafkaProbe({ address: `127.0.0.1:1,${live}`, timeoutMs: 2000 })).toEqual({
       ok: true,
