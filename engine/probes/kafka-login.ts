@@ -47,7 +47,7 @@ export async function scramFinal(
   const salt = Buffer.from(fields.get("s") ?? "", "base64");
   const iterations = Number(fields.get("i"));
   if (!nonce.startsWith(clientNonce) || !salt.length || !Number.isInteger(iterations) || iterations < 1)
-    throw new KafkaLoginRefused(`the broker's SCRAM challenge is malformed: ${serverFirst.slice(0, 80)}`);
+    throw new Error(`the broker's SCRAM challenge is malformed: ${serverFirst.slice(0, 80)}`);
   const length = hash === "sha256" ? 32 : 64;
   // Off the main thread: 4,096 rounds of HMAC-SHA-512 would hold the other probes up.
   const salted = await promisify(pbkdf2)(password, salt, iterations, length, hash);
@@ -85,7 +85,8 @@ export async function saslLogin(wire: KafkaWire, sasl: KafkaSasl): Promise<void>
   const serverFinal = (await authenticate(wire, Buffer.from(clientFinal, "utf8"))).toString("utf8");
   if (serverFinal.startsWith("e=")) throw new KafkaLoginRefused(`SASL authentication failed: ${serverFinal.slice(2)}`);
   const verifier = Buffer.from(serverFinal.startsWith("v=") ? serverFinal.slice(2) : "", "base64");
-  // The broker proves it knows the password too; a mismatch is not the broker HELK set up.
+  // The broker proves it knows the password too; a mismatch is not a refusal of ours but a
+  // broker that is not the one the login was set on, so it is reported as a failure, not a hint.
   if (verifier.length !== serverSignature.length || !timingSafeEqual(verifier, serverSignature))
-    throw new KafkaLoginRefused("the broker's SCRAM signature does not match: it does not know this user's password");
+    throw new Error("the broker's SCRAM signature does not match: it does not know this user's password");
 }

@@ -206,6 +206,27 @@ describe("kafkaProbe against a model broker", () => {
     expect(r).toEqual({ ok: false, detail: expect.stringContaining("Kafka refused helk's SASL login") as unknown as string });
   });
 
+  it("a broker whose SCRAM signature does not prove the password fails the probe", async () => {
+    const address = await modelBroker((key, body) => {
+      if (key === 17) return new KafkaWriter().int16(0).int32(1).string("SCRAM-SHA-256").buffer();
+      if (key !== 36) return "close";
+      const said = (body.bytes() as Buffer).toString("utf8");
+      const reply = said.startsWith("n,,")
+        ? `r=${said.slice(said.indexOf("r=") + 2)}server,s=c2FsdA==,i=4096`
+        : `v=${Buffer.alloc(32).toString("base64")}`;
+      return new KafkaWriter().int16(0).string(null).bytes(Buffer.from(reply)).int32(0).int32(0).buffer();
+    });
+    const r = await kafkaProbe({
+      address,
+      timeoutMs: 2000,
+      kafka: { brokers: [address], sasl: { mechanism: "scram-sha-256", username: "helk", password: "pw" } },
+    });
+    expect(r).toEqual({
+      ok: false,
+      detail: "probe failed: the broker's SCRAM signature does not match: it does not know this user's password",
+    });
+  });
+
   it("a mechanism the broker does not offer is named with what it offers", async () => {
     const address = await modelBroker(() => new KafkaWriter().int16(33).int32(1).string("PLAIN").buffer());
     const r = await kafkaProbe({
