@@ -1,7 +1,9 @@
 /**
  * A SASL login on a probe's Kafka connection: SaslHandshake v1 naming the mechanism, then
  * SaslAuthenticate v1 frames (Kafka's protocol guide, "SASL Authentication Sequence"). PLAIN
- * (RFC 4616) and SCRAM-SHA-256/512 (RFC 5802, 7677), the mechanisms KafkaAccess offers.
+ * (RFC 4616) and SCRAM-SHA-256/512 (RFC 5802, 7677), the mechanisms KafkaAccess offers. The
+ * user name is escaped and the password used as given (no SASLprep), as kafkajs, which replay,
+ * verify and provisioning log in with, does: one password works for all of them.
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
