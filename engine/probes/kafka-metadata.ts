@@ -5,7 +5,7 @@
  */
 import type { KafkaAccess } from "../../compose/kafka-access.js";
 import { saslLogin } from "./kafka-login.js";
-import { KafkaReader, KafkaWriter, openKafkaWire } from "./kafka-wire.js";
+import { KafkaReader, type KafkaWire, KafkaWriter, openKafkaWire } from "./kafka-wire.js";
 
 const METADATA = 3;
 
@@ -57,7 +57,7 @@ export async function clusterMetadata(access: KafkaAccess, timeoutMs: number): P
   for (const address of access.brokers) {
     const left = deadline - Date.now();
     if (left <= 0) break;
-    let wire: Awaited<ReturnType<typeof openKafkaWire>> | undefined;
+    let wire: KafkaWire;
     try {
       wire = await openKafkaWire(address, access, left);
     } catch (err) {

@@ -68,9 +68,6 @@ export class KafkaReader {
   int32(): number {
     return this.take(4).readInt32BE();
   }
-  int64(): bigint {
-    return this.take(8).readBigInt64BE();
-  }
   string(): string | null {
     const n = this.int16();
     return n < 0 ? null : this.take(n).toString("utf8");
