@@ -2,9 +2,12 @@
  * JSON lines → events, a chunk at a time, with exact accounting. The line's bytes are kept as
  * they are (only its terminator, \n or \r\n, is dropped) and become the Kafka message value.
  * A chunk's events come as one batch (spans of the chunk): replay's loop runs per chunk, not per
- * line. (Parsing in a worker thread was measured and not kept: README, "Replay throughput".)
+ * line. The lines are read by event-scan.ts's WebAssembly scanner; JSON.parse settles only what
+ * it cannot vouch for. (Parsing in a worker thread was measured and not kept: README, "Replay
+ * throughput".)
  */
 
+import { DOUBT, EVENT, type EventScanner, eventScanner, RECORD } from "./event-scan.js";
 import { UNPARSABLE_EXAMPLES } from "./lines.js";
 
 /** One chunk's lines, classified: the events as spans of `data`, and what the other lines were. */
@@ -63,7 +66,7 @@ export function isEvent(value: unknown): value is Record<string, unknown> {
  * chunks; an event is a span of the chunk it ends in (a line cut by a chunk's end is joined with
  * its rest into one new buffer, the rest of that chunk behind it).
  */
-export function lineClassifier(limit: number) {
+export function lineClassifier(limit: number, scanner: EventScanner | null = eventScanner()) {
   let rest: Buffer | null = null;
   let lineNo = 0;
   let events = 0;
@@ -84,30 +87,63 @@ export function lineClassifier(limit: number) {
       done: false,
     };
     let start = 0;
-    while (!done && start < data.length) {
-      let nl = data.indexOf(10, start);
-      if (nl === -1) {
-        if (!last) break;
-        nl = data.length;
-      }
-      // The line without its terminator; \r\n counts as one.
-      const from = start;
-      const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
-      start = nl + 1;
-      lineNo++;
-      // Every byte read, terminators included: a file's lines add up to its size.
-      out.bytes += Math.min(start, data.length) - from;
+    // One line, classified by JSON.parse: the scanner's doubts, or every line without the scanner.
+    const parsed = (from: number, end: number) => {
       const value = lineValue(data.toString("utf8", from, end));
       if (value === "blank") out.blankLines++;
       else if (value === "not an object") out.nonObjectValues++;
       else if (value === "unparsable") {
         out.unparsableLines++;
         if (unparsableSeen++ < UNPARSABLE_EXAMPLES) out.unparsableAt.push(lineNo);
-      } else {
-        out.starts.push(from);
-        out.ends.push(end);
-        out.keys.push(hostKey(value));
-        if (++events >= limit) done = true;
+      } else event(from, end, hostKey(value));
+    };
+    const event = (from: number, end: number, key: string | null) => {
+      out.starts.push(from);
+      out.ends.push(end);
+      out.keys.push(key);
+      if (++events >= limit) done = true;
+    };
+    if (scanner) {
+      scanner.load(data);
+      while (!done && start < data.length) {
+        const { records, lines } = scanner.scan(start, last);
+        if (lines === 0) break;
+        for (let o = 0; o < lines * RECORD && !done; o += RECORD) {
+          const from = records[o] as number;
+          const end = records[o + 1] as number;
+          start = records[o + 2] as number;
+          lineNo++;
+          // Every byte read, terminators included: a file's lines add up to its size.
+          out.bytes += Math.min(start, data.length) - from;
+          const kind = records[o + 3];
+          const hostEnd = records[o + 5] as number;
+          if (kind === DOUBT) parsed(from, end);
+          else if (hostEnd === 0) event(from, end, null);
+          else {
+            const hostStart = records[o + 4] as number;
+            // An escaped host name is decoded as JSON.parse would: the span with its quotes.
+            const key =
+              kind === EVENT
+                ? data.toString("utf8", hostStart, hostEnd)
+                : (JSON.parse(data.toString("utf8", hostStart - 1, hostEnd + 1)) as string);
+            event(from, end, key);
+          }
+        }
+      }
+    } else {
+      while (!done && start < data.length) {
+        let nl = data.indexOf(10, start);
+        if (nl === -1) {
+          if (!last) break;
+          nl = data.length;
+        }
+        // The line without its terminator; \r\n counts as one.
+        const from = start;
+        const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+        start = nl + 1;
+        lineNo++;
+        out.bytes += Math.min(start, data.length) - from;
+        parsed(from, end);
       }
     }
     out.done = done;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventScanner } from "../../engine/replay/event-scan.js";
 import { type LineBatch, lineClassifier } from "../../engine/replay/line-classifier.js";
 
 const MORDOR = fileURLToPath(new URL("../../../shared/datasets/mordor/", import.meta.url));
@@ -24,8 +25,8 @@ function summary(batches: LineBatch[]) {
   };
 }
 
-function classified(buf: Buffer, size: number, limit = Number.POSITIVE_INFINITY): LineBatch[] {
-  const c = lineClassifier(limit);
+function classified(buf: Buffer, size: number, limit = Number.POSITIVE_INFINITY, scanner = eventScanner()): LineBatch[] {
+  const c = lineClassifier(limit, scanner);
   const out: LineBatch[] = [];
   for (let i = 0; i < buf.length; i += size) out.push(c.push(buf.subarray(i, i + size)));
   out.push(c.end());
@@ -54,6 +55,14 @@ describe("lineClassifier on the four Mordor sets", () => {
     expect(whole.blankLines).toBe(1);
     expect(whole.bytes).toBe(sets.length);
     for (const size of [1024, 7919, 65_536, 1 << 20]) expect(summary(classified(sets, size)), `chunks of ${size}`).toEqual(whole);
+  });
+
+  it("the WebAssembly scanner gives what JSON.parse of every line gives, at any chunk size and limit", () => {
+    expect(eventScanner(), "the scanner loads on this Node.js").not.toBeNull();
+    const byParse = summary(classified(sets, sets.length, Number.POSITIVE_INFINITY, null));
+    expect(byParse.events).toHaveLength(13_592);
+    for (const size of [1024, 65_536, sets.length]) expect(summary(classified(sets, size)), `chunks of ${size}`).toEqual(byParse);
+    expect(summary(classified(sets, 7919, 5000))).toEqual(summary(classified(sets, 7919, 5000, null)));
   });
 
   it("a limit takes the first events exactly, at any chunk size", () => {
