@@ -54,6 +54,20 @@ describe.sequential("replay into a real Kafka", () => {
     ]);
   });
 
+  it("batches stay under the broker's 1 MB record batch: events of 300-700 KB and small ones with long host names all land", async () => {
+    const topic = await kafka.freshTopic("big", 1);
+    const big = [700, 400, 700, 300].map((kb, i) => JSON.stringify({ Hostname: "WS1", EventID: i, pad: "x".repeat(kb * 1000) }));
+    const host = `h${"o".repeat(199)}`;
+    const small = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ Hostname: host, EventID: i }));
+    const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: `${[...small, ...big].join("\n")}\n` });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { events: number }).events).toBe(3004);
+    expect(await kafka.messageCount(topic)).toBe(3004);
+    const seen = await consume(topic, 3004);
+    expect(seen[2999]).toEqual({ key: host, value: small[2999] });
+    expect(seen.slice(3000).map((m) => m.value?.length)).toEqual(big.map((b) => b.length));
+  });
+
   it("a converted data set as a pretty-printed JSON array (zipped too): exactly its events, each element's compact JSON keyed by host.name", async () => {
     const file = "empire_launcher_sct_regsvr32.zip";
     const text = (await execa("unzip", ["-p", `${MORDOR}${file}`], { maxBuffer: 256 * 1024 * 1024 })).stdout;
