@@ -4,8 +4,9 @@
  * Everything streams; nothing holds a whole file in memory.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import yauzl from "yauzl";
@@ -142,8 +143,41 @@ function fileMember(path: string): Member {
     name: path,
     size: statSync(path).size,
     reopenable: true,
-    open: async () => createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES }),
+    open: async () => Readable.from(wholeLines(path), { objectMode: true }),
   };
+}
+
+/**
+ * A file's bytes in chunks that end at a line's end: the partial line at a read's end starts the
+ * next chunk's buffer, so the classifier never joins a cut line with the next chunk (a copy of
+ * every chunk, and a second buffer per chunk for the collector). A chunk with no line end at all
+ * (a line longer than a chunk) goes as it is; the classifier joins it with the next.
+ */
+async function* wholeLines(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, "r");
+  try {
+    let carry: Buffer | null = null;
+    for (;;) {
+      const buf = Buffer.allocUnsafe((carry?.length ?? 0) + FILE_CHUNK_BYTES);
+      const held: number = carry ? carry.copy(buf) : 0;
+      const { bytesRead } = await file.read(buf, held, FILE_CHUNK_BYTES, null);
+      const filled: number = held + bytesRead;
+      if (bytesRead === 0) {
+        if (filled > 0) yield buf.subarray(0, filled);
+        return;
+      }
+      const lastLineEnd: number = buf.lastIndexOf(10, filled - 1);
+      if (lastLineEnd === -1) {
+        carry = null;
+        yield buf.subarray(0, filled);
+        continue;
+      }
+      carry = lastLineEnd + 1 < filled ? buf.subarray(lastLineEnd + 1, filled) : null;
+      yield buf.subarray(0, lastLineEnd + 1);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 function listDir(dir: string): string[] {
