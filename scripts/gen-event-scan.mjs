@@ -1,7 +1,8 @@
 // Builds replay's line scanner (engine/replay/event-scan/, Rust) into WebAssembly and writes it,
 // base64, into engine/replay/event-scan-wasm.ts, so that the bundle, tsx and vitest all load it
-// without a file beside them and users need no Rust. `--check` rebuilds and fails when the
-// committed module differs from what the source builds to.
+// without a file beside them and users need no Rust. `--check` rebuilds and fails (exit 1) when
+// the committed module differs from what the source builds to; exit 3 when this machine's rustc
+// is not the one that built it (nothing compared).
 // Needs cargo with the wasm32-unknown-unknown target (`rustup target add wasm32-unknown-unknown`).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -29,6 +30,11 @@ export const EVENT_SCAN_WASM =
 `;
   if (process.argv.includes("--check")) {
     const committed = readFileSync(out, "utf8");
+    // Another compiler may emit other bytes for the same source: only the same one is compared.
+    if (!committed.includes(`(${rustc})`)) {
+      console.log(`event-scan-wasm.ts was built by another rustc than ${rustc}: not compared`);
+      process.exit(3);
+    }
     const b64 = /"([A-Za-z0-9+/=]+)"/.exec(committed)?.[1] ?? "";
     if (Buffer.from(b64, "base64").equals(wasm)) console.log(`event-scan-wasm.ts matches its source (${rustc})`);
     else {

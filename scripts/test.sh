@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run every test tier: lint, typecheck, unit, cli and engine (real Docker
-# Compose and engine). Names the checks on one line (`checks: lint ok|FAILED, typecheck ok|FAILED`),
+# Compose and engine). Names the checks on one line (`checks: lint ok|FAILED, typecheck ok|FAILED, event-scan ...`),
 # then ends with one plain line that counts tests only, as they really ended:
 # `N passed, N failed[, N skipped]`.
 # A test that did not run because its beforeAll (or its file's import) failed counts as failed
@@ -38,6 +38,20 @@ check() {
 }
 check lint npx biome check .
 check typecheck npx tsc --noEmit -p .
+# Replay's line scanner is committed as WebAssembly (engine/replay/event-scan-wasm.ts) beside its
+# Rust source: rebuilt and compared where Rust can build it, else named as not checked.
+if command -v rustup >/dev/null && { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1; }; then
+  echo "== event-scan: node scripts/gen-event-scan.mjs --check"
+  node scripts/gen-event-scan.mjs --check
+  case $? in
+    0) checks+=("event-scan ok") ;;
+    3) checks+=("event-scan not checked (another rustc)") ;;
+    *) checks+=("event-scan FAILED"); checks_failed=1 ;;
+  esac
+else
+  checks+=("event-scan not checked (no Rust with the wasm32-unknown-unknown target)")
+fi
 
 mkdir -p .test-output
 rm -f .test-output/outcome.json .test-output/engine-watch.log
