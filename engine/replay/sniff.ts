@@ -21,6 +21,13 @@ export function sniff(sample: Buffer, wholeFile: boolean): SniffVerdict {
   const text = sample.toString("utf8");
   // The last line of a sample may be cut in half; judge it only when the sample is the whole file.
   const lines = text.split("\n");
+  if (!wholeFile && lines.length === 1) {
+    // One line longer than the sample (a large PowerShell script block, say): it cannot be parsed
+    // from here. One that starts as a JSON object is read and counted exactly like any other.
+    const start = text.replace(/^\uFEFF/, "").trimStart();
+    if (start.startsWith('{"') || start.startsWith("[")) return { ok: true };
+    return { ok: false, reason: `its first line is over ${SAMPLE_BYTES / 1024} KiB and does not start like a JSON object` };
+  }
   if (!wholeFile && lines.length > 1) lines.pop();
   const meaningful = lines.map((l) => l.trim()).filter((l) => l !== "");
   if (meaningful.length === 0) return { ok: true };

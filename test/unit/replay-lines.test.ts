@@ -130,6 +130,15 @@ describe("sniff", () => {
       reason: expect.stringContaining("jq -c ."),
     });
   });
+  it("accepts a first line longer than the sample when it starts like a JSON object; refuses other text that long", () => {
+    const long = `{"Hostname":"WS1","ScriptBlockText":"${"x".repeat(70_000)}"}`.slice(0, 64 * 1024);
+    expect(sniff(Buffer.from(long), false)).toEqual({ ok: true });
+    expect(sniff(Buffer.from(`\uFEFF ${long}`), false)).toEqual({ ok: true });
+    expect(sniff(Buffer.from("y".repeat(64 * 1024)), false)).toEqual({
+      ok: false,
+      reason: "its first line is over 64 KiB and does not start like a JSON object",
+    });
+  });
   it("refuses text with no JSON line", () => {
     expect(sniff(Buffer.from("hello\nworld\n"), true)).toEqual({ ok: false, reason: "none of its first 2 lines is JSON" });
   });
