@@ -36,6 +36,8 @@ export interface EventScanner {
    * into the data. Without `last`, a line with no \n is left unscanned (the count stops before it).
    */
   scan(from: number, last: boolean): { records: Uint32Array; lines: number };
+  /** The module's memory in bytes (it only grows). */
+  memoryBytes(): number;
 }
 
 let scanner: EventScanner | null | undefined;
@@ -59,6 +61,7 @@ function instantiate(): EventScanner | null {
   const input = out + MAX_LINES * RECORD * 4;
   let length = 0;
   return {
+    memoryBytes: () => memory.buffer.byteLength,
     load(data) {
       const need = input + data.length + PADDING;
       if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));

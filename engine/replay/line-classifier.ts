@@ -10,6 +10,13 @@
 import { DOUBT, EVENT, type EventScanner, eventScanner, RECORD } from "./event-scan.js";
 import { UNPARSABLE_EXAMPLES } from "./lines.js";
 
+/**
+ * The most the scanner is given at once. A chunk is about 256 KiB; a larger one holds a line cut
+ * by chunks (a huge event), and goes to JSON.parse instead, so that the scanner's memory, which
+ * WebAssembly never gives back, stays small whatever the input.
+ */
+export const SCANNER_MAX_BYTES = 4 * 1024 * 1024;
+
 /** One chunk's lines, classified: the events as spans of `data`, and what the other lines were. */
 export interface LineBatch {
   /** The bytes the spans index into: the chunk, or the chunk behind a line cut by the previous one. */
@@ -103,7 +110,8 @@ export function lineClassifier(limit: number, scanner: EventScanner | null = eve
       out.keys.push(key);
       if (++events >= limit) done = true;
     };
-    if (scanner) {
+    // A chunk with no line end (within a long line) has nothing to classify yet: not copied to the scanner.
+    if (scanner && data.length <= SCANNER_MAX_BYTES && (last || data.lastIndexOf(10) !== -1)) {
       scanner.load(data);
       while (!done && start < data.length) {
         const { records, lines } = scanner.scan(start, last);

@@ -59,7 +59,9 @@ describe.sequential("replay into a real Kafka", () => {
     const big = [700, 400, 700, 300].map((kb, i) => JSON.stringify({ Hostname: "WS1", EventID: i, pad: "x".repeat(kb * 1000) }));
     const host = `h${"o".repeat(199)}`;
     const small = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ Hostname: host, EventID: i }));
-    const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: `${[...big, ...small].join("\n")}\n` });
+    const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], {
+      input: `${[...big, ...small].join("\n")}\n`,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { events: number }).events).toBe(3004);
     expect(await kafka.messageCount(topic)).toBe(3004);

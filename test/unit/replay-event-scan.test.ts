@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOUBT, EVENT, EVENT_ESCAPED_HOST, type EventScanner, eventScanner } from "../../engine/replay/event-scan.js";
-import { type LineBatch, lineClassifier } from "../../engine/replay/line-classifier.js";
+import { type LineBatch, lineClassifier, SCANNER_MAX_BYTES } from "../../engine/replay/line-classifier.js";
 
 const MORDOR = fileURLToPath(new URL("../../../shared/datasets/mordor/", import.meta.url));
 
@@ -134,6 +134,18 @@ describe("event scanner: lines left to JSON.parse", () => {
       expect(scanned(line).kind).toBe(DOUBT);
       expect(classification(line, loaded())).toEqual(classification(line, null));
     });
+});
+
+describe("event scanner: memory", () => {
+  it("a line longer than SCANNER_MAX_BYTES goes to JSON.parse, and the scanner's memory does not grow for it", () => {
+    const huge = bytes(`{"Hostname":"WS1","pad":"${"z".repeat(SCANNER_MAX_BYTES + 1000)}"}\n{"Computer":"C"}\n`);
+    const before = loaded().memoryBytes();
+    const result = classification(huge, loaded(), 64 * 1024);
+    expect(result.events.map((e) => e.split("|")[0])).toEqual(["WS1", "C"]);
+    expect(result).toEqual(classification(huge, null, 64 * 1024));
+    expect(loaded().memoryBytes()).toBe(before);
+    expect(before).toBeLessThan(SCANNER_MAX_BYTES);
+  });
 });
 
 describe("event scanner on mutated Mordor lines (seeded)", () => {
