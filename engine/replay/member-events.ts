@@ -4,6 +4,8 @@
  * events (one line or pretty-printed: Elastic's Winlogbeat golden files, `jq -s` output). The
  * first byte that is not whitespace decides: `[` is an array, anything else JSON lines.
  */
+
+import { holdChunk, releaseChunk } from "./chunk-pool.js";
 import { type ArrayElement, splitJsonArray } from "./json-array.js";
 import { hostKey, isEvent, type LineBatch, lineClassifier } from "./line-classifier.js";
 import { type ReplayCounts, type ReplayEvent, UNPARSABLE_EXAMPLES } from "./lines.js";
@@ -86,7 +88,11 @@ async function* lineEvents(
   const classifier = lineClassifier(limit);
   for await (const chunk of stream) {
     const b = classifier.push(chunk);
-    yield takeBatch(name, b, counts);
+    const events = takeBatch(name, b, counts);
+    // A pooled read buffer (chunk-pool.ts) is now held by its events, until Kafka acknowledges them.
+    holdChunk(b.data.buffer, events.length);
+    releaseChunk(chunk.buffer);
+    yield events;
     if (b.done) return;
   }
   yield takeBatch(name, classifier.end(), counts);

@@ -9,6 +9,7 @@ import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
+import { releaseEvents } from "./chunk-pool.js";
 import { JsonArrayError } from "./json-array.js";
 import { brokerError, connectProducer, type EventSink } from "./kafka-producer.js";
 import { emptyCounts, type ReplayCounts, type ReplayEvent } from "./lines.js";
@@ -205,6 +206,8 @@ class BatchSender {
       const sending = this.producer.send(outgoing).then(
         () => {
           this.sent += outgoing.length;
+          // Acknowledged: no resend will need these bytes, so their read buffers may be reused.
+          releaseEvents(outgoing);
         },
         (err) => {
           throw brokerError(this.o.kafka, this.o.topic, err, this.sent);
@@ -218,7 +221,10 @@ class BatchSender {
         this.failed ??= err;
         done();
       });
-    } else this.sent += outgoing.length;
+    } else {
+      this.sent += outgoing.length;
+      releaseEvents(outgoing);
+    }
     if (this.o.rate) {
       // Pace by the whole run, not per batch, so short stalls are made up.
       const wait = this.started + (this.queued / this.o.rate) * 1000 - this.clock.now();

@@ -11,6 +11,7 @@ import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import yauzl from "yauzl";
 import { ExitCode, HelkError } from "../errors.js";
+import { FILE_CHUNK_BYTES, releaseChunk, takeChunk } from "./chunk-pool.js";
 
 export interface Member {
   /** "file.zip:member.json", "file.json", "-". */
@@ -136,7 +137,7 @@ async function* tarMembers(path: string, skipped: Skipped[]): AsyncGenerator<Mem
  * and 116–123 MB peak RSS, against 2.41–3.79 s and 110–115 MB. 1 MiB chunks were not faster
  * and took peak RSS to 150–167 MB (events in flight keep their chunks alive longer).
  */
-export const FILE_CHUNK_BYTES = 256 * 1024;
+export { FILE_CHUNK_BYTES };
 
 function fileMember(path: string): Member {
   return {
@@ -155,11 +156,16 @@ function fileMember(path: string): Member {
  */
 async function* wholeLines(path: string): AsyncGenerator<Buffer> {
   const file = await open(path, "r");
+  // The chunk before, held until its line tail is copied out of it (chunk-pool.ts).
+  let before: Buffer | null = null;
   try {
     let carry: Buffer | null = null;
     for (;;) {
-      const buf = Buffer.allocUnsafe((carry?.length ?? 0) + FILE_CHUNK_BYTES);
+      // Two holders: replay's loop, and this reader until the next read.
+      const buf = takeChunk((carry?.length ?? 0) + FILE_CHUNK_BYTES, 2);
       const held: number = carry ? carry.copy(buf) : 0;
+      if (before) releaseChunk(before.buffer);
+      before = buf;
       const { bytesRead } = await file.read(buf, held, FILE_CHUNK_BYTES, null);
       const filled: number = held + bytesRead;
       if (bytesRead === 0) {
@@ -176,6 +182,7 @@ async function* wholeLines(path: string): AsyncGenerator<Buffer> {
       yield buf.subarray(0, lastLineEnd + 1);
     }
   } finally {
+    if (before) releaseChunk(before.buffer);
     await file.close();
   }
 }
