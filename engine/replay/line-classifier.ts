@@ -67,6 +67,54 @@ export function isEvent(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** One line: its bytes [from, end) without the terminator, where the next starts, and the scanner's verdict. */
+type LineVisitor = (from: number, end: number, next: number, kind: number, hostStart: number, hostEnd: number) => boolean;
+
+/**
+ * The lines of `data` as the scanner reads them, each to `visit` until it returns false. Without
+ * `last`, a line with no line end is left. Returns where the first line not visited starts.
+ */
+function scannedLines(scanner: EventScanner, data: Buffer, last: boolean, visit: LineVisitor): number {
+  scanner.load(data);
+  let start = 0;
+  while (start < data.length) {
+    const { records, lines } = scanner.scan(start, last);
+    if (lines === 0) break;
+    for (let o = 0; o < lines * RECORD; o += RECORD) {
+      start = records[o + 2] as number;
+      const from = records[o] as number;
+      const end = records[o + 1] as number;
+      if (!visit(from, end, start, records[o + 3] as number, records[o + 4] as number, records[o + 5] as number)) return start;
+    }
+  }
+  return start;
+}
+
+/** The lines of `data`, each to `visit` as a doubt (no scanner): the same contract as scannedLines. */
+function splitLines(data: Buffer, last: boolean, visit: LineVisitor): number {
+  let start = 0;
+  while (start < data.length) {
+    let nl = data.indexOf(10, start);
+    if (nl === -1) {
+      if (!last) break;
+      nl = data.length;
+    }
+    const from = start;
+    // \r\n counts as one terminator.
+    const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+    start = nl + 1;
+    if (!visit(from, end, start, DOUBT, 0, 0)) break;
+  }
+  return start;
+}
+
+/** The host name the scanner found; an escaped one decoded as JSON.parse would (the span with its quotes). */
+function scannedHost(data: Buffer, kind: number, hostStart: number, hostEnd: number): string {
+  return kind === EVENT
+    ? data.toString("utf8", hostStart, hostEnd)
+    : (JSON.parse(data.toString("utf8", hostStart - 1, hostEnd + 1)) as string);
+}
+
 /**
  * A member's classifier: push its chunks in order, then end(). Stops after `limit` events (the
  * line holding the last one counted, nothing after it). Holds at most one partial line between
@@ -93,7 +141,6 @@ export function lineClassifier(limit: number, scanner: EventScanner | null = eve
       bytes: 0,
       done: false,
     };
-    let start = 0;
     // One line, classified by JSON.parse: the scanner's doubts, or every line without the scanner.
     const parsed = (from: number, end: number) => {
       const value = lineValue(data.toString("utf8", from, end));
@@ -110,50 +157,18 @@ export function lineClassifier(limit: number, scanner: EventScanner | null = eve
       out.keys.push(key);
       if (++events >= limit) done = true;
     };
+    const visit: LineVisitor = (from, end, next, kind, hostStart, hostEnd) => {
+      lineNo++;
+      // Every byte read, terminators included: a file's lines add up to its size.
+      out.bytes += Math.min(next, data.length) - from;
+      if (kind === DOUBT) parsed(from, end);
+      else event(from, end, hostEnd === 0 ? null : scannedHost(data, kind, hostStart, hostEnd));
+      return !done;
+    };
     // A chunk with no line end (within a long line) has nothing to classify yet: not copied to the scanner.
-    if (scanner && data.length <= SCANNER_MAX_BYTES && (last || data.lastIndexOf(10) !== -1)) {
-      scanner.load(data);
-      while (!done && start < data.length) {
-        const { records, lines } = scanner.scan(start, last);
-        if (lines === 0) break;
-        for (let o = 0; o < lines * RECORD && !done; o += RECORD) {
-          const from = records[o] as number;
-          const end = records[o + 1] as number;
-          start = records[o + 2] as number;
-          lineNo++;
-          // Every byte read, terminators included: a file's lines add up to its size.
-          out.bytes += Math.min(start, data.length) - from;
-          const kind = records[o + 3];
-          const hostEnd = records[o + 5] as number;
-          if (kind === DOUBT) parsed(from, end);
-          else if (hostEnd === 0) event(from, end, null);
-          else {
-            const hostStart = records[o + 4] as number;
-            // An escaped host name is decoded as JSON.parse would: the span with its quotes.
-            const key =
-              kind === EVENT
-                ? data.toString("utf8", hostStart, hostEnd)
-                : (JSON.parse(data.toString("utf8", hostStart - 1, hostEnd + 1)) as string);
-            event(from, end, key);
-          }
-        }
-      }
-    } else {
-      while (!done && start < data.length) {
-        let nl = data.indexOf(10, start);
-        if (nl === -1) {
-          if (!last) break;
-          nl = data.length;
-        }
-        // The line without its terminator; \r\n counts as one.
-        const from = start;
-        const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
-        start = nl + 1;
-        lineNo++;
-        out.bytes += Math.min(start, data.length) - from;
-        parsed(from, end);
-      }
-    }
+    const scan = scanner && data.length <= SCANNER_MAX_BYTES && (last || data.lastIndexOf(10) !== -1);
+    let start = 0;
+    if (!done) start = scan ? scannedLines(scanner, data, last, visit) : splitLines(data, last, visit);
     out.done = done;
     // A copy: the chunk goes on to the sender and must not be kept alive by the partial line held here.
     if (!done && !last && start < data.length) rest = Buffer.from(data.subarray(start));

@@ -105,6 +105,16 @@ fn string_end(b: *const u8, len: usize, mut i: usize, escaped: &mut bool) -> Opt
     }
 }
 
+/// The index after the run of digits at `i` (`i` itself when there is none).
+#[inline(always)]
+fn digits_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the JSON number at `i`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or None.
 #[inline(always)]
 fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     let len = b.len();
@@ -117,34 +127,27 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     if b[i] == b'0' {
         i += 1;
     } else if b[i].is_ascii_digit() {
-        while i < len && b[i].is_ascii_digit() {
-            i += 1;
-        }
+        i = digits_end(b, i);
     } else {
         return None;
     }
     if i < len && b[i] == b'.' {
-        i += 1;
-        let s = i;
-        while i < len && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == s {
+        let e = digits_end(b, i + 1);
+        if e == i + 1 {
             return None;
         }
+        i = e;
     }
     if i < len && (b[i] == b'e' || b[i] == b'E') {
         i += 1;
         if i < len && (b[i] == b'+' || b[i] == b'-') {
             i += 1;
         }
-        let s = i;
-        while i < len && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == s {
+        let e = digits_end(b, i);
+        if e == i {
             return None;
         }
+        i = e;
     }
     Some(i)
 }
@@ -185,9 +188,20 @@ fn scan_object(line: &[u8], base: *const u8, slots: &mut Slots) -> bool {
             }
         };
     }
-    // The main loop: state 0 = expect key or '}' (just after '{'), 1 = expect key (after ','),
-    // 2 = expect value, 3 = after value.
+    // The main loop's state: 0 = expect a key or '}' (just after '{'), 1 = expect a key (after
+    // ','), 2 = expect a value, 3 = after a value.
     let mut state: u8 = 0;
+    // Past a closing bracket: the container ends, and with a depth-2 one, host's or winlog's scope.
+    macro_rules! close_container {
+        () => {
+            i += 1;
+            depth -= 1;
+            if depth == 1 {
+                ctx2 = NONE;
+            }
+            state = 3;
+        };
+    }
     loop {
         match state {
             0 | 1 => {
@@ -197,12 +211,7 @@ fn scan_object(line: &[u8], base: *const u8, slots: &mut Slots) -> bool {
                 }
                 let c = line[i];
                 if c == b'}' && state == 0 {
-                    i += 1;
-                    depth -= 1;
-                    if depth == 1 {
-                        ctx2 = NONE;
-                    }
-                    state = 3;
+                    close_container!();
                     continue;
                 }
                 if c != b'"' {
@@ -286,12 +295,7 @@ fn scan_object(line: &[u8], base: *const u8, slots: &mut Slots) -> bool {
                         } else {
                             skip_ws!();
                             if i < len && line[i] == b']' {
-                                i += 1;
-                                depth -= 1;
-                                if depth == 1 {
-                                    ctx2 = NONE;
-                                }
-                                state = 3;
+                                close_container!();
                             } else {
                                 state = 2;
                             }
@@ -330,12 +334,7 @@ fn scan_object(line: &[u8], base: *const u8, slots: &mut Slots) -> bool {
                     i += 1;
                     state = if top == 0 { 1 } else { 2 };
                 } else if (c == b'}' && top == 0) || (c == b']' && top == 1) {
-                    i += 1;
-                    depth -= 1;
-                    if depth == 1 {
-                        ctx2 = NONE;
-                    }
-                    state = 3;
+                    close_container!();
                 } else {
                     return false;
                 }
