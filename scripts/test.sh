@@ -41,7 +41,7 @@ check typecheck npx tsc --noEmit -p .
 # Replay's line scanner is committed as WebAssembly (engine/replay/event-scan-wasm.ts) beside its
 # Rust source: rebuilt and compared where Rust can build it, else named as not checked.
 if command -v rustup >/dev/null && { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
-  rustup target add wasm32-unknown-unknown >/dev/null 2>&1; }; then
+  timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; }; then
   echo "== event-scan: node scripts/gen-event-scan.mjs --check"
   node scripts/gen-event-scan.mjs --check
   case $? in
