@@ -103,6 +103,21 @@ const CLIENT_ID = "helk-probe";
  * A connection to one broker ("host:port"), TLS when `access.tls` says so, bounded by
  * `timeoutMs` from now: past it, the connection is destroyed and every open request fails.
  */
+/**
+ * A socket to a broker, TLS when `access.tls` says so (the CA file read, the host name checked
+ * unless it is an address); `ready` names the event that says the connection is usable.
+ */
+export function connectBroker(host: string, port: number, access: KafkaAccess): { socket: Socket; ready: "connect" | "secureConnect" } {
+  if (!access.tls) return { socket: tcpConnect({ host, port }), ready: "connect" };
+  const socket = tlsConnect({
+    host,
+    port,
+    ...(isIP(host) ? {} : { servername: host }),
+    ...(access.tls.caFile ? { ca: readFileSync(access.tls.caFile, "utf8") } : {}),
+  });
+  return { socket, ready: "secureConnect" };
+}
+
 export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: number): Promise<KafkaWire> {
   const colon = address.lastIndexOf(":");
   const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
@@ -110,14 +125,7 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
   if (colon < 1 || !Number.isInteger(port) || port < 1 || port > 65535)
     return Promise.reject(new Error(`"${address}" is not a Kafka broker address (host:port)`));
   return new Promise((resolve, reject) => {
-    const socket: Socket = access.tls
-      ? tlsConnect({
-          host,
-          port,
-          ...(isIP(host) ? {} : { servername: host }),
-          ...(access.tls.caFile ? { ca: readFileSync(access.tls.caFile, "utf8") } : {}),
-        })
-      : tcpConnect({ host, port });
+    const { socket, ready } = connectBroker(host, port, access);
     const waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
     let failure: Error | undefined;
     let connected = false;
@@ -150,7 +158,7 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
         waiting.delete(id);
       }
     });
-    socket.once(access.tls ? "secureConnect" : "connect", () => {
+    socket.once(ready, () => {
       connected = true;
       resolve({
         request(apiKey, apiVersion, body) {

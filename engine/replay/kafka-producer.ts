@@ -1,7 +1,7 @@
 /**
  * The Kafka side of a replay: an idempotent producer (acks from all in-sync replicas; a resent
- * batch is written once) with several requests in flight per partition (pipeline.ts) on
- * @platformatic/kafka's connections (kafka-transport.ts). Chosen by `npm run bench:replay`
+ * batch is written once) with several requests in flight per partition (pipeline.ts), written on
+ * replay's own connections beside @platformatic/kafka's metadata (kafka-transport.ts). Chosen by `npm run bench:replay`
  * (README, "Replay throughput"): pure JavaScript, nothing to compile; kafkajs and the librdkafka
  * binding as replay drove them were slower. kafkajs still checks the topic first: its errors
  * name a refused SASL login or a listener that wants one (kafka-client.ts).
@@ -122,7 +122,7 @@ function producerOptions(access: KafkaAccess) {
 
 export async function connectProducer(access: KafkaAccess, topic: string, clock: Clock = systemClock): Promise<EventSink> {
   const partitions = await checkTopic(access, topic);
-  const transport = await openTransport(producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
+  const transport = await openTransport(access, producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
     throw brokerError(access, topic, err, 0);
   });
   const pipeline = new PartitionPipeline(transport, { retryFor: RETRY_FOR_MS, clock });

@@ -1,7 +1,8 @@
 /**
- * One partition's batch per produce request, numbered by pipeline.ts and encoded by
- * record-batch.ts, on @platformatic/kafka's connections (SASL and TLS included), with its
- * metadata, producer id and Produce answer parsing.
+ * One partition's batch per produce request, numbered by pipeline.ts, written by record-batch.ts
+ * on replay's own connections to the leaders (produce-connection.ts). @platformatic/kafka
+ * provides the rest: metadata, the producer id, the broker's Produce versions and the parsing
+ * of the answers.
  *
  * Not its Producer's send(): with idempotence on, that client numbers a partition's records
  * anew only once the broker acknowledged the previous ones and so allows one request in flight;
@@ -9,33 +10,22 @@
  * duplicate of the first and drop it. Here the numbers are given when a batch is sent, so up to
  * five requests per partition can be in flight.
  */
-import {
-  type Callback,
-  type Connection,
-  Producer,
-  type ProducerOptions,
-  produceV7,
-  produceV8,
-  produceV9,
-  produceV10,
-  produceV11,
-  Writer,
-} from "@platformatic/kafka";
+import { Producer, type ProducerOptions, produceV7, produceV8, produceV9, produceV10, produceV11 } from "@platformatic/kafka";
+import type { KafkaAccess } from "../../compose/kafka-access.js";
 import type { Clock } from "../clock.js";
 import { MAX_IN_FLIGHT, type PartitionTransport } from "./pipeline.js";
-import { type BatchRecord, encodeRecordBatch, type ProducerIds, produceRequestParts } from "./record-batch.js";
+import { ProduceConnection, type ProduceConnectionOptions } from "./produce-connection.js";
+import type { BatchRecord, ProducerIds } from "./record-batch.js";
 import { retryFor } from "./retry-for.js";
 
 /** The Produce versions whose answers the client reads, newest first (the broker's newest that both know is used). */
 const PRODUCE = [produceV11, produceV10, produceV9, produceV8, produceV7];
 type ProduceVersion = (typeof PRODUCE)[number];
-const PRODUCE_KEY = 0;
-
-/** Encoding room for a batch (replay's batches stay under 1 MB); a larger one gets its own buffer. */
-const SCRATCH_BYTES = 1024 * 1024 + 64 * 1024;
 
 /** How long the leader may wait for the in-sync replicas before it answers (ms). */
 const ACK_TIMEOUT_MS = 30_000;
+/** How long an answer may take on the connection: the leader's wait, and some (the client's request timeout was 30 s). */
+const REQUEST_TIMEOUT_MS = ACK_TIMEOUT_MS + 5_000;
 
 /** An error anywhere in the chain, by Kafka's name (`OUT_OF_ORDER_SEQUENCE_NUMBER`). */
 export function hasKafkaError(err: unknown, id: string): boolean {
@@ -44,9 +34,10 @@ export function hasKafkaError(err: unknown, id: string): boolean {
   return [...(e?.errors ?? []), ...(e?.cause ? [e.cause] : [])].some((inner) => hasKafkaError(inner, id));
 }
 
-type TransportOptions = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, "idempotent">;
+type TransportOptions = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, "idempotent"> & { clientId: string; connectTimeout: number };
 
 export async function openTransport(
+  access: KafkaAccess,
   options: TransportOptions,
   topic: string,
   retry: { retriable: (err: unknown) => boolean; forMs: number; clock: Clock },
@@ -66,13 +57,17 @@ export async function openTransport(
     await client.close().catch(() => undefined);
     throw err;
   }
+  const connections = new BrokerConnections(access, {
+    clientId: options.clientId,
+    connectTimeoutMs: options.connectTimeout,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
   const stamps = new WeakMap<BatchRecord[], number>();
-  let scratch = Buffer.alloc(0);
-  const leaders = new Map<number, Promise<Connection>>();
+  const leaders = new Map<number, Promise<ProduceConnection>>();
   const leader = (partition: number) => {
     let c = leaders.get(partition);
     if (!c) {
-      c = leaderConnection(client, topic, partition);
+      c = leaderAddress(client, topic, partition).then((broker) => connections.get(broker.host, broker.port));
       c.catch(() => leaders.delete(partition));
       leaders.set(partition, c);
     }
@@ -87,11 +82,11 @@ export async function openTransport(
         stamp = Date.now();
         stamps.set(records, stamp);
       }
-      // The connection copies the request into one buffer as it is sent (synchronously), so one
-      // scratch buffer serves every batch; no await between encoding and sending.
-      if (scratch.length < SCRATCH_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-      const batch = encodeRecordBatch(records, ids, sequence, stamp, scratch);
-      await send(connection, produce, topic, partition, batch);
+      const request = { version: produce.api.version, topic, partition, timeoutMs: ACK_TIMEOUT_MS, records, ids, sequence, now: stamp };
+      // A duplicate is an acknowledgement too: the broker had written the batch, only its answer was lost.
+      await connection.produce(request, produce.parseResponse).catch((err: unknown) => {
+        if (!hasKafkaError(err, "DUPLICATE_SEQUENCE_NUMBER")) throw err;
+      });
     },
     retriable,
     isGap: (err) => hasKafkaError(err, "OUT_OF_ORDER_SEQUENCE_NUMBER"),
@@ -99,8 +94,48 @@ export async function openTransport(
       leaders.clear();
       client.clearMetadata();
     },
-    close: () => client.close(),
+    close: async () => {
+      connections.close();
+      await client.close();
+    },
   };
+}
+
+/** One connection per broker, shared by the partitions it leads; a lost one is opened again when next needed. */
+class BrokerConnections {
+  private readonly open = new Map<string, Promise<ProduceConnection>>();
+  constructor(
+    private readonly access: KafkaAccess,
+    private readonly o: ProduceConnectionOptions,
+  ) {}
+
+  get(host: string, port: number): Promise<ProduceConnection> {
+    const key = `${host}:${port}`;
+    const known = this.open.get(key);
+    if (!known) return this.reopen(key, undefined, host, port);
+    return known.then((c) => (c.failed ? this.reopen(key, known, host, port) : c));
+  }
+
+  close(): void {
+    for (const c of this.open.values())
+      c.then(
+        (connection) => connection.close(),
+        () => undefined,
+      );
+    this.open.clear();
+  }
+
+  /** A new connection in place of `stale`, unless another caller already opened one. */
+  private reopen(key: string, stale: Promise<ProduceConnection> | undefined, host: string, port: number): Promise<ProduceConnection> {
+    const current = this.open.get(key);
+    if (current && current !== stale) return current;
+    const c = ProduceConnection.open(host, port, this.access, this.o);
+    c.catch(() => {
+      if (this.open.get(key) === c) this.open.delete(key);
+    });
+    this.open.set(key, c);
+    return c;
+  }
 }
 
 function produceVersion(apis: { name: string; minVersion: number; maxVersion: number }[]): ProduceVersion {
@@ -111,23 +146,14 @@ function produceVersion(apis: { name: string; minVersion: number; maxVersion: nu
   return usable;
 }
 
-/** One Produce request on the leader's connection; resolves on its acknowledgement (a duplicate is one too). */
-function send(connection: Connection, produce: ProduceVersion, topic: string, partition: number, batch: Buffer): Promise<void> {
-  const version = produce.api.version;
-  const { head, tail } = produceRequestParts(version, topic, partition, batch.length, ACK_TIMEOUT_MS);
-  const payload = () => Writer.create().append(head).append(batch).append(tail);
-  // Versions 9+ have tagged fields in both headers.
-  const flexible = version >= 9;
-  return new Promise<void>((resolve, reject) => {
-    const done: Callback<unknown> = (err) => (err && !hasKafkaError(err, "DUPLICATE_SEQUENCE_NUMBER") ? reject(err) : resolve());
-    connection.send(PRODUCE_KEY, version, payload, produce.parseResponse as never, flexible, flexible, done);
-  });
-}
-
-async function leaderConnection(client: Producer<Buffer, Buffer, Buffer, Buffer>, topic: string, partition: number): Promise<Connection> {
+async function leaderAddress(
+  client: Producer<Buffer, Buffer, Buffer, Buffer>,
+  topic: string,
+  partition: number,
+): Promise<{ host: string; port: number }> {
   const metadata = await client.metadata({ topics: [topic] });
   const id = metadata.topics.get(topic)?.partitions[partition]?.leader;
   const broker = id === undefined ? undefined : metadata.brokers.get(id);
   if (!broker) throw Object.assign(new Error(`no leader known for ${topic} partition ${partition}`), { canRetry: true });
-  return client.connections.get(broker);
+  return broker;
 }

@@ -69,13 +69,13 @@ function recordBodySize(r: BatchRecord, index: number): number {
   return 1 + 1 + varintSize(index) + key + varintSize(r.value.length) + r.value.length + 1;
 }
 
-/**
- * One partition's records as an idempotent batch numbered from `sequence`, all stamped `now`
- * (ms). Written into `into` when it is large enough (a view of it is returned): the caller reuses
- * one buffer for every batch it hands on at once, instead of a fresh one per batch whose memory
- * lingers until the next garbage collection (peak RSS, bench:replay).
- */
-export function encodeRecordBatch(records: BatchRecord[], ids: ProducerIds, sequence: number, now: number, into?: Buffer): Buffer {
+/** A batch's size and each record's body size (written before the body, so worked out first). */
+export interface BatchLayout {
+  size: number;
+  bodies: number[];
+}
+
+export function measureRecordBatch(records: BatchRecord[]): BatchLayout {
   let size = HEADER;
   const bodies = new Array<number>(records.length);
   for (let i = 0; i < records.length; i++) {
@@ -83,35 +83,59 @@ export function encodeRecordBatch(records: BatchRecord[], ids: ProducerIds, sequ
     bodies[i] = body;
     size += varintSize(body) + body;
   }
-  const buf = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
-  buf.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
-  buf.writeInt32BE(size - 12, 8); // batchLength: after baseOffset and itself
-  buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
-  buf.writeInt8(2, 16); // magic
-  buf.writeInt16BE(0, CRC_FROM); // attributes: no compression, CreateTime, not transactional
-  buf.writeInt32BE(records.length - 1, 23); // lastOffsetDelta
-  buf.writeBigInt64BE(BigInt(now), 27); // baseTimestamp
-  buf.writeBigInt64BE(BigInt(now), 35); // maxTimestamp
-  buf.writeBigInt64BE(ids.producerId, 43);
-  buf.writeInt16BE(ids.producerEpoch, 51);
-  buf.writeInt32BE(sequence, 53);
-  buf.writeInt32BE(records.length, 57);
+  return { size, bodies };
+}
+
+/**
+ * One partition's records as an idempotent batch numbered from `sequence`, all stamped `now`
+ * (ms), written into `buf` from `at` (layout.size bytes). Each value is copied once, straight
+ * where the broker will read it.
+ */
+export function writeRecordBatch(
+  records: BatchRecord[],
+  layout: BatchLayout,
+  ids: ProducerIds,
+  sequence: number,
+  now: number,
+  buf: Buffer,
+  from: number,
+): void {
+  const batch = buf.subarray(from, from + layout.size);
+  batch.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
+  batch.writeInt32BE(layout.size - 12, 8); // batchLength: after baseOffset and itself
+  batch.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
+  batch.writeInt8(2, 16); // magic
+  batch.writeInt16BE(0, CRC_FROM); // attributes: no compression, CreateTime, not transactional
+  batch.writeInt32BE(records.length - 1, 23); // lastOffsetDelta
+  batch.writeBigInt64BE(BigInt(now), 27); // baseTimestamp
+  batch.writeBigInt64BE(BigInt(now), 35); // maxTimestamp
+  batch.writeBigInt64BE(ids.producerId, 43);
+  batch.writeInt16BE(ids.producerEpoch, 51);
+  batch.writeInt32BE(sequence, 53);
+  batch.writeInt32BE(records.length, 57);
   let at = HEADER;
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as BatchRecord;
-    at = writeVarint(buf, at, bodies[i] as number);
-    buf[at++] = 0; // record attributes
-    buf[at++] = 0; // timestampDelta: every record has the batch's time
-    at = writeVarint(buf, at, i); // offsetDelta
+    at = writeVarint(batch, at, layout.bodies[i] as number);
+    batch[at++] = 0; // record attributes
+    batch[at++] = 0; // timestampDelta: every record has the batch's time
+    at = writeVarint(batch, at, i); // offsetDelta
     if (r.key) {
-      at = writeVarint(buf, at, r.key.length);
-      at += r.key.copy(buf, at);
-    } else at = writeVarint(buf, at, -1);
-    at = writeVarint(buf, at, r.value.length);
-    at += r.value.copy(buf, at);
-    buf[at++] = 0; // no headers
+      at = writeVarint(batch, at, r.key.length);
+      at += r.key.copy(batch, at);
+    } else at = writeVarint(batch, at, -1);
+    at = writeVarint(batch, at, r.value.length);
+    at += r.value.copy(batch, at);
+    batch[at++] = 0; // no headers
   }
-  buf.writeUInt32BE(crc32c(buf.subarray(CRC_FROM)) >>> 0, 17);
+  batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)) >>> 0, 17);
+}
+
+/** The batch alone, in a buffer of its own (tests compare it with the client's encoder). */
+export function encodeRecordBatch(records: BatchRecord[], ids: ProducerIds, sequence: number, now: number): Buffer {
+  const layout = measureRecordBatch(records);
+  const buf = Buffer.allocUnsafe(layout.size);
+  writeRecordBatch(records, layout, ids, sequence, now, buf, 0);
   return buf;
 }
 
@@ -156,4 +180,47 @@ export function produceRequestParts(version: number, topic: string, partition: n
   ];
   // Tagged fields (none) after the partition, the topic and the request.
   return { head: Buffer.concat(head), tail: Buffer.from([0, 0, 0]) };
+}
+
+/** Kafka's API key of Produce. */
+export const PRODUCE_KEY = 0;
+
+export interface ProduceRequest {
+  version: number;
+  correlationId: number;
+  /** The client id's UTF-8 bytes (request header). */
+  clientId: Buffer;
+  topic: string;
+  partition: number;
+  timeoutMs: number;
+  records: BatchRecord[];
+  ids: ProducerIds;
+  sequence: number;
+  now: number;
+}
+
+/**
+ * A whole Produce request as it goes on the wire: its size, the request header (api key,
+ * version, correlation id, client id; then empty tagged fields in the flexible versions 9+), the
+ * Produce fields and the batch. Written into `into` when it fits (a view of it is returned), else
+ * into a buffer of its own.
+ */
+export function encodeProduceRequest(r: ProduceRequest, into?: Buffer): Buffer {
+  const layout = measureRecordBatch(r.records);
+  const { head, tail } = produceRequestParts(r.version, r.topic, r.partition, layout.size, r.timeoutMs);
+  const flexible = r.version >= 9;
+  const header = 2 + 2 + 4 + 2 + r.clientId.length + (flexible ? 1 : 0);
+  const size = 4 + header + head.length + layout.size + tail.length;
+  const buf = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
+  let at = buf.writeInt32BE(size - 4, 0);
+  at = buf.writeInt16BE(PRODUCE_KEY, at);
+  at = buf.writeInt16BE(r.version, at);
+  at = buf.writeInt32BE(r.correlationId, at);
+  at = buf.writeInt16BE(r.clientId.length, at);
+  at += r.clientId.copy(buf, at);
+  if (flexible) buf[at++] = 0;
+  at += head.copy(buf, at);
+  writeRecordBatch(r.records, layout, r.ids, r.sequence, r.now, buf, at);
+  tail.copy(buf, at + layout.size);
+  return buf;
 }

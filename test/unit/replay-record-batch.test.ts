@@ -3,9 +3,9 @@
  * one its Producer uses, checked against real brokers), for the batch and the Produce request
  * around it, in a flexible version (9) and an older one (7).
  */
-import { createRecordsBatch, produceV7, produceV9 } from "@platformatic/kafka";
+import { createRecordsBatch, produceV7, produceV9, Writer } from "@platformatic/kafka";
 import { expect, it } from "vitest";
-import { encodeRecordBatch, produceRequestParts } from "../../engine/replay/record-batch.js";
+import { encodeProduceRequest, encodeRecordBatch, produceRequestParts } from "../../engine/replay/record-batch.js";
 
 const now = 1_700_000_000_123;
 // Keyed and keyless records; lengths either side of a varint's one-byte limit (63 zigzagged).
@@ -43,3 +43,34 @@ it.each([
   const theirs = api.createRequest(-1, 30_000, asLibraryMessages() as never, libraryOptions as never).buffer;
   expect(Buffer.concat([parts.head, batch, parts.tail]).equals(theirs)).toBe(true);
 });
+
+it.each([
+  [9, produceV9],
+  [7, produceV7],
+] as const)(
+  "the whole Produce v%i request, framed as @platformatic/kafka's connection frames it, written into a reused buffer",
+  (version, api) => {
+    const id = 77;
+    // connection.js: api key, version, correlation id, client id; tagged fields in flexible versions; the size first.
+    const header = Writer.create().appendInt16(0).appendInt16(version).appendInt32(id).appendString("helk-replay", false);
+    if (version >= 9) header.appendTaggedFields();
+    const theirs = header
+      .appendFrom(api.createRequest(-1, 30_000, asLibraryMessages() as never, libraryOptions as never))
+      .prependLength().buffer;
+    const request = {
+      version,
+      correlationId: id,
+      clientId: Buffer.from("helk-replay"),
+      topic: "winlogbeat",
+      partition: 2,
+      timeoutMs: 30_000,
+    };
+    const room = Buffer.alloc(200_000, 0xee);
+    const mine = encodeProduceRequest({ ...request, records, ids, sequence: 1234, now }, room);
+    expect(mine.buffer).toBe(room.buffer);
+    expect(mine.equals(theirs)).toBe(true);
+    // Too small a buffer: a request of its own, the same bytes.
+    const own = encodeProduceRequest({ ...request, records, ids, sequence: 1234, now }, Buffer.alloc(100));
+    expect(own.equals(theirs)).toBe(true);
+  },
+);
