@@ -18,9 +18,19 @@ import { PartitionPipeline } from "./pipeline.js";
 import type { BatchRecord } from "./record-batch.js";
 
 export interface EventSink {
+  /**
+   * The partition an event with this key goes to (KEYLESS for events without a host), so replay
+   * can batch each partition's events apart: one full batch per request. A sink without it gets
+   * events of any partition in one batch.
+   */
+  partitionOf?(key: string | null): number;
+  /** Send the events; resolves once Kafka acknowledged every one of them. */
   send(batch: ReplayEvent[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** partitionOf() of an event without a host: it goes to whichever partition's turn it is when sent. */
+export const KEYLESS = -1;
 
 /**
  * kafkajs's errors come from the check before sending, where a closed connection means a
@@ -130,6 +140,7 @@ export async function connectProducer(access: KafkaAccess, topic: string, clock:
   // Events without a host take turns over the partitions, a batch at a time.
   let turn = 0;
   return {
+    partitionOf: (key) => (key === null ? KEYLESS : hosts.get(key).partition),
     send: async (batch) => {
       const keyless = turn++ % partitions;
       const byPartition = new Map<number, BatchRecord[]>();

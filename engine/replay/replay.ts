@@ -9,10 +9,10 @@ import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
-import { releaseEvents } from "./chunk-pool.js";
+import { BatchSender } from "./batch-sender.js";
 import { JsonArrayError } from "./json-array.js";
 import { brokerError, connectProducer, type EventSink } from "./kafka-producer.js";
-import { emptyCounts, type ReplayCounts, type ReplayEvent } from "./lines.js";
+import { emptyCounts, type ReplayCounts } from "./lines.js";
 import { ArrayElementError, memberEvents } from "./member-events.js";
 import { SAMPLE_BYTES, sniff } from "./sniff.js";
 import { type Member, planSources } from "./sources.js";
@@ -135,109 +135,6 @@ async function* withSniff(name: string, stream: Readable, sent: () => number): A
   if (!done) for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
 }
 
-// Kafka refuses a record batch over message.max.bytes (1 MB by default): a batch stays under 768
-// KiB, record framing and keys counted, even when all its events go to one partition. Larger
-// batches cost the broker less CPU per event: on bench:replay's 10× input, 768 KiB against 256
-// KiB gave 0.61 against 0.55 of kcat's rate, and 1.54 s against 2.31 s of the broker's CPU
-// (README, "Replay throughput").
-const BATCH_BYTES = 768 * 1024;
-/** A record's framing in a batch, at most (lengths, deltas, attributes, header count: varints). */
-const RECORD_OVERHEAD = 32;
-/** A record's bytes in a batch, at most: a key's UTF-16 unit is at most 3 bytes of UTF-8. */
-const recordBytes = (e: ReplayEvent) => e.value.length + (e.key === null ? 0 : e.key.length * 3) + RECORD_OVERHEAD;
-
-/**
- * Batches sent and not yet acknowledged, at most (each is at most one request per partition, under
- * Kafka's five). On bench:replay's 10× input, with 256 KiB batches: 4 in flight, 3.3–5.8 s and 111–113 MB peak RSS;
- * 2, 5.8–5.9 s and 110–112 MB (the same loaded machine, alternating).
- */
-const SENDS_IN_FLIGHT = 4;
-
-/**
- * Sends the events in ordered batches, several in flight (the producer numbers them in order,
- * pipeline.ts) while the next batch is read and parsed: reading and sending overlap, and the
- * broker's answers do not hold the reading up. Paced by --rate over the whole run; `sent`
- * counts what Kafka acknowledged.
- */
-class BatchSender {
-  sent = 0;
-  private batch: ReplayEvent[] = [];
-  private pendingBytes = 0;
-  private queued = 0;
-  private inFlight: Promise<void>[] = [];
-  /** The first send that failed: replay stops with its error (no later send makes up for the lost events). */
-  private failed: unknown;
-  private readonly most: number;
-
-  constructor(
-    private readonly o: ReplayOptions,
-    private readonly producer: EventSink | undefined,
-    private readonly clock: Clock,
-    private readonly started: number,
-  ) {
-    const batchSize = o.batchSize ?? 5000;
-    this.most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
-  }
-
-  /** Whether `event` still fits in the batch under BATCH_BYTES (an event alone always does). */
-  fits(event: ReplayEvent): boolean {
-    return this.batch.length === 0 || this.pendingBytes + recordBytes(event) <= BATCH_BYTES;
-  }
-
-  add(event: ReplayEvent): void {
-    this.batch.push(event);
-    this.pendingBytes += recordBytes(event);
-  }
-
-  /** A batch is full by count (smaller under --rate, so pacing is smooth). */
-  full(): boolean {
-    return this.batch.length >= this.most;
-  }
-
-  async flush(): Promise<void> {
-    if (this.failed) throw this.failed;
-    if (this.batch.length === 0) return;
-    const outgoing = this.batch;
-    this.queued += outgoing.length;
-    this.batch = [];
-    this.pendingBytes = 0;
-    while (this.inFlight.length >= SENDS_IN_FLIGHT) await this.inFlight[0];
-    if (this.producer) {
-      const sending = this.producer.send(outgoing).then(
-        () => {
-          this.sent += outgoing.length;
-          // Acknowledged: no resend will need these bytes, so their read buffers may be reused.
-          releaseEvents(outgoing);
-        },
-        (err) => {
-          throw brokerError(this.o.kafka, this.o.topic, err, this.sent);
-        },
-      );
-      this.inFlight.push(sending);
-      const done = () => this.inFlight.splice(this.inFlight.indexOf(sending), 1);
-      // Kept, and thrown by the next flush or by settle: a send may fail after it left the list
-      // of those awaited (another partition's send finished first), and must still fail the replay.
-      sending.then(done, (err: unknown) => {
-        this.failed ??= err;
-        done();
-      });
-    } else {
-      this.sent += outgoing.length;
-      releaseEvents(outgoing);
-    }
-    if (this.o.rate) {
-      // Pace by the whole run, not per batch, so short stalls are made up.
-      const wait = this.started + (this.queued / this.o.rate) * 1000 - this.clock.now();
-      if (wait > 0) await this.clock.sleep(wait);
-    }
-  }
-
-  async settle(): Promise<void> {
-    await Promise.allSettled(this.inFlight);
-    if (this.failed) throw this.failed;
-  }
-}
-
 /** Refuse a binary or a non-JSON-lines file before anything is sent. */
 async function refuseUpfront(members: Member[]): Promise<void> {
   for (const member of members) {
@@ -293,9 +190,8 @@ async function replayMember(run: ReplayRun, member: Member): Promise<boolean> {
   try {
     for await (const events of memberEvents(member.name, source, counts, limit)) {
       for (const event of events) {
-        if (!sender.fits(event)) await sender.flush();
-        sender.add(event);
-        if (sender.full()) await sender.flush();
+        const ready = sender.add(event);
+        if (ready) await sender.send(ready);
       }
       if (o.limit !== undefined && counts.events >= o.limit) {
         await sender.flush();
@@ -326,7 +222,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     clock,
     started,
     counts: emptyCounts(),
-    sender: new BatchSender(o, producer, clock, started),
+    sender: new BatchSender(o, producer, clock, started, (err, sent) => brokerError(o.kafka, o.topic, err, sent)),
     totalBytes: plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined,
     lastProgress: 0,
   };
