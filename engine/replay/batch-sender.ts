@@ -14,8 +14,8 @@ import type { ReplayEvent } from "./lines.js";
  * A batch's bytes at most, record framing and keys counted. Kafka refuses a record batch over
  * max.message.bytes (1,048,588 by default); this leaves 48 KB of it unused. Fewer, larger
  * requests cost the broker less: sending the 10× bench input to one partition from memory
- * (scratch measurement, README "Replay throughput"), the broker's CPU was 1.6–1.8 s in 128 KiB
- * requests, 1.2–1.4 s in 256 KiB, 0.91–1.0 s in 768 KiB and 0.69–0.74 s in 1,000,000 B.
+ * (`npm run bench:replay-request-size`, medians of 3 rounds), the broker's CPU was 1.76 s in
+ * 128 KiB requests, 1.15 s in 256 KiB, 0.91 s in 768 KiB and 0.66 s in 1,000,000 B.
  */
 export const BATCH_BYTES = 1_000_000;
 /** A record's framing in a batch, at most (lengths, deltas, attributes, header count: varints). */
