@@ -23,11 +23,11 @@ const RECORD_OVERHEAD = 32;
 /** A record's bytes in a batch, at most: a key's UTF-16 unit is at most 3 bytes of UTF-8. */
 const recordBytes = (e: ReplayEvent) => e.value.length + (e.key === null ? 0 : e.key.length * 3) + RECORD_OVERHEAD;
 /**
- * Events waiting in all partitions' batches together, at most: past it the largest batch goes
- * early. Waiting events hold their read buffers (chunk-pool.ts), so memory stays bounded on a
- * topic of many partitions.
+ * Events waiting in all partitions' batches together, at most, in batches: past it the largest
+ * batch goes early. Waiting events hold their read buffers (chunk-pool.ts), so memory stays
+ * bounded on a topic of many partitions.
  */
-const PENDING_BYTES = 4 * BATCH_BYTES;
+const PENDING_BATCHES = 4;
 
 /**
  * Batches sent and not yet acknowledged, at most (under Kafka's five per partition). On
@@ -58,6 +58,8 @@ export class BatchSender {
   /** The first send that failed: replay stops with its error (no later send makes up for the lost events). */
   private failed: unknown;
   private readonly most: number;
+  /** A batch's bytes at most: BATCH_BYTES, or less when the topic takes less (the sink says). */
+  private readonly limit: number;
 
   constructor(
     private readonly o: BatchOptions,
@@ -70,6 +72,7 @@ export class BatchSender {
     const batchSize = o.batchSize ?? 5000;
     // Smaller under --rate, so pacing is smooth.
     this.most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
+    this.limit = Math.min(BATCH_BYTES, producer?.batchBytes ?? BATCH_BYTES);
   }
 
   /**
@@ -85,13 +88,13 @@ export class BatchSender {
       this.batches.set(partition, batch);
     }
     const size = recordBytes(event);
-    const ready = batch.events.length > 0 && batch.bytes + size > BATCH_BYTES ? this.take(batch) : undefined;
+    const ready = batch.events.length > 0 && batch.bytes + size > this.limit ? this.take(batch) : undefined;
     batch.events.push(event);
     batch.bytes += size;
     this.pendingBytes += size;
     if (ready) return ready;
     if (batch.events.length >= this.most) return this.take(batch);
-    return this.pendingBytes > PENDING_BYTES ? this.take(this.largest()) : undefined;
+    return this.pendingBytes > PENDING_BATCHES * this.limit ? this.take(this.largest()) : undefined;
   }
 
   /** Send every partition's batch. */

@@ -8,10 +8,12 @@
  */
 import { readFileSync } from "node:fs";
 import { compatibilityPartitioner, type SASLOptions } from "@platformatic/kafka";
+import { ConfigResourceTypes } from "kafkajs";
 import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
 import { type Clock, systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { BATCH_BYTES } from "./batch-sender.js";
 import { openTransport } from "./kafka-transport.js";
 import type { ReplayEvent } from "./lines.js";
 import { PartitionPipeline } from "./pipeline.js";
@@ -24,6 +26,8 @@ export interface EventSink {
    * events of any partition in one batch.
    */
   partitionOf?(key: string | null): number;
+  /** A batch's bytes at most, when the topic takes less than replay's BATCH_BYTES (its max.message.bytes). */
+  batchBytes?: number;
   /** Send the events; resolves once Kafka acknowledged every one of them. */
   send(batch: ReplayEvent[]): Promise<void>;
   close(): Promise<void>;
@@ -131,7 +135,7 @@ function producerOptions(access: KafkaAccess) {
 }
 
 export async function connectProducer(access: KafkaAccess, topic: string, clock: Clock = systemClock): Promise<EventSink> {
-  const partitions = await checkTopic(access, topic);
+  const { partitions, maxMessageBytes } = await checkTopic(access, topic);
   const transport = await openTransport(access, producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
     throw brokerError(access, topic, err, 0);
   });
@@ -141,6 +145,7 @@ export async function connectProducer(access: KafkaAccess, topic: string, clock:
   let turn = 0;
   return {
     partitionOf: (key) => (key === null ? KEYLESS : hosts.get(key).partition),
+    batchBytes: batchBytesFor(maxMessageBytes),
     send: async (batch) => {
       const keyless = turn++ % partitions;
       const byPartition = new Map<number, BatchRecord[]>();
@@ -158,14 +163,36 @@ export async function connectProducer(access: KafkaAccess, topic: string, clock:
   };
 }
 
-/** Fail fast, before reading any data, when Kafka is unreachable, refuses the login or lacks the topic; its partitions. */
-async function checkTopic(access: KafkaAccess, topic: string): Promise<number> {
+/**
+ * Replay's batch limit on a topic that takes batches of `maxMessageBytes` at most: room for the
+ * batch's 61-byte header and a margin, never above BATCH_BYTES. Unknown (the config could not be
+ * read): BATCH_BYTES, which Kafka's default (1,048,588) takes.
+ */
+export function batchBytesFor(maxMessageBytes: number | undefined): number {
+  if (maxMessageBytes === undefined || !Number.isFinite(maxMessageBytes)) return BATCH_BYTES;
+  return Math.max(1, Math.min(BATCH_BYTES, maxMessageBytes - 1024));
+}
+
+/**
+ * Fail fast, before reading any data, when Kafka is unreachable, refuses the login or lacks the
+ * topic; its partitions, and the largest batch it takes (undefined when the login may not read
+ * topic configs).
+ */
+async function checkTopic(access: KafkaAccess, topic: string): Promise<{ partitions: number; maxMessageBytes?: number }> {
   const check = kafkaClient(access, "helk-replay", { connectionTimeout: 5000, retry: { retries: 3, initialRetryTime: 200 } }).admin();
   try {
     await check.connect();
     const topics = await check.listTopics();
     if (!topics.includes(topic)) throw Object.assign(new Error(`unknown topic ${topic}`), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
-    return (await check.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
+    const partitions = (await check.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
+    const configs = await check
+      .describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["max.message.bytes"] }],
+      })
+      .catch(() => undefined);
+    const value = configs?.resources[0]?.configEntries.find((c) => c.configName === "max.message.bytes")?.configValue;
+    return { partitions, ...(value ? { maxMessageBytes: Number(value) } : {}) };
   } catch (err) {
     throw brokerError(access, topic, err, 0);
   } finally {

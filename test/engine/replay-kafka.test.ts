@@ -71,6 +71,25 @@ describe.sequential("replay into a real Kafka", () => {
     expect(seen[3003]).toEqual({ key: host, value: small[2999] });
   });
 
+  it("a topic that takes batches of at most 300 KB (max.message.bytes) still gets every event: replay reads the limit", async () => {
+    const topic = `small-batches-${Date.now()}`;
+    const admin = kafka.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "max.message.bytes", value: "300000" }] }],
+        waitForLeaders: true,
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    // 2 MB for one host: in replay's usual 1 MB batches the broker refuses them (message too large).
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ Hostname: "WS1", EventID: i, pad: "x".repeat(1000) }));
+    const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: `${lines.join("\n")}\n` });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await kafka.messageCount(topic)).toBe(2000);
+  });
+
   it("a converted data set as a pretty-printed JSON array (zipped too): exactly its events, each element's compact JSON keyed by host.name", async () => {
     const file = "empire_launcher_sct_regsvr32.zip";
     const text = (await execa("unzip", ["-p", `${MORDOR}${file}`], { maxBuffer: 256 * 1024 * 1024 })).stdout;

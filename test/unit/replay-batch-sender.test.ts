@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BATCH_BYTES, BatchSender } from "../../engine/replay/batch-sender.js";
-import { KEYLESS } from "../../engine/replay/kafka-producer.js";
+import { batchBytesFor, KEYLESS } from "../../engine/replay/kafka-producer.js";
 import type { ReplayEvent } from "../../engine/replay/lines.js";
 
 const clock = { now: () => 0, sleep: async () => undefined };
@@ -118,5 +118,20 @@ describe("BatchSender", () => {
         Array.from({ length: 40 }, (_, i) => event("ws1", i)),
       ),
     ).rejects.toThrow("broker lost after 10");
+  });
+
+  it("a topic that takes smaller batches (max.message.bytes) gets batches under its limit", async () => {
+    expect(batchBytesFor(undefined)).toBe(BATCH_BYTES);
+    expect(batchBytesFor(1_048_588)).toBe(BATCH_BYTES);
+    expect(batchBytesFor(300_000)).toBe(298_976);
+    const { batches, sink } = recordingSink();
+    const sender = new BatchSender({}, { ...sink, batchBytes: batchBytesFor(300_000) }, clock, 0, (err) => err);
+    await replayAll(
+      sender,
+      Array.from({ length: 2000 }, (_, i) => event("ws1", i, 1000)),
+    );
+    expect(batches.flat()).toHaveLength(2000);
+    for (const batch of batches) expect(batch.reduce((s, e) => s + e.value.length + 3 * 3 + 32, 0)).toBeLessThanOrEqual(298_976);
+    expect(batches.length).toBeGreaterThan(6);
   });
 });
