@@ -99,10 +99,12 @@ export interface KafkaWire {
 
 const CLIENT_ID = "helk-probe";
 
-/**
- * A connection to one broker ("host:port"), TLS when `access.tls` says so, bounded by
- * `timeoutMs` from now: past it, the connection is destroyed and every open request fails.
- */
+/** One request as it goes on the wire: its size, a v1 header (api key, version, correlation id, client id), the body. */
+export function frameRequest(apiKey: number, apiVersion: number, correlationId: number, clientId: string, body: Buffer): Buffer {
+  const header = new KafkaWriter().int16(apiKey).int16(apiVersion).int32(correlationId).string(clientId).buffer();
+  return Buffer.concat([new KafkaWriter().int32(header.length + body.length).buffer(), header, body]);
+}
+
 /**
  * A socket to a broker, TLS when `access.tls` says so (the CA file read, the host name checked
  * unless it is an address); `ready` names the event that says the connection is usable.
@@ -118,6 +120,10 @@ export function connectBroker(host: string, port: number, access: KafkaAccess): 
   return { socket, ready: "secureConnect" };
 }
 
+/**
+ * A connection to one broker ("host:port"), TLS when `access.tls` says so, bounded by
+ * `timeoutMs` from now: past it, the connection is destroyed and every open request fails.
+ */
 export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: number): Promise<KafkaWire> {
   const colon = address.lastIndexOf(":");
   const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
@@ -164,12 +170,9 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
         request(apiKey, apiVersion, body) {
           if (failure) return Promise.reject(failure);
           const id = nextId++;
-          const header = new KafkaWriter().int16(apiKey).int16(apiVersion).int32(id).string(CLIENT_ID).buffer();
-          const size = Buffer.alloc(4);
-          size.writeInt32BE(header.length + body.length);
           return new Promise<Buffer>((res, rej) => {
             waiting.set(id, { resolve: res, reject: rej });
-            socket.write(Buffer.concat([size, header, body]));
+            socket.write(frameRequest(apiKey, apiVersion, id, CLIENT_ID, body));
           });
         },
         close() {

@@ -15,10 +15,10 @@ import type { Socket } from "node:net";
 import { NetworkError, Reader, TimeoutError } from "@platformatic/kafka";
 import type { KafkaAccess } from "../../compose/kafka-access.js";
 import { saslLogin } from "../probes/kafka-login.js";
-import { connectBroker, type KafkaWire, KafkaWriter } from "../probes/kafka-wire.js";
+import { connectBroker, frameRequest, type KafkaWire } from "../probes/kafka-wire.js";
 import { encodeProduceRequest, PRODUCE_KEY, type ProduceRequest } from "./record-batch.js";
 
-/** Room for one request: replay's batches stay under 768 KiB; a larger request gets a buffer of its own. */
+/** Room for one request: replay's batches stay under 1,000,000 B (batch-sender.ts); a larger request gets a buffer of its own. */
 const REQUEST_BYTES = 1024 * 1024 + 64 * 1024;
 /** Request buffers kept for reuse once the socket has written them (replay keeps up to 4 batches in flight). */
 const SPARE_BUFFERS = 8;
@@ -150,15 +150,13 @@ export class ProduceConnection implements KafkaWire {
   request(apiKey: number, apiVersion: number, body: Buffer): Promise<Buffer> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const header = new KafkaWriter().int16(apiKey).int16(apiVersion).int32(id).string(this.o.clientId).buffer();
-    const size = new KafkaWriter().int32(header.length + body.length).buffer();
     return new Promise<Buffer>((resolve, reject) => {
       this.waiting.set(id, {
         flexible: false,
         sentAt: Date.now(),
         answer: (err, answer) => (err || !answer ? reject(err) : resolve(answer)),
       });
-      this.socket.write(Buffer.concat([size, header, body]));
+      this.socket.write(frameRequest(apiKey, apiVersion, id, this.o.clientId, body));
     });
   }
 
