@@ -2,6 +2,7 @@
 // so `helk --help` parses only commander and the command tree.
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
+import { kafkaClientWithoutSideEffects } from "./esbuild-plugins.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
@@ -27,6 +28,7 @@ await build({
   // bundled variant carries it inline, so dist/ works without node_modules' layout.
   alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
   external: ["*.node"],
+  plugins: [kafkaClientWithoutSideEffects],
   logLevel: "warning",
 });
 chmodSync(new URL("../dist/helk.js", import.meta.url), 0o755);

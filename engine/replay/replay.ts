@@ -11,7 +11,7 @@ import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
 import { BatchSender } from "./batch-sender.js";
 import { JsonArrayError } from "./json-array.js";
-import { brokerError, connectProducer, type EventSink } from "./kafka-producer.js";
+import type { EventSink } from "./kafka-producer.js";
 import { emptyCounts, type ReplayCounts } from "./lines.js";
 import { ArrayElementError, memberEvents } from "./member-events.js";
 import { SAMPLE_BYTES, sniff } from "./sniff.js";
@@ -216,13 +216,16 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   for (const s of plan.skipped) o.sink({ kind: "warn", step: "replay", message: `skipped ${s.name}: ${s.reason}` });
   await refuseUpfront(plan.upfront);
 
-  const producer = o.dryRun ? undefined : await (o.producer ?? connectProducer)(o.kafka, o.topic);
+  // The Kafka clients load only when something is sent: loading them compiles their option
+  // schemas, which a dry run would wait for and never use.
+  const kafka = o.dryRun ? undefined : await import("./kafka-producer.js");
+  const producer = kafka && (await (o.producer ?? kafka.connectProducer)(o.kafka, o.topic));
   const run: ReplayRun = {
     o,
     clock,
     started,
     counts: emptyCounts(),
-    sender: new BatchSender(o, producer, clock, started, (err, sent) => brokerError(o.kafka, o.topic, err, sent)),
+    sender: new BatchSender(o, producer, clock, started, (err, sent) => (kafka ? kafka.brokerError(o.kafka, o.topic, err, sent) : err)),
     totalBytes: plan.upfront.reduce((s, m) => s + (m.size ?? 0), 0) || undefined,
     lastProgress: 0,
   };
