@@ -12,6 +12,7 @@
 // Env: RUNS (rounds, default 3), ONLY (comma-separated contenders), HELK_BENCH_BASELINE (the path of
 // another build's helk.js, run as the contender helk-baseline). helk-dry-run (helk replay --dry-run,
 // nothing sent) shows the ceiling that reading and classifying the lines put on helk's rate.
+// helk-uncompressed (helk replay --compression none) shows what LZ4, replay's default, changes.
 import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,9 +80,9 @@ const candidate = (name: string): Contender => ({
   argv: (file, topic, bootstrap) => [process.execPath, runner, name, file, topic, bootstrap],
 });
 /** A build of helk (its helk.js) replaying the input. */
-const helkBuild = (name: string, path: string): Contender => ({
+const helkBuild = (name: string, path: string, ...flags: string[]): Contender => ({
   name,
-  argv: (file, topic, bootstrap) => [process.execPath, path, "replay", "--json", "--topic", topic, "--bootstrap", bootstrap, file],
+  argv: (file, topic, bootstrap) => [process.execPath, path, "replay", "--json", ...flags, "--topic", topic, "--bootstrap", bootstrap, file],
 });
 const all: Contender[] = [
   {
@@ -102,6 +103,8 @@ const all: Contender[] = [
     ],
   },
   helkBuild("helk", helk),
+  // The same without compression: what LZ4 (replay's default) changes for helk and for the broker.
+  helkBuild("helk-uncompressed", helk, "--compression", "none"),
   // helk's floor: the same replay with --dry-run reads and classifies every line and sends nothing.
   // Its steady rate is the most any producer under helk's line classification could reach.
   {

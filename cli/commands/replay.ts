@@ -5,6 +5,7 @@ import type { KafkaAccess, KafkaSasl } from "../../compose/kafka-access.js";
 import { ExitCode, HelkError } from "../../engine/errors.js";
 import { RECORD_FILE, readRecord } from "../../engine/install/install-record.js";
 import { installKafkaAccess } from "../../engine/kafka-client.js";
+import type { Compression } from "../../engine/replay/kafka-producer.js";
 import { nothingReplayed, type ReplayProgress, type ReplayResult, replay } from "../../engine/replay/replay.js";
 import { type ConfigFlagValues, locateInstallHome } from "../config-flags.js";
 import { positiveInt } from "../flag-values.js";
@@ -16,7 +17,20 @@ export interface ReplayFlags extends ConfigFlagValues {
   rate?: string;
   limit?: string;
   dryRun?: boolean;
+  compression?: string;
   json?: boolean;
+}
+
+const COMPRESSIONS = ["lz4", "none"] as const;
+
+function compressionFlag(value: string | undefined): Compression {
+  const codec = (value ?? "lz4").toLowerCase();
+  if (!(COMPRESSIONS as readonly string[]).includes(codec))
+    throw new HelkError(`--compression ${value} is not one replay speaks`, {
+      exitCode: ExitCode.usage,
+      hint: "use --compression lz4 (the default) or --compression none",
+    });
+  return codec as Compression;
 }
 
 /**
@@ -63,6 +77,7 @@ export async function runReplay(paths: string[], opts: ReplayFlags, printer: Pri
     });
   const rate = positiveInt(opts.rate, "--rate");
   const limit = positiveInt(opts.limit, "--limit");
+  const compression = compressionFlag(opts.compression);
   const kafka = opts.dryRun ? { brokers: [] } : await kafkaAccess(opts);
   const result = await withStatusLine(printer, opts, (show) =>
     replay({
@@ -70,6 +85,7 @@ export async function runReplay(paths: string[], opts: ReplayFlags, printer: Pri
       topic: opts.topic,
       kafka,
       dryRun: Boolean(opts.dryRun),
+      compression,
       ...(rate ? { rate } : {}),
       ...(limit ? { limit } : {}),
       sink: (e) => {

@@ -58,7 +58,7 @@ export class BatchSender {
   /** The first send that failed: replay stops with its error (no later send makes up for the lost events). */
   private failed: unknown;
   private readonly most: number;
-  /** A batch's bytes at most: BATCH_BYTES, or less when the topic takes less (the sink says). */
+  /** A batch's bytes at most: BATCH_BYTES, or what the sink says (less for a topic that takes less, more when it compresses). */
   private readonly limit: number;
 
   constructor(
@@ -72,7 +72,7 @@ export class BatchSender {
     const batchSize = o.batchSize ?? 5000;
     // Smaller under --rate, so pacing is smooth.
     this.most = o.rate ? Math.max(1, Math.min(batchSize, Math.ceil(o.rate / 10))) : batchSize;
-    this.limit = Math.min(BATCH_BYTES, producer?.batchBytes ?? BATCH_BYTES);
+    this.limit = producer?.batchBytes ?? BATCH_BYTES;
   }
 
   /**
@@ -109,16 +109,19 @@ export class BatchSender {
     this.queued += outgoing.length;
     while (this.inFlight.length >= SENDS_IN_FLIGHT) await this.inFlight[0];
     if (this.producer) {
+      const copies = this.producer.copiesOnSend === true;
       const sending = this.producer.send(outgoing).then(
         () => {
           this.sent += outgoing.length;
           // Acknowledged: no resend will need these bytes, so their read buffers may be reused.
-          releaseEvents(outgoing);
+          if (!copies) releaseEvents(outgoing);
         },
         (err) => {
           throw this.sendError(err, this.sent);
         },
       );
+      // A sink that copied the bytes when called (compressed them) resends its copy: the read buffers are free now.
+      if (copies) releaseEvents(outgoing);
       this.inFlight.push(sending);
       const done = () => this.inFlight.splice(this.inFlight.indexOf(sending), 1);
       // Kept, and thrown by the next send or by settle: a send may fail after it left the list

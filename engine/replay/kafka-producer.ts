@@ -17,7 +17,7 @@ import { BATCH_BYTES } from "./batch-sender.js";
 import { openTransport } from "./kafka-transport.js";
 import type { ReplayEvent } from "./lines.js";
 import { PartitionPipeline } from "./pipeline.js";
-import type { BatchRecord } from "./record-batch.js";
+import { type BatchRecord, compressedBatchSize, compressRecords, type OutgoingRecords } from "./record-batch.js";
 
 export interface EventSink {
   /**
@@ -26,8 +26,13 @@ export interface EventSink {
    * events of any partition in one batch.
    */
   partitionOf?(key: string | null): number;
-  /** A batch's bytes at most, when the topic takes less than replay's BATCH_BYTES (its max.message.bytes). */
+  /** A batch's bytes at most: less than replay's BATCH_BYTES for a topic that takes less (its max.message.bytes), more when the sink compresses. */
   batchBytes?: number;
+  /**
+   * The sink copies the events' bytes when send() is called, before it returns (it compresses
+   * them), and resends that copy: their read buffers may be reused at once, not only once acknowledged.
+   */
+  copiesOnSend?: boolean;
   /** Send the events; resolves once Kafka acknowledged every one of them. */
   send(batch: ReplayEvent[]): Promise<void>;
   close(): Promise<void>;
@@ -134,8 +139,42 @@ function producerOptions(access: KafkaAccess) {
   };
 }
 
-export async function connectProducer(access: KafkaAccess, topic: string, clock: Clock = systemClock): Promise<EventSink> {
+/** How replay's batches go: LZ4-compressed (the default), or as the events' bytes are. */
+export type Compression = "lz4" | "none";
+
+/**
+ * The events' bytes in a batch replay compresses, at most. The shared data sets' JSON shrinks
+ * about 11 times with LZ4, so such a batch goes as about 180 KB: the broker reads, checks and
+ * stores a tenth of the bytes, in half the requests. 4 MB batches were no faster and took peak
+ * RSS from 109-111 to 129-139 MB (the 10× bench input, 3 runs each; README, "Replay throughput").
+ */
+export const COMPRESSED_BATCH_RAW_BYTES = 2_000_000;
+
+/**
+ * One partition's records compressed, in as few pieces as the topic takes (`most` bytes a
+ * batch at most): data that compresses badly is split and each piece compressed again. A record
+ * alone goes as it is (the broker says if it is too large, as without compression).
+ */
+export function compressedPieces(records: BatchRecord[], most: number): OutgoingRecords[] {
+  const compressed = compressRecords(records);
+  const size = compressedBatchSize(compressed);
+  if (size <= most || records.length === 1) return [Object.assign(records, { compressed })];
+  // A tenth of room under the limit, as a piece may compress a little worse than the whole.
+  const pieces = Math.min(records.length, Math.ceil(size / (most * 0.9)));
+  const each = Math.ceil(records.length / pieces);
+  const out: OutgoingRecords[] = [];
+  for (let i = 0; i < records.length; i += each) out.push(...compressedPieces(records.slice(i, i + each), most));
+  return out;
+}
+
+export async function connectProducer(
+  access: KafkaAccess,
+  topic: string,
+  compression: Compression = "lz4",
+  clock: Clock = systemClock,
+): Promise<EventSink> {
   const { partitions, maxMessageBytes } = await checkTopic(access, topic);
+  const most = batchBytesFor(maxMessageBytes);
   const transport = await openTransport(access, producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
     throw brokerError(access, topic, err, 0);
   });
@@ -145,7 +184,8 @@ export async function connectProducer(access: KafkaAccess, topic: string, clock:
   let turn = 0;
   return {
     partitionOf: (key) => (key === null ? KEYLESS : hosts.get(key).partition),
-    batchBytes: batchBytesFor(maxMessageBytes),
+    batchBytes: compression === "lz4" ? COMPRESSED_BATCH_RAW_BYTES : most,
+    copiesOnSend: compression === "lz4",
     send: async (batch) => {
       const keyless = turn++ % partitions;
       const byPartition = new Map<number, BatchRecord[]>();
@@ -157,7 +197,11 @@ export async function connectProducer(access: KafkaAccess, topic: string, clock:
         if (list) list.push(record);
         else byPartition.set(partition, [record]);
       }
-      await Promise.all([...byPartition].map(([partition, messages]) => pipeline.send(partition, messages)));
+      // A partition's pieces are handed to the pipeline in order, which numbers them in that order.
+      const sends = [...byPartition].flatMap(([partition, records]) =>
+        (compression === "lz4" ? compressedPieces(records, most) : [records]).map((piece) => pipeline.send(partition, piece)),
+      );
+      await Promise.all(sends);
     },
     close: () => transport.close(),
   };

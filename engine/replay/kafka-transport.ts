@@ -15,7 +15,7 @@ import type { KafkaAccess } from "../../compose/kafka-access.js";
 import type { Clock } from "../clock.js";
 import { MAX_IN_FLIGHT, type PartitionTransport } from "./pipeline.js";
 import { ProduceConnection, type ProduceConnectionOptions } from "./produce-connection.js";
-import type { BatchRecord, ProducerIds } from "./record-batch.js";
+import type { BatchRecord, OutgoingRecords, ProducerIds } from "./record-batch.js";
 import { retryFor } from "./retry-for.js";
 
 /** The Produce versions whose answers the client reads, newest first (the broker's newest that both know is used). */
@@ -82,7 +82,18 @@ export async function openTransport(
         stamp = Date.now();
         stamps.set(records, stamp);
       }
-      const request = { version: produce.api.version, topic, partition, timeoutMs: ACK_TIMEOUT_MS, records, ids, sequence, now: stamp };
+      const { compressed } = records as OutgoingRecords;
+      const request = {
+        version: produce.api.version,
+        topic,
+        partition,
+        timeoutMs: ACK_TIMEOUT_MS,
+        records,
+        ...(compressed ? { compressed } : {}),
+        ids,
+        sequence,
+        now: stamp,
+      };
       // A duplicate is an acknowledgement too: the broker had written the batch, only its answer was lost.
       await connection.produce(request, produce.parseResponse).catch((err: unknown) => {
         if (!hasKafkaError(err, "DUPLICATE_SEQUENCE_NUMBER")) throw err;

@@ -12,6 +12,7 @@
  */
 import { createRequire } from "node:module";
 import { crc32c as clientCrc32c } from "@platformatic/kafka";
+import { lz4Compress } from "@platformatic/wasm-utils";
 
 /**
  * CRC-32C of the batch. @node-rs/crc32 (native, an optional dependency of the Kafka client and of
@@ -86,6 +87,48 @@ export function measureRecordBatch(records: BatchRecord[]): BatchLayout {
   return { size, bodies };
 }
 
+/** Kafka's batch attributes: no compression, or LZ4 (bits 0-2; CreateTime, not transactional). */
+const NONE = 0;
+const LZ4 = 3;
+
+/**
+ * A batch's header (baseOffset to the records count) for `count` records of `recordsBytes`
+ * bytes as they go on the wire, numbered from `sequence`, all stamped `now` (ms).
+ */
+function writeBatchHeader(batch: Buffer, attributes: number, count: number, ids: ProducerIds, sequence: number, now: number): void {
+  batch.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
+  batch.writeInt32BE(batch.length - 12, 8); // batchLength: after baseOffset and itself
+  batch.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
+  batch.writeInt8(2, 16); // magic
+  batch.writeInt16BE(attributes, CRC_FROM);
+  batch.writeInt32BE(count - 1, 23); // lastOffsetDelta
+  batch.writeBigInt64BE(BigInt(now), 27); // baseTimestamp
+  batch.writeBigInt64BE(BigInt(now), 35); // maxTimestamp
+  batch.writeBigInt64BE(ids.producerId, 43);
+  batch.writeInt16BE(ids.producerEpoch, 51);
+  batch.writeInt32BE(sequence, 53);
+  batch.writeInt32BE(count, 57);
+}
+
+/** The records after a batch's header, as written uncompressed; returns where they end. */
+function writeRecords(records: BatchRecord[], layout: BatchLayout, buf: Buffer, at: number): number {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as BatchRecord;
+    at = writeVarint(buf, at, layout.bodies[i] as number);
+    buf[at++] = 0; // record attributes
+    buf[at++] = 0; // timestampDelta: every record has the batch's time
+    at = writeVarint(buf, at, i); // offsetDelta
+    if (r.key) {
+      at = writeVarint(buf, at, r.key.length);
+      at += r.key.copy(buf, at);
+    } else at = writeVarint(buf, at, -1);
+    at = writeVarint(buf, at, r.value.length);
+    at += r.value.copy(buf, at);
+    buf[at++] = 0; // no headers
+  }
+  return at;
+}
+
 /**
  * One partition's records as an idempotent batch numbered from `sequence`, all stamped `now`
  * (ms), written into `buf` from `at` (layout.size bytes). Each value is copied once, straight
@@ -101,33 +144,45 @@ export function writeRecordBatch(
   from: number,
 ): void {
   const batch = buf.subarray(from, from + layout.size);
-  batch.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
-  batch.writeInt32BE(layout.size - 12, 8); // batchLength: after baseOffset and itself
-  batch.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
-  batch.writeInt8(2, 16); // magic
-  batch.writeInt16BE(0, CRC_FROM); // attributes: no compression, CreateTime, not transactional
-  batch.writeInt32BE(records.length - 1, 23); // lastOffsetDelta
-  batch.writeBigInt64BE(BigInt(now), 27); // baseTimestamp
-  batch.writeBigInt64BE(BigInt(now), 35); // maxTimestamp
-  batch.writeBigInt64BE(ids.producerId, 43);
-  batch.writeInt16BE(ids.producerEpoch, 51);
-  batch.writeInt32BE(sequence, 53);
-  batch.writeInt32BE(records.length, 57);
-  let at = HEADER;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as BatchRecord;
-    at = writeVarint(batch, at, layout.bodies[i] as number);
-    batch[at++] = 0; // record attributes
-    batch[at++] = 0; // timestampDelta: every record has the batch's time
-    at = writeVarint(batch, at, i); // offsetDelta
-    if (r.key) {
-      at = writeVarint(batch, at, r.key.length);
-      at += r.key.copy(batch, at);
-    } else at = writeVarint(batch, at, -1);
-    at = writeVarint(batch, at, r.value.length);
-    at += r.value.copy(batch, at);
-    batch[at++] = 0; // no headers
-  }
+  writeBatchHeader(batch, NONE, records.length, ids, sequence, now);
+  writeRecords(records, layout, batch, HEADER);
+  batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)) >>> 0, 17);
+}
+
+/** Records compressed as a batch carries them: one LZ4 frame of the records as written uncompressed. */
+export interface CompressedRecords {
+  count: number;
+  frame: Buffer;
+}
+
+/** Where records are written before they are compressed: kept, since a batch of each size recurs. */
+let scratch = Buffer.alloc(0);
+
+/** The records of a batch, compressed with LZ4 (Kafka's codec 3: the LZ4 frame format). */
+export function compressRecords(records: BatchRecord[]): CompressedRecords {
+  const layout = measureRecordBatch(records);
+  const size = layout.size - HEADER;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+  writeRecords(records, layout, scratch, 0);
+  const frame = lz4Compress(scratch.subarray(0, size));
+  return { count: records.length, frame };
+}
+
+/**
+ * One partition's records for one request, as the pipeline hands them to the transport, with
+ * their compressed form when replay compresses (kafka-producer.ts compresses each batch once;
+ * a resend sends the same frame).
+ */
+export type OutgoingRecords = BatchRecord[] & { compressed?: CompressedRecords };
+
+/** The bytes of a batch carrying `compressed`. */
+export const compressedBatchSize = (compressed: CompressedRecords) => HEADER + compressed.frame.length;
+
+/** A batch of compressed records into `buf` from `at` (compressedBatchSize bytes), numbered and stamped as writeRecordBatch's. */
+export function writeCompressedBatch(compressed: CompressedRecords, ids: ProducerIds, sequence: number, now: number, buf: Buffer, from: number): void {
+  const batch = buf.subarray(from, from + compressedBatchSize(compressed));
+  writeBatchHeader(batch, LZ4, compressed.count, ids, sequence, now);
+  compressed.frame.copy(batch, HEADER);
   batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)) >>> 0, 17);
 }
 
@@ -194,6 +249,8 @@ export interface ProduceRequest {
   partition: number;
   timeoutMs: number;
   records: BatchRecord[];
+  /** The records compressed (compressRecords): the batch carries these instead. */
+  compressed?: CompressedRecords;
   ids: ProducerIds;
   sequence: number;
   now: number;
@@ -206,11 +263,12 @@ export interface ProduceRequest {
  * into a buffer of its own.
  */
 export function encodeProduceRequest(r: ProduceRequest, into?: Buffer): Buffer {
-  const layout = measureRecordBatch(r.records);
-  const { head, tail } = produceRequestParts(r.version, r.topic, r.partition, layout.size, r.timeoutMs);
+  const layout = r.compressed ? undefined : measureRecordBatch(r.records);
+  const batchSize = r.compressed ? compressedBatchSize(r.compressed) : (layout as BatchLayout).size;
+  const { head, tail } = produceRequestParts(r.version, r.topic, r.partition, batchSize, r.timeoutMs);
   const flexible = r.version >= 9;
   const header = 2 + 2 + 4 + 2 + r.clientId.length + (flexible ? 1 : 0);
-  const size = 4 + header + head.length + layout.size + tail.length;
+  const size = 4 + header + head.length + batchSize + tail.length;
   const buf = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
   let at = buf.writeInt32BE(size - 4, 0);
   at = buf.writeInt16BE(PRODUCE_KEY, at);
@@ -220,7 +278,8 @@ export function encodeProduceRequest(r: ProduceRequest, into?: Buffer): Buffer {
   at += r.clientId.copy(buf, at);
   if (flexible) buf[at++] = 0;
   at += head.copy(buf, at);
-  writeRecordBatch(r.records, layout, r.ids, r.sequence, r.now, buf, at);
-  tail.copy(buf, at + layout.size);
+  if (r.compressed) writeCompressedBatch(r.compressed, r.ids, r.sequence, r.now, buf, at);
+  else writeRecordBatch(r.records, layout as BatchLayout, r.ids, r.sequence, r.now, buf, at);
+  tail.copy(buf, at + batchSize);
   return buf;
 }

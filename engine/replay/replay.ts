@@ -11,7 +11,7 @@ import { ExitCode, HelkError } from "../errors.js";
 import type { ProgressSink } from "../events.js";
 import { BatchSender } from "./batch-sender.js";
 import { JsonArrayError } from "./json-array.js";
-import type { EventSink } from "./kafka-producer.js";
+import type { Compression, EventSink } from "./kafka-producer.js";
 import { emptyCounts, type ReplayCounts } from "./lines.js";
 import { ArrayElementError, memberEvents } from "./member-events.js";
 import { SAMPLE_BYTES, sniff } from "./sniff.js";
@@ -29,13 +29,15 @@ export interface ReplayOptions {
   dryRun: boolean;
   /** Events per Kafka request. */
   batchSize?: number;
+  /** How batches go to Kafka: LZ4-compressed unless "none". */
+  compression?: Compression;
   sink: ProgressSink;
   /** Progress snapshots (TTY rendering), about four a second. */
   onProgress?: (p: ReplayProgress) => void;
   stdin?: Readable;
   clock?: Clock;
   /** Injected producer (tests, bench); kafka-producer.ts's otherwise. */
-  producer?: (kafka: KafkaAccess, topic: string) => Promise<EventSink>;
+  producer?: (kafka: KafkaAccess, topic: string, compression: Compression) => Promise<EventSink>;
 }
 
 export interface ReplayProgress {
@@ -219,7 +221,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   // The Kafka clients load only when something is sent: loading them compiles their option
   // schemas, which a dry run would wait for and never use.
   const kafka = o.dryRun ? undefined : await import("./kafka-producer.js");
-  const producer = kafka && (await (o.producer ?? kafka.connectProducer)(o.kafka, o.topic));
+  const producer = kafka && (await (o.producer ?? kafka.connectProducer)(o.kafka, o.topic, o.compression ?? "lz4"));
   const run: ReplayRun = {
     o,
     clock,
