@@ -82,7 +82,18 @@ const candidate = (name: string): Contender => ({
 /** A build of helk (its helk.js) replaying the input. */
 const helkBuild = (name: string, path: string, ...flags: string[]): Contender => ({
   name,
-  argv: (file, topic, bootstrap) => [process.execPath, path, "replay", "--json", ...flags, "--topic", topic, "--bootstrap", bootstrap, file],
+  argv: (file, topic, bootstrap) => [
+    process.execPath,
+    path,
+    "replay",
+    "--json",
+    ...flags,
+    "--topic",
+    topic,
+    "--bootstrap",
+    bootstrap,
+    file,
+  ],
 });
 const all: Contender[] = [
   {

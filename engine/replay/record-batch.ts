@@ -179,7 +179,14 @@ export type OutgoingRecords = BatchRecord[] & { compressed?: CompressedRecords }
 export const compressedBatchSize = (compressed: CompressedRecords) => HEADER + compressed.frame.length;
 
 /** A batch of compressed records into `buf` from `at` (compressedBatchSize bytes), numbered and stamped as writeRecordBatch's. */
-export function writeCompressedBatch(compressed: CompressedRecords, ids: ProducerIds, sequence: number, now: number, buf: Buffer, from: number): void {
+export function writeCompressedBatch(
+  compressed: CompressedRecords,
+  ids: ProducerIds,
+  sequence: number,
+  now: number,
+  buf: Buffer,
+  from: number,
+): void {
   const batch = buf.subarray(from, from + compressedBatchSize(compressed));
   writeBatchHeader(batch, LZ4, compressed.count, ids, sequence, now);
   compressed.frame.copy(batch, HEADER);

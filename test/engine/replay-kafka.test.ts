@@ -3,6 +3,7 @@
  * a fresh topic, keyed by host, values byte for byte; a JSON array (plain or zipped) leaves
  * exactly its elements; input with no event is exit 7; a broker refusing the topic is exit 10.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,23 +72,63 @@ describe.sequential("replay into a real Kafka", () => {
     expect(seen[3003]).toEqual({ key: host, value: small[2999] });
   });
 
-  it("a topic that takes batches of at most 300 KB (max.message.bytes) still gets every event: replay reads the limit", async () => {
-    const topic = `small-batches-${Date.now()}`;
-    const admin = kafka.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "max.message.bytes", value: "300000" }] }],
-        waitForLeaders: true,
+  it.each([
+    ["none", "x"],
+    ["lz4", "random"],
+  ])(
+    "a topic that takes batches of at most 300 KB (max.message.bytes) still gets every event: replay reads the limit (--compression %s, %s padding)",
+    async (compression, padding) => {
+      const topic = `small-batches-${compression}-${Date.now()}`;
+      const admin = kafka.kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "max.message.bytes", value: "300000" }] }],
+          waitForLeaders: true,
+        });
+      } finally {
+        await admin.disconnect();
+      }
+      // 2 MB for one host: in replay's usual 1 MB batches the broker refuses them (message too
+      // large). Random hex hardly compresses: LZ4's 2 MB batches must be split to fit.
+      const pad = (i: number) =>
+        padding === "x"
+          ? "x".repeat(1000)
+          : randomBytes(500)
+              .toString("hex")
+              .slice(0, 1000 - (i % 7));
+      const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ Hostname: "WS1", EventID: i, pad: pad(i) }));
+      const r = await helk(["replay", "--json", "--compression", compression, "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], {
+        input: `${lines.join("\n")}\n`,
       });
-    } finally {
-      await admin.disconnect();
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await kafka.messageCount(topic)).toBe(2000);
+      if (padding === "random") expect((await consume(topic, 2000)).map((m) => m.value)).toEqual(lines);
+    },
+  );
+
+  it("LZ4 by default: the broker stores a small part of the bytes, --compression none stores them as they are, and both read back byte for byte", async () => {
+    const file = `${MORDOR}empire_launcher_sct_regsvr32.zip`;
+    const stored: Record<string, { bytes: number; values: string[] }> = {};
+    for (const flags of [[], ["--compression", "none"]]) {
+      const topic = await kafka.freshTopic("codec", 1);
+      const r = await helk(["replay", "--json", ...flags, "--topic", topic, "--bootstrap", kafka.bootstrap, file]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      // The partition's log segments as the broker wrote them (its index files are preallocated: not counted).
+      const sizes = await execa("docker", ["exec", kafka.container, "sh", "-c", `stat -c %s /var/lib/kafka/data/${topic}-0/*.log`]);
+      const bytes = sizes.stdout.split("\n").reduce((sum, n) => sum + Number(n), 0);
+      stored[flags.length ? "none" : "lz4"] = { bytes, values: (await consume(topic, 2390)).map((m) => m.value ?? "") };
     }
-    // 2 MB for one host: in replay's usual 1 MB batches the broker refuses them (message too large).
-    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ Hostname: "WS1", EventID: i, pad: "x".repeat(1000) }));
-    const r = await helk(["replay", "--json", "--topic", topic, "--bootstrap", kafka.bootstrap, "-"], { input: `${lines.join("\n")}\n` });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(await kafka.messageCount(topic)).toBe(2000);
+    const input = (await execa("unzip", ["-p", file], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+    expect(stored.none?.bytes).toBeGreaterThan(input.length);
+    expect(stored.lz4?.bytes).toBeLessThan((stored.none?.bytes ?? 0) / 5);
+    expect(stored.lz4?.values).toEqual(stored.none?.values);
+    expect(stored.none?.values).toEqual(
+      input
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => l.replace(/\r$/, "")),
+    );
   });
 
   it("a converted data set as a pretty-printed JSON array (zipped too): exactly its events, each element's compact JSON keyed by host.name", async () => {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
+import "./kafkajs-lz4.js";
 import { stringify } from "yaml";
 import { readHostFacts } from "../../engine/host/host-facts.js";
 import { generateClusterId } from "../../engine/secrets.js";

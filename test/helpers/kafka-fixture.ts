@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { execa } from "execa";
 import { Kafka, logLevel } from "kafkajs";
+import "./kafkajs-lz4.js";
 import { defaultConfig } from "../../compose/config/schema.js";
 import { kafka as kafkaService } from "../../compose/services/kafka.js";
 import { generateClusterId } from "../../engine/secrets.js";

@@ -1,6 +1,7 @@
 /** The real services' own clients on a test stack's published ports, as the tests' witnesses. */
 import { Client } from "@elastic/elasticsearch";
 import { Kafka, logLevel } from "kafkajs";
+import "./kafkajs-lz4.js";
 import type { TestStack } from "./test-stack.js";
 
 /** Elasticsearch as its superuser, on the stack's published port. */

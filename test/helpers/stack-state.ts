@@ -7,6 +7,7 @@
  */
 import { execa } from "execa";
 import { ConfigResourceTypes, type Kafka } from "kafkajs";
+import "./kafkajs-lz4.js";
 import { elasticAdmin, kafkaOf } from "./stack-clients.js";
 import type { TestStack } from "./test-stack.js";
 
