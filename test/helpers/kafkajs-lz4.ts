@@ -6,7 +6,11 @@
  * Kafka uses); HELK's own consumers (Logstash, Spark, ksqlDB) are Java and read LZ4 as they are.
  */
 import { lz4Compress, lz4Decompress } from "@platformatic/wasm-utils";
-import { CompressionCodecs, CompressionTypes } from "kafkajs";
+// The default import: kafkajs is CommonJS, and Node.js's own ESM loader (tsx, the benches) finds
+// no named export CompressionCodecs in it.
+import kafkajs from "kafkajs";
+
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 CompressionCodecs[CompressionTypes.LZ4] = () => ({
   compress: async (encoder: { buffer: Buffer }) => lz4Compress(encoder.buffer),
