@@ -91,11 +91,15 @@ export function measureRecordBatch(records: BatchRecord[]): BatchLayout {
 const NONE = 0;
 const LZ4 = 3;
 
-/**
- * A batch's header (baseOffset to the records count) for `count` records of `recordsBytes`
- * bytes as they go on the wire, numbered from `sequence`, all stamped `now` (ms).
- */
-function writeBatchHeader(batch: Buffer, attributes: number, count: number, ids: ProducerIds, sequence: number, now: number): void {
+/** How a batch is numbered and stamped: the producer, its first record's sequence number, the time of every record (ms). */
+export interface BatchStamp {
+  ids: ProducerIds;
+  sequence: number;
+  now: number;
+}
+
+/** A batch's header (baseOffset to the records count) for `count` records; `batch` is the whole batch. */
+function writeBatchHeader(batch: Buffer, attributes: number, count: number, { ids, sequence, now }: BatchStamp): void {
   batch.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
   batch.writeInt32BE(batch.length - 12, 8); // batchLength: after baseOffset and itself
   batch.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
@@ -129,24 +133,29 @@ function writeRecords(records: BatchRecord[], layout: BatchLayout, buf: Buffer, 
   return at;
 }
 
-/**
- * One partition's records as an idempotent batch numbered from `sequence`, all stamped `now`
- * (ms), written into `buf` from `at` (layout.size bytes). Each value is copied once, straight
- * where the broker will read it.
- */
-export function writeRecordBatch(
-  records: BatchRecord[],
-  layout: BatchLayout,
-  ids: ProducerIds,
-  sequence: number,
-  now: number,
+/** A batch of `size` bytes into `buf` from `from`: its header, the records (`records` writes them after the header), its CRC. */
+function writeBatch(
   buf: Buffer,
   from: number,
-): void {
-  const batch = buf.subarray(from, from + layout.size);
-  writeBatchHeader(batch, NONE, records.length, ids, sequence, now);
-  writeRecords(records, layout, batch, HEADER);
+  size: number,
+  attributes: number,
+  count: number,
+  stamp: BatchStamp,
+  records: (batch: Buffer) => void,
+) {
+  const batch = buf.subarray(from, from + size);
+  writeBatchHeader(batch, attributes, count, stamp);
+  records(batch);
   batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)) >>> 0, 17);
+}
+
+/**
+ * One partition's records as an idempotent batch, numbered and stamped as `stamp` says, written
+ * into `buf` from `from` (layout.size bytes). Each value is copied once, straight where the
+ * broker will read it.
+ */
+export function writeRecordBatch(records: BatchRecord[], layout: BatchLayout, stamp: BatchStamp, buf: Buffer, from: number): void {
+  writeBatch(buf, from, layout.size, NONE, records.length, stamp, (batch) => writeRecords(records, layout, batch, HEADER));
 }
 
 /** Records compressed as a batch carries them: one LZ4 frame of the records as written uncompressed. */
@@ -178,26 +187,16 @@ export type OutgoingRecords = BatchRecord[] & { compressed?: CompressedRecords }
 /** The bytes of a batch carrying `compressed`. */
 export const compressedBatchSize = (compressed: CompressedRecords) => HEADER + compressed.frame.length;
 
-/** A batch of compressed records into `buf` from `at` (compressedBatchSize bytes), numbered and stamped as writeRecordBatch's. */
-export function writeCompressedBatch(
-  compressed: CompressedRecords,
-  ids: ProducerIds,
-  sequence: number,
-  now: number,
-  buf: Buffer,
-  from: number,
-): void {
-  const batch = buf.subarray(from, from + compressedBatchSize(compressed));
-  writeBatchHeader(batch, LZ4, compressed.count, ids, sequence, now);
-  compressed.frame.copy(batch, HEADER);
-  batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)) >>> 0, 17);
+/** A batch of compressed records into `buf` from `from` (compressedBatchSize bytes), numbered and stamped as `stamp` says. */
+export function writeCompressedBatch(compressed: CompressedRecords, stamp: BatchStamp, buf: Buffer, from: number): void {
+  writeBatch(buf, from, compressedBatchSize(compressed), LZ4, compressed.count, stamp, (batch) => compressed.frame.copy(batch, HEADER));
 }
 
 /** The batch alone, in a buffer of its own (tests compare it with the client's encoder). */
 export function encodeRecordBatch(records: BatchRecord[], ids: ProducerIds, sequence: number, now: number): Buffer {
   const layout = measureRecordBatch(records);
   const buf = Buffer.allocUnsafe(layout.size);
-  writeRecordBatch(records, layout, ids, sequence, now, buf, 0);
+  writeRecordBatch(records, layout, { ids, sequence, now }, buf, 0);
   return buf;
 }
 
@@ -247,7 +246,7 @@ export function produceRequestParts(version: number, topic: string, partition: n
 /** Kafka's API key of Produce. */
 export const PRODUCE_KEY = 0;
 
-export interface ProduceRequest {
+export interface ProduceRequest extends BatchStamp {
   version: number;
   correlationId: number;
   /** The client id's UTF-8 bytes (request header). */
@@ -258,9 +257,6 @@ export interface ProduceRequest {
   records: BatchRecord[];
   /** The records compressed (compressRecords): the batch carries these instead. */
   compressed?: CompressedRecords;
-  ids: ProducerIds;
-  sequence: number;
-  now: number;
 }
 
 /**
@@ -285,8 +281,8 @@ export function encodeProduceRequest(r: ProduceRequest, into?: Buffer): Buffer {
   at += r.clientId.copy(buf, at);
   if (flexible) buf[at++] = 0;
   at += head.copy(buf, at);
-  if (r.compressed) writeCompressedBatch(r.compressed, r.ids, r.sequence, r.now, buf, at);
-  else writeRecordBatch(r.records, layout as BatchLayout, r.ids, r.sequence, r.now, buf, at);
+  if (r.compressed) writeCompressedBatch(r.compressed, r, buf, at);
+  else writeRecordBatch(r.records, layout as BatchLayout, r, buf, at);
   tail.copy(buf, at + batchSize);
   return buf;
 }

@@ -34,7 +34,7 @@ function readBack(piece: ReturnType<typeof compressedPieces>[number]): string[] 
   const compressed = piece.compressed;
   if (!compressed) throw new Error("piece not compressed");
   const batch = Buffer.alloc(compressedBatchSize(compressed));
-  writeCompressedBatch(compressed, { producerId: 1n, producerEpoch: 0 }, 0, 0, batch, 0);
+  writeCompressedBatch(compressed, { ids: { producerId: 1n, producerEpoch: 0 }, sequence: 0, now: 0 }, batch, 0);
   return readRecordsBatch(Reader.from(batch)).records.map((r) => (r.value as Buffer).toString("latin1"));
 }
 

@@ -5,39 +5,10 @@
  * one), and the build leaves out the client modules replay does not use (the admin's and the
  * consumer's, with their schemas). Read from esbuild's graph of the bundle, as the build makes it.
  */
-import { build, type Metafile, type Plugin } from "esbuild";
+import type { Metafile } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { kafkaClientWithoutSideEffects } from "../../scripts/esbuild-plugins.mjs";
-
-async function bundle(entry: string, plugins: Plugin[]): Promise<Metafile> {
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: "node",
-    format: "esm",
-    outdir: "out",
-    splitting: true,
-    external: ["*.node"],
-    plugins,
-    logLevel: "silent",
-  });
-  return r.metafile;
-}
-
-/** The packages in the static closure of `entry` (dynamic import() not followed: it loads on demand). */
-function staticPackages(meta: Metafile, entry: string): string[] {
-  const seen = new Set<string>();
-  const walk = (path: string) => {
-    if (seen.has(path)) return;
-    seen.add(path);
-    for (const i of meta.inputs[path]?.imports ?? []) if (i.kind !== "dynamic-import" && !i.external) walk(i.path);
-  };
-  walk(entry);
-  const pkgs = [...seen].map((p) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(p)?.[1]).filter((p): p is string => Boolean(p));
-  return [...new Set(pkgs)].sort();
-}
+import { bundleGraph, staticPackages } from "../helpers/bundle-graph.js";
 
 /** The Kafka client's modules that end up in the bundle's output, relative to its dist/. */
 function bundledClientModules(meta: Metafile): string[] {
@@ -47,7 +18,7 @@ function bundledClientModules(meta: Metafile): string[] {
 
 describe("replay's imports", () => {
   it("loads no Kafka client before it sends: a dry run never loads one", async () => {
-    const meta = await bundle("engine/replay/replay.ts", []);
+    const meta = await bundleGraph(["engine/replay/replay.ts"]);
     const loaded = staticPackages(meta, "engine/replay/replay.ts");
     expect(loaded).not.toContain("@platformatic/kafka");
     expect(loaded).not.toContain("kafkajs");
@@ -56,7 +27,7 @@ describe("replay's imports", () => {
   });
 
   it("bundles the producer's modules of the Kafka client and leaves out the admin's and the consumer's", async () => {
-    const modules = bundledClientModules(await bundle("engine/replay/kafka-producer.ts", [kafkaClientWithoutSideEffects]));
+    const modules = bundledClientModules(await bundleGraph(["engine/replay/kafka-producer.ts"], [kafkaClientWithoutSideEffects]));
     expect(modules).toContain("clients/producer/options.js");
     expect(modules).toContain("protocol/crc32c.js");
     expect(modules.filter((m) => /^clients\/(admin|consumer)\//.test(m))).toEqual([]);
@@ -64,7 +35,7 @@ describe("replay's imports", () => {
   });
 
   it("would bundle the admin's and the consumer's modules without the plugin (what the plugin is for)", async () => {
-    const modules = bundledClientModules(await bundle("engine/replay/kafka-producer.ts", []));
+    const modules = bundledClientModules(await bundleGraph(["engine/replay/kafka-producer.ts"]));
     expect(modules).toContain("clients/admin/options.js");
     expect(modules).toContain("clients/consumer/options.js");
   });

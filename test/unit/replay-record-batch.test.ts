@@ -87,7 +87,7 @@ it("an LZ4-compressed batch: byte for byte what @platformatic/kafka writes with 
   const compressed = compressRecords(records);
   expect(compressed.count).toBe(records.length);
   const mine = Buffer.alloc(compressedBatchSize(compressed));
-  writeCompressedBatch(compressed, ids, 1234, now, mine, 0);
+  writeCompressedBatch(compressed, { ids, sequence: 1234, now }, mine, 0);
   const theirs = createRecordsBatch(asLibraryMessages() as never, { ...libraryOptions, compression: "lz4" } as never).buffer;
   expect(mine.equals(theirs)).toBe(true);
   // Smaller than the records as they are (the 70 KB of one byte compress to little).
@@ -97,7 +97,7 @@ it("an LZ4-compressed batch: byte for byte what @platformatic/kafka writes with 
 it("the client's reader gets every key and value back from a compressed batch, with its numbering and codec", () => {
   const compressed = compressRecords(records);
   const mine = Buffer.alloc(compressedBatchSize(compressed));
-  writeCompressedBatch(compressed, ids, 1234, now, mine, 0);
+  writeCompressedBatch(compressed, { ids, sequence: 1234, now }, mine, 0);
   const batch = readRecordsBatch(Reader.from(mine));
   expect(batch.attributes & 0b111).toBe(3); // LZ4
   expect(batch.firstSequence).toBe(1234);

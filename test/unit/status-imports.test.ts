@@ -4,36 +4,8 @@
  * commander, and the protocol probes other than Kafka's none at all (plain GETs). Read from
  * esbuild's own graph of the bundle, the same resolver the build uses.
  */
-import { build, type Metafile } from "esbuild";
 import { describe, expect, it } from "vitest";
-
-async function graph(entries: string[]): Promise<Metafile> {
-  const r = await build({
-    entryPoints: entries,
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: "node",
-    format: "esm",
-    outdir: "out",
-    splitting: true,
-    logLevel: "silent",
-  });
-  return r.metafile;
-}
-
-/** The packages in the static closure of `entry` (dynamic import() not followed: it loads on demand). */
-function staticPackages(meta: Metafile, entry: string): string[] {
-  const seen = new Set<string>();
-  const walk = (path: string) => {
-    if (seen.has(path)) return;
-    seen.add(path);
-    for (const i of meta.inputs[path]?.imports ?? []) if (i.kind !== "dynamic-import" && !i.external) walk(i.path);
-  };
-  walk(entry);
-  const pkgs = [...seen].map((p) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(p)?.[1]).filter((p): p is string => Boolean(p));
-  return [...new Set(pkgs)].sort();
-}
+import { bundleGraph, staticPackages } from "../helpers/bundle-graph.js";
 
 describe("helk status' imports", () => {
   const entries = {
@@ -45,7 +17,7 @@ describe("helk status' imports", () => {
   };
 
   it("loads commander and nothing else from npm before the probes, and no client library for the HTTP probes", async () => {
-    const meta = await graph(Object.values(entries));
+    const meta = await bundleGraph(Object.values(entries));
     expect(staticPackages(meta, entries.main)).toEqual(["commander"]);
     expect(staticPackages(meta, entries.status)).toEqual([]);
     for (const probe of [entries.es, entries.join, entries.http]) expect(staticPackages(meta, probe)).toEqual([]);
