@@ -175,6 +175,7 @@ export async function connectProducer(
 ): Promise<EventSink> {
   const { partitions, maxMessageBytes } = await checkTopic(access, topic);
   const most = batchBytesFor(maxMessageBytes);
+  const compress = compression === "lz4";
   const transport = await openTransport(access, producerOptions(access), topic, { retriable, forMs: RETRY_FOR_MS, clock }).catch((err) => {
     throw brokerError(access, topic, err, 0);
   });
@@ -184,8 +185,8 @@ export async function connectProducer(
   let turn = 0;
   return {
     partitionOf: (key) => (key === null ? KEYLESS : hosts.get(key).partition),
-    batchBytes: compression === "lz4" ? COMPRESSED_BATCH_RAW_BYTES : most,
-    copiesOnSend: compression === "lz4",
+    batchBytes: compress ? COMPRESSED_BATCH_RAW_BYTES : most,
+    copiesOnSend: compress,
     send: async (batch) => {
       const keyless = turn++ % partitions;
       const byPartition = new Map<number, BatchRecord[]>();
@@ -199,7 +200,7 @@ export async function connectProducer(
       }
       // A partition's pieces are handed to the pipeline in order, which numbers them in that order.
       const sends = [...byPartition].flatMap(([partition, records]) =>
-        (compression === "lz4" ? compressedPieces(records, most) : [records]).map((piece) => pipeline.send(partition, piece)),
+        (compress ? compressedPieces(records, most) : [records]).map((piece) => pipeline.send(partition, piece)),
       );
       await Promise.all(sends);
     },

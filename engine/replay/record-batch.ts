@@ -114,8 +114,8 @@ function writeBatchHeader(batch: Buffer, attributes: number, count: number, { id
   batch.writeInt32BE(count, 57);
 }
 
-/** The records after a batch's header, as written uncompressed; returns where they end. */
-function writeRecords(records: BatchRecord[], layout: BatchLayout, buf: Buffer, at: number): number {
+/** The records after a batch's header, as written uncompressed, into `buf` from `at`. */
+function writeRecords(records: BatchRecord[], layout: BatchLayout, buf: Buffer, at: number): void {
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as BatchRecord;
     at = writeVarint(buf, at, layout.bodies[i] as number);
@@ -130,7 +130,6 @@ function writeRecords(records: BatchRecord[], layout: BatchLayout, buf: Buffer, 
     at += r.value.copy(buf, at);
     buf[at++] = 0; // no headers
   }
-  return at;
 }
 
 /** A batch of `size` bytes into `buf` from `from`: its header, the records (`records` writes them after the header), its CRC. */
