@@ -20,6 +20,14 @@ const HEARTBEAT = "/tmp/helk-stream-join.heartbeat";
  */
 const JIT = "-XX:TieredStopAtLevel=1";
 
+/**
+ * HELK's JVM helpers, compiled into the image (images/jupyter/build/compile-jvm.sh): the join's
+ * prefilter scans each record's bytes there instead of running a regex on its decoded text.
+ * On the driver's class path (Spark runs in local mode here) and the executors' (the same image,
+ * should HELK_SPARK_MASTER name a cluster).
+ */
+const JVM_CLASSES = "/opt/helk/jvm";
+
 export const streamJoin: ServiceDefinition = (ctx) => {
   // Spark's driver is the whole job here: most of the limit, leaving room for Python workers.
   const driverMiB = Math.max(512, Math.floor((ctx.memory.limitMiB * 0.6) / 64) * 64);
@@ -27,7 +35,12 @@ export const streamJoin: ServiceDefinition = (ctx) => {
     image: ctx.config.images.jupyter,
     hostname: "stream-join",
     entrypoint: ["tini", "-g", "--"],
-    command: ["spark-submit", "--driver-memory", `${driverMiB}m`, "--driver-java-options", JIT, "/opt/helk/jobs/sysmon_join.py"],
+    command: [
+      "spark-submit",
+      ...["--driver-memory", `${driverMiB}m`, "--driver-java-options", JIT],
+      ...["--driver-class-path", JVM_CLASSES, "--conf", `spark.executor.extraClassPath=${JVM_CLASSES}`],
+      "/opt/helk/jobs/sysmon_join.py",
+    ],
     environment: {
       ...clusterEnv(ctx),
       HELK_JOIN_SOURCE_TOPIC: "winlogbeat",

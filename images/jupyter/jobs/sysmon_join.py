@@ -111,7 +111,14 @@ def spark_session():
     if not glob.glob(os.path.join(spark_home, "jars", "spark-sql-kafka-0-10_*.jar")):
         log(f"Spark's Kafka source is not in {spark_home}/jars: rebuild HELK's notebook image (helk install)")
         sys.exit(2)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    # The prefilter is HELK's JVM code in the image (/opt/helk/jvm, on the driver's class path
+    # by spark-submit's --driver-class-path): an image built before it, or a job started
+    # without that path, says so here instead of failing on the first micro-batch.
+    if not parse.register_event_id_scan(spark):
+        log(f"{parse.EVENT_ID_SCAN_CLASS} is not on the driver's class path (/opt/helk/jvm): rebuild HELK's notebook image (helk install)")
+        sys.exit(2)
+    return spark
 
 
 def read_events(spark):
@@ -129,9 +136,10 @@ def read_events(spark):
 def sysmon_events(records):
     """Kafka records (`value`, `timestamp`) → the Sysmon EID 1 and 3 events, from either layout."""
     # `timestamp` is the record's: the broker's append time on HELK's topic (LogAppendTime).
-    raw = records.select(F.col("value").cast("string").alias("raw"), F.col("timestamp").alias("arrival"))
-    # Only records that may be an EID 1 or 3 are parsed: about one in eighty of a Windows feed.
-    raw = raw.where(parse.may_have_event_id(JOINED_EVENT_IDS))
+    # Only records that may be an EID 1 or 3 are decoded and parsed: about one in eighty of a
+    # Windows feed. The test runs on the value's bytes (parse.event_id_scan).
+    kept = records.where(parse.event_id_scan(JOINED_EVENT_IDS))
+    raw = kept.select(F.col("value").cast("string").alias("raw"), F.col("timestamp").alias("arrival"))
     # The notebooks read the same events with the same parser (helk_hunt.parse).
     events = parse.flat_fields(raw, parse.SYSMON_DATA, keep=["arrival"])
     return events.where(parse.is_sysmon() & F.col("EventID").isin(*JOINED_EVENT_IDS) & F.col("ProcessGuid").isNotNull())
