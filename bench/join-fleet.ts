@@ -29,7 +29,7 @@ import { readRecord } from "../engine/install/install-record.js";
 import { caughtUpTo } from "../engine/probes/stream-join-probe.js";
 import { syntheticPair } from "../engine/stack/verify-pair.js";
 import { notYet } from "../test/helpers/es-not-yet.js";
-import { isSysmonFlat, readMordorSet } from "../test/helpers/mordor.js";
+import { isSysmonFlat, readMordorSet, SHARED_SETS } from "../test/helpers/mordor.js";
 import { containerIds, createTestStack, JUPYTER_FIXTURE, type TestStack } from "../test/helpers/test-stack.js";
 import { jobReport, waitForJobReport } from "./join-status.js";
 
@@ -39,12 +39,6 @@ const RATE = Number(process.env.RATE ?? 12_000);
 const TARGET = { eventsPerSecond: 10_000, p95Ms: 5_000 };
 const MARKER_MS = Number(process.env.MARKER_MS ?? 500);
 const helk = fileURLToPath(new URL("../dist/helk.js", import.meta.url));
-const SETS = [
-  "cmd_bitsadmin_download_psh_script.zip",
-  "covenant_dcom_executeexcel4macro_allowed.zip",
-  "empire_launcher_sct_regsvr32.zip",
-  "schtask_modification.zip",
-];
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,7 +83,7 @@ async function buildInput(): Promise<Input> {
   // Each event serialised once, split where its ProcessGuid ends: a copy is two concatenations.
   const parts: [string, string | undefined][] = [];
   let expected = 0;
-  for (const file of SETS) {
+  for (const file of SHARED_SETS) {
     const set = await readMordorSet(file);
     const sysmon = set.events.filter(isSysmonFlat);
     const creates = new Set(sysmon.filter((e) => Number(e.EventID) === 1).map((e) => e.ProcessGuid));

@@ -15,18 +15,12 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { JUPYTER_FIXTURE } from "../test/helpers/doubles.js";
 import { buildHelkImage } from "../test/helpers/helk-image.js";
-import { readMordorSet } from "../test/helpers/mordor.js";
+import { readMordorSet, SHARED_SETS } from "../test/helpers/mordor.js";
 import { requireImages } from "../test/helpers/test-stack.js";
 import { convertLines } from "../test/helpers/winlogbeat8.js";
 
 const COPIES = Number(process.env.COPIES ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const SETS = [
-  "cmd_bitsadmin_download_psh_script.zip",
-  "covenant_dcom_executeexcel4macro_allowed.zip",
-  "empire_launcher_sct_regsvr32.zip",
-  "schtask_modification.zip",
-];
 
 interface Result {
   records: number;
@@ -43,7 +37,7 @@ async function main(): Promise<void> {
   // The image runs as jovyan (uid 1000): the records must be readable by others.
   chmodSync(dir, 0o755);
   try {
-    for (const file of SETS) {
+    for (const file of SHARED_SETS) {
       const { text } = await readMordorSet(file);
       writeFileSync(join(dir, `${file}.flat.jsonl`), text);
       writeFileSync(join(dir, `${file}.winlogbeat8.jsonl`), convertLines(text));

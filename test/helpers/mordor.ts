@@ -10,6 +10,14 @@ import type { FlatEvent } from "./winlogbeat8.js";
 
 export const MORDOR_DIR = new URL("../../../shared/datasets/mordor/", import.meta.url).pathname;
 
+/** The four shared data sets (the zips of MORDOR_DIR), in name order. */
+export const SHARED_SETS = [
+  "cmd_bitsadmin_download_psh_script.zip",
+  "covenant_dcom_executeexcel4macro_allowed.zip",
+  "empire_launcher_sct_regsvr32.zip",
+  "schtask_modification.zip",
+] as const;
+
 export interface MordorSet {
   /** The zip's file name. */
   file: string;
