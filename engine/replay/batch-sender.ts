@@ -30,6 +30,16 @@ const recordBytes = (e: ReplayEvent) => e.value.length + (e.key === null ? 0 : e
 const PENDING_BATCHES = 4;
 
 /**
+ * How far reading may get past a waiting batch's first event, in bytes of read buffers, before
+ * that batch goes early. A waiting event holds its whole read buffer (chunk-pool.ts), and a
+ * partition whose events come seldom fills its batch slowly: on bench:replay's input the
+ * waiting batches came to hold 45 MB of read buffers at 20× and peak RSS grew with the input
+ * (112 MB at 10×, 136 MB at 20×, 150 MB at 40×). A full batch of a partition with a third of
+ * the events spans about 6 MB of reading, so this only cuts batches of rare partitions short.
+ */
+export const HELD_READ_BYTES = 16 * 1024 * 1024;
+
+/**
  * Batches sent and not yet acknowledged, at most (under Kafka's five per partition). On
  * bench:replay's 10× input, with 256 KiB batches: 4 in flight, 3.3–5.8 s and 111–113 MB peak
  * RSS; 2, 5.8–5.9 s and 110–112 MB (the same loaded machine, alternating).
@@ -39,6 +49,8 @@ const SENDS_IN_FLIGHT = 4;
 interface PartitionBatch {
   events: ReplayEvent[];
   bytes: number;
+  /** Bytes read (readBytes) when its first event was added. */
+  since: number;
 }
 
 export interface BatchOptions {
@@ -53,6 +65,9 @@ export class BatchSender {
   /** Keyed by partition (the sink's; all events in one batch when there is no sink, a dry run). */
   private readonly batches = new Map<number, PartitionBatch>();
   private pendingBytes = 0;
+  /** The read buffers the events came from, in bytes, each counted once (when its first event comes). */
+  private readBytes = 0;
+  private lastRead: ArrayBufferLike | undefined;
   private queued = 0;
   private inFlight: Promise<void>[] = [];
   /** The first send that failed: replay stops with its error (no later send makes up for the lost events). */
@@ -84,17 +99,25 @@ export class BatchSender {
     const partition = this.producer?.partitionOf?.(event.key) ?? 0;
     let batch = this.batches.get(partition);
     if (!batch) {
-      batch = { events: [], bytes: 0 };
+      batch = { events: [], bytes: 0, since: 0 };
       this.batches.set(partition, batch);
+    }
+    const newRead = event.value.buffer !== this.lastRead;
+    if (newRead) {
+      this.lastRead = event.value.buffer;
+      this.readBytes += event.value.buffer.byteLength;
     }
     const size = recordBytes(event);
     const ready = batch.events.length > 0 && batch.bytes + size > this.limit ? this.take(batch) : undefined;
+    if (batch.events.length === 0) batch.since = this.readBytes;
     batch.events.push(event);
     batch.bytes += size;
     this.pendingBytes += size;
     if (ready) return ready;
     if (batch.events.length >= this.most) return this.take(batch);
-    return this.pendingBytes > PENDING_BATCHES * this.limit ? this.take(this.largest()) : undefined;
+    if (this.pendingBytes > PENDING_BATCHES * this.limit) return this.take(this.largest());
+    // Looked for only when a read buffer begins: once per buffer, not per event.
+    return newRead ? this.heldTooLong() : undefined;
   }
 
   /** Send every partition's batch. */
@@ -152,6 +175,13 @@ export class BatchSender {
     batch.events = [];
     batch.bytes = 0;
     return events;
+  }
+
+  /** The waiting batch whose first event is the oldest, when reading is HELD_READ_BYTES past it. */
+  private heldTooLong(): ReplayEvent[] | undefined {
+    let oldest: PartitionBatch | undefined;
+    for (const b of this.batches.values()) if (b.events.length && (!oldest || b.since < oldest.since)) oldest = b;
+    return oldest && this.readBytes - oldest.since > HELD_READ_BYTES ? this.take(oldest) : undefined;
   }
 
   private largest(): PartitionBatch {

@@ -1,11 +1,12 @@
 /**
  * engine/replay/batch-sender.ts: each batch holds one partition's events, in their order, up to
- * BATCH_BYTES; events waiting across partitions stay bounded; a sink that does not say where
+ * BATCH_BYTES; events waiting across partitions stay bounded, and so do the read buffers they
+ * hold; a sink that does not say where
  * events go gets them in one batch; a failed send fails the replay. (Into a real broker:
  * replay-kafka.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { BATCH_BYTES, BatchSender } from "../../engine/replay/batch-sender.js";
+import { BATCH_BYTES, BatchSender, HELD_READ_BYTES } from "../../engine/replay/batch-sender.js";
 import { batchBytesFor, KEYLESS } from "../../engine/replay/kafka-producer.js";
 import type { ReplayEvent } from "../../engine/replay/lines.js";
 
@@ -92,6 +93,50 @@ describe("BatchSender", () => {
     await sender.settle();
     expect(sent).toBe(30_000);
     expect(waitingMost).toBeLessThanOrEqual(4 * BATCH_BYTES + 20_000);
+  });
+
+  it("a partition whose events come seldom does not hold read buffers past HELD_READ_BYTES of reading", async () => {
+    // Events are slices of 256 KiB read buffers, as replay reads files (chunk-pool.ts): each
+    // buffer holds 200 events of ws1 and one of dc. dc's batch fills by bytes only after
+    // hundreds of buffers; every one of them would stay held until then.
+    const READ = 256 * 1024;
+    const { batches, sink } = recordingSink();
+    const sender = new BatchSender({}, sink, clock, 0, (err) => err);
+    const waiting = new Map<ArrayBufferLike, number>();
+    let heldMost = 0;
+    const hold = (batch: ReplayEvent[], n: number) => {
+      for (const e of batch) {
+        const left = (waiting.get(e.value.buffer) ?? 0) + n;
+        if (left) waiting.set(e.value.buffer, left);
+        else waiting.delete(e.value.buffer);
+      }
+    };
+    const events: ReplayEvent[] = [];
+    for (let r = 0; r < 200; r++) {
+      const read = Buffer.allocUnsafeSlow(READ);
+      for (let i = 0; i <= 200; i++) {
+        const e = { key: i === 100 ? "dc" : "ws1", value: read.subarray(i * 1000, i * 1000 + 900) };
+        events.push(e);
+        hold([e], 1);
+        const ready = sender.add(e);
+        if (ready) {
+          hold(ready, -1);
+          await sender.send(ready);
+        }
+        heldMost = Math.max(heldMost, waiting.size);
+      }
+    }
+    await sender.flush();
+    await sender.settle();
+    expect(batches.flat()).toHaveLength(events.length);
+    for (const key of ["ws1", "dc"]) {
+      const sentInOrder = batches.flat().filter((e) => e.key === key);
+      expect(sentInOrder).toEqual(events.filter((e) => e.key === key));
+    }
+    // dc's batch went early, before reading was HELD_READ_BYTES past its first event (and the
+    // one buffer that crossed that line); without that it held all 200 buffers.
+    expect(heldMost).toBeLessThanOrEqual(HELD_READ_BYTES / READ + 2);
+    expect(batches.filter((b) => b[0]?.key === "dc").length).toBeGreaterThan(2);
   });
 
   it("a sink that does not say where events go gets them in one batch, in order", async () => {
