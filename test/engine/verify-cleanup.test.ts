@@ -134,10 +134,7 @@ describe.sequential("verify against real Kafka and Elasticsearch, the hops betwe
       },
     });
     kafka = await startKafka(freePortBlock(1));
-    const admin = kafka.kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: "winlogbeat", numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await kafka.createTopic("winlogbeat", 3);
     url = `http://127.0.0.1:${await box.port("es", 9200)}`;
     es = new Client({ node: url, auth: { username: "elastic", password: PASSWORD } });
     // Generous: on a machine busy with other stacks the node takes minutes to start.

@@ -8,6 +8,7 @@ import { Kafka, logLevel } from "kafkajs";
 import "./kafkajs-lz4.js";
 import { defaultConfig } from "../../compose/config/schema.js";
 import { kafka as kafkaService } from "../../compose/services/kafka.js";
+import { waitForLeaders } from "../../engine/provision/kafka-topics.js";
 import { generateClusterId } from "../../engine/secrets.js";
 
 export const KAFKA_IMAGE = "helk-test/kafka:4.1.1";
@@ -19,6 +20,8 @@ export interface KafkaFixture {
   kafka: Kafka;
   /** Create a topic with a fresh name; returns the name. */
   freshTopic(prefix: string, partitions?: number): Promise<string>;
+  /** Create a topic (topic-level configs as name → value) and wait until each partition has a leader. */
+  createTopic(topic: string, partitions: number, configs?: Record<string, string>): Promise<void>;
   /** Messages in a topic: the sum of its partitions' high watermarks. */
   messageCount(topic: string): Promise<number>;
   stop(): Promise<void>;
@@ -78,15 +81,27 @@ export async function startKafka(port: number): Promise<KafkaFixture> {
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+  // KRaft applies a new topic to the broker's metadata after CreateTopics answers: kafkajs's own
+  // wait (waitForLeaders: true) fails on "This server does not host this topic-partition" when
+  // it asks too soon (seen in CI on a busy machine), HELK's provisioning wait asks again.
+  const createTopic = async (topic: string, partitions: number, configs: Record<string, string> = {}) => {
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
+      waitForLeaders: false,
+    });
+    await waitForLeaders(admin, [topic], 30_000);
+  };
   return {
     bootstrap,
     container: name,
     kafka,
     freshTopic: async (prefix, partitions = 3) => {
       const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      await createTopic(topic, partitions);
       return topic;
     },
+    createTopic,
     messageCount: async (topic) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
     stop: async () => {
       await within(10_000, () => admin.disconnect()).catch(() => undefined);
