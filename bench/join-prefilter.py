@@ -23,12 +23,12 @@ IDS = [1, 3]
 spark = (
     SparkSession.builder.master("local[2]")
     .config("spark.ui.enabled", "false")
-    .config("spark.driver.extraClassPath", "/opt/helk/jvm")
+    .config("spark.driver.extraClassPath", parse.JVM_CLASSES)
     .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
     .getOrCreate()
 )
 spark.sparkContext.setLogLevel("ERROR")
-assert parse.register_event_id_scan(spark), "HELK's jvm/ classes are not in /opt/helk/jvm"
+assert parse.register_event_id_scan(spark), f"HELK's jvm/ classes are not in {parse.JVM_CLASSES}"
 
 lines = []
 for path in sorted(glob.glob("/records/*.jsonl")):

@@ -18,6 +18,7 @@ import { buildHelkImage } from "../test/helpers/helk-image.js";
 import { readMordorSet, SHARED_SETS } from "../test/helpers/mordor.js";
 import { requireImages } from "../test/helpers/test-stack.js";
 import { convertLines } from "../test/helpers/winlogbeat8.js";
+import { median } from "./median.js";
 
 const COPIES = Number(process.env.COPIES ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -27,8 +28,6 @@ interface Result {
   kept: Record<string, number>;
   seconds: Record<string, number[]>;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   await requireImages([JUPYTER_FIXTURE], "run scripts/build-notebook-image.sh (scripts/test.sh does)");

@@ -17,11 +17,11 @@ import type { BatchRecord } from "../engine/replay/record-batch.js";
 import { startKafka } from "../test/helpers/kafka-fixture.js";
 import { freePortBlock } from "../test/helpers/port-block.js";
 import { containerCpu } from "./container-cpu.js";
+import { median } from "./median.js";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const SIZES = [128 * 1024, 256 * 1024, 768 * 1024, BATCH_BYTES];
 const MORDOR = fileURLToPath(new URL("../../shared/datasets/mordor/", import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const dir = mkdtempSync(join(tmpdir(), "helk-bench-request-size-"));
 for (const zip of readdirSync(MORDOR).filter((f) => f.endsWith(".zip"))) spawnSync("unzip", ["-q", "-o", join(MORDOR, zip), "-d", dir]);

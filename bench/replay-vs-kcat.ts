@@ -22,14 +22,11 @@ import { build } from "esbuild";
 import { startKafka } from "../test/helpers/kafka-fixture.js";
 import { freePortBlock } from "../test/helpers/port-block.js";
 import { containerCpu } from "./container-cpu.js";
+import { median } from "./median.js";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const MORDOR = fileURLToPath(new URL("../../shared/datasets/mordor/", import.meta.url));
 const helk = fileURLToPath(new URL("../dist/helk.js", import.meta.url));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 const dir = mkdtempSync(join(tmpdir(), "helk-bench-replay-"));
 const unzipped = join(dir, "sets");

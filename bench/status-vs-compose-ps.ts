@@ -17,13 +17,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readRecord } from "../engine/install/install-record.js";
 import { createTestStack } from "../test/helpers/test-stack.js";
+import { median } from "./median.js";
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const helk = fileURLToPath(new URL("../dist/helk.js", import.meta.url));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });

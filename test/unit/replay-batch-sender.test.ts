@@ -1,9 +1,8 @@
 /**
  * engine/replay/batch-sender.ts: each batch holds one partition's events, in their order, up to
  * BATCH_BYTES; events waiting across partitions stay bounded, and so do the read buffers they
- * hold; a sink that does not say where
- * events go gets them in one batch; a failed send fails the replay. (Into a real broker:
- * replay-kafka.test.ts.)
+ * hold; a sink that does not say where events go gets them in one batch; a failed send fails
+ * the replay. (Into a real broker: replay-kafka.test.ts.)
  */
 import { describe, expect, it } from "vitest";
 import { BATCH_BYTES, BatchSender, HELD_READ_BYTES } from "../../engine/replay/batch-sender.js";

@@ -112,11 +112,11 @@ def spark_session():
         log(f"Spark's Kafka source is not in {spark_home}/jars: rebuild HELK's notebook image (helk install)")
         sys.exit(2)
     spark = builder.getOrCreate()
-    # The prefilter is HELK's JVM code in the image (/opt/helk/jvm, on the driver's class path
-    # by spark-submit's --driver-class-path): an image built before it, or a job started
+    # The prefilter is HELK's JVM code in the image (parse.JVM_CLASSES, on the driver's class
+    # path by spark-submit's --driver-class-path): an image built before it, or a job started
     # without that path, says so here instead of failing on the first micro-batch.
     if not parse.register_event_id_scan(spark):
-        log(f"{parse.EVENT_ID_SCAN_CLASS} is not on the driver's class path (/opt/helk/jvm): rebuild HELK's notebook image (helk install)")
+        log(f"{parse.EVENT_ID_SCAN_CLASS} is not on the driver's class path ({parse.JVM_CLASSES}): rebuild HELK's notebook image (helk install)")
         sys.exit(2)
     return spark
 

@@ -89,7 +89,9 @@ def may_have_event_id(ids):
 
 
 # HELK's byte-level prefilter (images/jupyter/jvm/org/helk/join/EventIdScan.java), compiled into
-# the image's /opt/helk/jvm, which the join's driver has on its class path.
+# the image's JVM_CLASSES (images/jupyter/Dockerfile), which the join's driver has on its class
+# path (compose/services/stream-join.ts).
+JVM_CLASSES = "/opt/helk/jvm"
 EVENT_ID_SCAN = "helk_event_id_scan"
 EVENT_ID_SCAN_CLASS = "org.helk.join.EventIdScan"
 
