@@ -10,15 +10,8 @@ import { processPrinter } from "./output.js";
 import { buildProgram, specsFor } from "./program.js";
 
 function onSignal(): void {
-  process.stderr.write("\ninterrupted; run the same command again to resume\n");
+  processPrinter.err("\ninterrupted; run the same command again to resume");
   process.exit(ExitCode.interrupted);
-}
-// `helk status | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
-  });
 }
 process.once("SIGINT", onSignal);
 process.once("SIGTERM", onSignal);
@@ -53,10 +46,10 @@ function report(err: unknown): number {
     return ExitCode.usage;
   }
   if (err instanceof HelkError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    for (const line of err.details) process.stderr.write(`  ${line}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-    if (process.env.HELK_DEBUG && err.cause) process.stderr.write(`cause: ${String(err.cause)}\n`);
+    processPrinter.err(`error: ${err.message}`);
+    for (const line of err.details) processPrinter.err(`  ${line}`);
+    if (err.hint) processPrinter.err(`hint: ${err.hint}`);
+    if (process.env.HELK_DEBUG && err.cause) processPrinter.err(`cause: ${String(err.cause)}`);
     return err.exitCode;
   }
   const e = err instanceof Error ? err : new Error(String(err));
@@ -65,8 +58,8 @@ function report(err: unknown): number {
     .split("\n")
     .slice(1, 6)
     .map((l) => l.slice(0, 200));
-  process.stderr.write(`helk hit an unexpected error; this is a bug in helk.\n${e.name}: ${e.message}\n${frames.join("\n")}\n`);
-  process.stderr.write("Please report it with the command you ran and /var/log/helk-install.log.\n");
+  processPrinter.err(`helk hit an unexpected error; this is a bug in helk.\n${e.name}: ${e.message}\n${frames.join("\n")}`);
+  processPrinter.err("Please report it with the command you ran and /var/log/helk-install.log.");
   return ExitCode.bug;
 }
 

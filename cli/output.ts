@@ -9,11 +9,35 @@ export interface Printer {
   isTTY: boolean;
 }
 
+const guarded = new Set<NodeJS.WriteStream>();
+
+/**
+ * process.stdout or process.stderr, touched only when written to: Node.js builds each stream on
+ * first use (a millisecond or two of a start that `status --no-probes` spends otherwise on a
+ * stderr it never writes). A closed pipe (`helk status | head`) is the reader's choice, not an
+ * error: it ends helk quietly, with the exit code so far.
+ */
+export function stdStream(name: "stdout" | "stderr"): NodeJS.WriteStream {
+  const stream = process[name];
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  return stream;
+}
+
+const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
+
 export const processPrinter: Printer = {
-  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
-  status: (line) => process.stderr.write(`\r\x1b[2K${line}`),
-  isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  out: (text) => stdStream("stdout").write(line(text)),
+  err: (text) => stdStream("stderr").write(line(text)),
+  status: (text) => stdStream("stderr").write(`\r\x1b[2K${text}`),
+  get isTTY() {
+    return Boolean(process.stdout.isTTY && process.stderr.isTTY);
+  },
 };
 
 export function printJson(printer: Printer, value: unknown): void {

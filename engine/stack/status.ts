@@ -5,8 +5,8 @@
 import type { ContainerSummary, DockerClient } from "../docker/docker-client.js";
 import type { InstallRecord } from "../install/install-record.js";
 import type { ProbeResult } from "../probes/probe.js";
-import { type ProbePlan, probePlan } from "../probes/targets.js";
-import { type AlertsStatus, alertsStatus } from "../rules/alerts-status.js";
+import type { ProbePlan, probePlan } from "../probes/targets.js";
+import type { AlertsStatus } from "../rules/alerts-status.js";
 
 /**
  * Each probe's whole budget. The probes run in parallel, so a status waits for the slowest
@@ -52,7 +52,7 @@ function detailOf(c: ContainerSummary): string {
  * The operator's clusters an external-mode install uses: no container, so the protocol probe
  * is their whole status ("external", healthy or unhealthy).
  */
-async function externalClusters(record: InstallRecord, probe: boolean): Promise<ServiceStatus[]> {
+async function externalClusters(record: InstallRecord, planFor: typeof probePlan | undefined): Promise<ServiceStatus[]> {
   const config = record.config;
   const external = [
     ...(config.kafka.external ? [{ name: "kafka", where: config.kafka.external.bootstrap }] : []),
@@ -61,13 +61,20 @@ async function externalClusters(record: InstallRecord, probe: boolean): Promise<
   return Promise.all(
     external.map(async ({ name, where }) => {
       const s: ServiceStatus = { name, state: "external", health: "none", image: "-", ports: where, detail: "not probed (--no-probes)" };
-      const plan = probe ? probePlan(name, config) : undefined;
-      if (!plan) return probe ? { ...s, detail: "its login is readable by root only: sudo helk status" } : s;
+      const plan = planFor?.(name, config);
+      if (!plan) return planFor ? { ...s, detail: "its login is readable by root only: sudo helk status" } : s;
       const result = await runProbe(plan);
       return { ...s, health: result.ok ? "healthy" : "unhealthy", probe: result.ok ? "ok" : "failed", detail: result.detail };
     }),
   );
 }
+
+/**
+ * Loaded only when something is probed: which probe each service gets reads the install's
+ * secrets (node:crypto comes with them) and the alerts' search loads node:http and node:https.
+ * `status --no-probes` is meant to start as fast as `docker compose ps`.
+ */
+const probing = () => import("../probes/targets.js");
 
 /**
  * Status by service, including expected services that have no container at all. A running,
@@ -80,8 +87,11 @@ export async function status(
   const now = options.now ?? Date.now;
   // Asked alongside the services' probes, within the same budget, so it adds no wait of its own.
   const alerts = stack.record.services.includes("elastalert")
-    ? alertsStatus(stack.record, { timeoutMs: PROBE_TIMEOUT_MS, probes: options.probes !== false })
+    ? import("../rules/alerts-status.js").then((m) =>
+        m.alertsStatus(stack.record, { timeoutMs: PROBE_TIMEOUT_MS, probes: options.probes !== false }),
+      )
     : undefined;
+  const planFor = options.probes === false ? undefined : (await probing()).probePlan;
   const containers = await stack.docker.containers.list(stack.record.project);
   const byService = new Map(containers.map((c) => [c.service, c]));
   const services: ServiceStatus[] = await Promise.all(
@@ -98,8 +108,7 @@ export async function status(
         };
       const s: ServiceStatus = { name, state: c.state, health: c.health, image: c.image, ports: c.ports, detail: detailOf(c) };
       if (c.startedAt) s.uptimeSeconds = Math.max(0, Math.round((now() - c.startedAt.getTime()) / 1000));
-      const plan =
-        options.probes === false || c.state !== "running" || c.health === "unhealthy" ? undefined : probePlan(name, stack.record.config, c);
+      const plan = !planFor || c.state !== "running" || c.health === "unhealthy" ? undefined : planFor(name, stack.record.config, c);
       if (plan) {
         const result = await runProbe(plan);
         s.probe = result.ok ? "ok" : "failed";
@@ -108,7 +117,7 @@ export async function status(
       return s;
     }),
   );
-  services.push(...(await externalClusters(stack.record, options.probes !== false)));
+  services.push(...(await externalClusters(stack.record, planFor)));
   const healthy = services.every(
     (s) => (s.state === "running" || s.state === "external") && (s.health === "healthy" || s.health === "none") && s.probe !== "failed",
   );

@@ -159,16 +159,24 @@ describe("the README's first command on a fresh Debian 12 (only Debian's package
 
   it("every chunk of the bundle loads on Debian's Node 18 (each builtin it imports exists there)", async () => {
     // `helk --help` loads only a few chunks; the others (kafkajs, @platformatic/kafka, the Elasticsearch
-    // client, listr2) would fail only when a command needs them. ESM checks a chunk's imports
-    // when it loads, so loading each one finds any export Node 18 lacks.
+    // client, listr2) would fail only when a command needs them. dist/ is CommonJS, where a builtin
+    // export Node 18 lacks is undefined until called; the build's ES modules, before they become
+    // CommonJS (scripts/build.mjs --esm-out), fail to load on one. So: each ES module chunk
+    // imported, then each chunk of dist/ required.
     const r = await inside(
-      `node --input-type=module -e 'import { readdirSync } from "node:fs";
-       const dir = "${CLONE}/dist/chunks/"; let n = 0;
-       for (const f of readdirSync(dir)) if (f.endsWith(".js")) { await import(dir + f); n++; }
-       console.log(n);'`,
+      `node scripts/build.mjs --esm-out ${CLONE}/dist-esm >/dev/null && node --input-type=module -e 'import { readdirSync } from "node:fs";
+       import { createRequire } from "node:module";
+       const load = async (dir, how) => { let n = 0;
+         for (const f of readdirSync(dir)) if (f.endsWith(".js")) { await how(dir + f); n++; }
+         return n; };
+       const esm = await load("${CLONE}/dist-esm/chunks/", (f) => import(f));
+       const cjs = await load("${CLONE}/dist/chunks/", createRequire("${CLONE}/dist/helk.js"));
+       console.log(esm, cjs);'`,
     );
     expect(r.exitCode, r.all).toBe(0);
-    expect(Number(r.stdout.trim())).toBeGreaterThan(5);
+    const [esm, cjs] = r.stdout.trim().split(" ").map(Number);
+    expect(esm).toBeGreaterThan(5);
+    expect(cjs).toBe(esm);
     expect(r.stderr).toBe("");
   });
 });

@@ -43,7 +43,7 @@ describe("Node.js versions", () => {
   it("package.json engines, the bundle's target, setup-host.sh and the README name the same minimum", () => {
     const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
     expect(engines).toBe(">=18.19");
-    expect(read("scripts/build.mjs")).toMatch(/target: "node18\.19"/);
+    expect(read("scripts/build.mjs")).toMatch(/const target = "node18\.19"/);
     expect(read("scripts/setup-host.sh")).toMatch(/^NODE_MIN=18\.19$/m);
     expect(read("README.md")).toMatch(/^- Node\.js 18\.19\+/m);
   });
