@@ -6,8 +6,11 @@
  * record when it arrives, and that arrival time is the joins' clock (images/jupyter/jobs/
  * sysmon_join.py), so data sets of any date, replayed in any order, join alike.
  */
-import { type Admin, ConfigResourceTypes, ConfigSource, type Kafka } from "kafkajs";
+// kafkajs is CommonJS whose enums Node.js's ESM loader cannot name (tsx, the benches): the default.
+import kafkajs, { type Admin, type Kafka } from "kafkajs";
 import type { HelkConfig } from "../../compose/config/schema.js";
+
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 type Topics = HelkConfig["kafka"]["topics"];
 

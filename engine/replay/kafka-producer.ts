@@ -8,7 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { compatibilityPartitioner, type SASLOptions } from "@platformatic/kafka";
-import { ConfigResourceTypes } from "kafkajs";
+// kafkajs is CommonJS whose enums Node.js's ESM loader cannot name (tsx, the benches): the default.
+import kafkajs from "kafkajs";
 import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-access.js";
 import { type Clock, systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
@@ -18,6 +19,8 @@ import { openTransport } from "./kafka-transport.js";
 import type { ReplayEvent } from "./lines.js";
 import { PartitionPipeline } from "./pipeline.js";
 import { type BatchRecord, compressedBatchSize, compressRecords, type OutgoingRecords } from "./record-batch.js";
+
+const { ConfigResourceTypes } = kafkajs;
 
 export interface EventSink {
   /**

@@ -6,10 +6,13 @@
  * password HELK sets is a write there, and the number survives a node restart).
  */
 import { execa } from "execa";
-import { ConfigResourceTypes, type Kafka } from "kafkajs";
+// kafkajs is CommonJS whose enums Node.js's ESM loader cannot name (tsx, the benches): the default.
+import kafkajs, { type Kafka } from "kafkajs";
 import "./kafkajs-lz4.js";
 import { elasticAdmin, kafkaOf } from "./stack-clients.js";
 import type { TestStack } from "./test-stack.js";
+
+const { ConfigResourceTypes } = kafkajs;
 
 export interface StackState {
   containers?: Record<string, { id: string; created: string }>;
