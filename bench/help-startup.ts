@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { median } from "./median.js";
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const helk = fileURLToPath(new URL("../dist/helk.js", import.meta.url));
@@ -11,22 +12,18 @@ if (!existsSync(helk)) {
   process.exit(2);
 }
 
-function time(args) {
+function time(args: string[]): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { stdio: "ignore" });
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // One warm-up each: the first spawn pays for the page cache.
 time(["-e", "0"]);
 time([helk, "--help"]);
-const baseline = [];
-const cli = [];
+const baseline: number[] = [];
+const cli: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   baseline.push(time(["-e", "0"]));
   cli.push(time([helk, "--help"]));
