@@ -390,12 +390,13 @@ describe.sequential("hunt data path: replay → Kafka → Spark join → Elastic
     expect(r.stdout).toContain("pairing: all checks passed");
   });
 
-  it("the join's prefilter passes every layout of EID 1 and 3 and skips other ids: the byte scan the job runs agrees with the regex", async () => {
+  it("the join's prefilter passes every layout of EID 1 and 3 and skips other ids: the byte scan the job runs agrees with the regex, and a missing scan class is reported", async () => {
     // A record the prefilter refuses is never parsed: an EID 1 or 3 refused there would be lost.
     // The job scans the bytes (images/jupyter/jvm, compiled into the image); the regex on Spark's
     // own engine is the reference both are held to, case by case and on 20,000 generated records.
     const r = await inJoinContainer("check_prefilter.py");
     expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain("ok missing class: reported, not registered");
     for (const test of ["regex", "scan"]) {
       const lines = r.stdout.split("\n").filter((l) => l.startsWith(`ok ${test} `));
       expect(lines, r.all).toHaveLength(14);
