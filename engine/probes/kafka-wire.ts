@@ -106,6 +106,30 @@ export function frameRequest(apiKey: number, apiVersion: number, correlationId: 
 }
 
 /**
+ * The whole answers in what a connection has read. Each is a 4-byte size, the correlation id of
+ * the request it answers, then the body; `pending` is what the last chunk left of one. Calls
+ * `answer` for each, in order, while it returns true, and returns what is left for the next
+ * chunk (undefined: nothing), or an Error for a size too small to hold a correlation id, after
+ * which the stream cannot be split any more.
+ */
+export function splitAnswers(
+  pending: Buffer | undefined,
+  chunk: Buffer,
+  answer: (correlationId: number, body: Buffer) => boolean,
+): Buffer | undefined | Error {
+  let data = pending ? Buffer.concat([pending, chunk]) : chunk;
+  while (data.length >= 4) {
+    const size = data.readInt32BE(0);
+    if (size < 4) return new Error(`an answer of ${size} bytes, too short for its correlation id`);
+    if (data.length < 4 + size) break;
+    const more = answer(data.readInt32BE(4), data.subarray(8, 4 + size));
+    data = data.subarray(4 + size);
+    if (!more) return undefined;
+  }
+  return data.length ? data : undefined;
+}
+
+/**
  * A socket to a broker, TLS when `access.tls` says so (the CA file read, the host name checked
  * unless it is an address); `ready` names the event that says the connection is usable.
  */
@@ -135,7 +159,7 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
     const waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
     let failure: Error | undefined;
     let connected = false;
-    let pending: Buffer = Buffer.alloc(0);
+    let pending: Buffer | undefined;
     let nextId = 1;
     const fail = (err: Error) => {
       failure ??= err;
@@ -153,16 +177,13 @@ export function openKafkaWire(address: string, access: KafkaAccess, timeoutMs: n
       fail(new KafkaConnectionClosed(address));
     });
     socket.on("data", (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= 4) {
-        const size = pending.readInt32BE(0);
-        if (pending.length < 4 + size) break;
-        const id = pending.readInt32BE(4);
-        const body = pending.subarray(8, 4 + size);
-        pending = pending.subarray(4 + size);
+      const left = splitAnswers(pending, chunk, (id, body) => {
         waiting.get(id)?.resolve(body);
         waiting.delete(id);
-      }
+        return true;
+      });
+      if (left instanceof Error) fail(new Error(`Kafka at ${address} sent ${left.message}`));
+      else pending = left;
     });
     socket.once(ready, () => {
       connected = true;

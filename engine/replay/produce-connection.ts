@@ -15,7 +15,7 @@ import type { Socket } from "node:net";
 import { NetworkError, Reader, TimeoutError } from "@platformatic/kafka";
 import type { KafkaAccess } from "../../compose/kafka-access.js";
 import { saslLogin } from "../probes/kafka-login.js";
-import { connectBroker, frameRequest, type KafkaWire } from "../probes/kafka-wire.js";
+import { connectBroker, frameRequest, type KafkaWire, splitAnswers } from "../probes/kafka-wire.js";
 import { encodeProduceRequest, PRODUCE_KEY, type ProduceRequest } from "./record-batch.js";
 
 /** Room for one request: replay's batches stay under 1,000,000 B (batch-sender.ts); a larger request gets a buffer of its own. */
@@ -172,22 +172,18 @@ export class ProduceConnection implements KafkaWire {
   }
 
   private onData(chunk: Buffer): void {
-    let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (data.length >= 8) {
-      const size = data.readInt32BE(0);
-      if (data.length < 4 + size) break;
-      const id = data.readInt32BE(4);
-      const body = data.subarray(8, 4 + size);
-      data = data.subarray(4 + size);
+    const left = splitAnswers(this.pending, chunk, (id, body) => {
       const w = this.waiting.get(id);
       if (!w) {
         this.fail(new NetworkError(`${this.address} answered request ${id}, which was not sent on this connection.`));
-        return;
+        return false;
       }
       this.waiting.delete(id);
       w.answer(null, w.flexible ? afterTaggedFields(body) : body);
-    }
-    this.pending = data.length ? data : undefined;
+      return true;
+    });
+    if (left instanceof Error) this.fail(new NetworkError(`${this.address} sent ${left.message}.`));
+    else this.pending = left;
   }
 
   private checkTimeout(): void {

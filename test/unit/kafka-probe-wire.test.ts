@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { scramFinal } from "../../engine/probes/kafka-login.js";
 import { decodeMetadataV4 } from "../../engine/probes/kafka-metadata.js";
 import { kafkaProbe } from "../../engine/probes/kafka-probe.js";
-import { KafkaReader, KafkaWriter } from "../../engine/probes/kafka-wire.js";
+import { KafkaReader, KafkaWriter, splitAnswers } from "../../engine/probes/kafka-wire.js";
 
 describe("SCRAM", () => {
   it("computes RFC 7677's SCRAM-SHA-256 example: the client's proof and the server's signature", async () => {
@@ -293,5 +293,50 @@ describe("kafkaProbe against a model broker", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("answers split from what a connection reads (splitAnswers: the probe's and replay's)", () => {
+  const frame = (id: number, body: string) => {
+    const b = Buffer.from(body);
+    return Buffer.concat([
+      new KafkaWriter()
+        .int32(4 + b.length)
+        .int32(id)
+        .buffer(),
+      b,
+    ]);
+  };
+  const stream = Buffer.concat([frame(1, "one"), frame(2, ""), frame(3, "three, longer")]);
+
+  /** Feeds `chunks` in turn; the answers as "id:body", then what is left. */
+  function feed(chunks: Buffer[], stopAfter = Number.POSITIVE_INFINITY) {
+    const got: string[] = [];
+    let pending: Buffer | undefined;
+    for (const c of chunks) {
+      const left = splitAnswers(pending, c, (id, body) => got.push(`${id}:${body.toString()}`) < stopAfter);
+      if (left instanceof Error) return { got, error: left.message };
+      pending = left;
+    }
+    return { got, left: pending?.length ?? 0 };
+  }
+
+  it("gives each answer once, in order, however the bytes are cut", () => {
+    const all = ["1:one", "2:", "3:three, longer"];
+    expect(feed([stream])).toEqual({ got: all, left: 0 });
+    // Byte by byte, and cut at every place into two.
+    expect(feed([...stream].map((b) => Buffer.from([b])))).toEqual({ got: all, left: 0 });
+    for (let at = 0; at <= stream.length; at++)
+      expect(feed([stream.subarray(0, at), stream.subarray(at)]), `cut at ${at}`).toEqual({ got: all, left: 0 });
+  });
+
+  it("keeps a partial answer for the next chunk and stops when told to", () => {
+    expect(feed([stream.subarray(0, stream.length - 2)])).toEqual({ got: ["1:one", "2:"], left: frame(3, "three, longer").length - 2 });
+    expect(feed([stream], 1).got).toEqual(["1:one"]);
+  });
+
+  it("reports a size too small for a correlation id instead of reading past it", () => {
+    const bad = Buffer.concat([frame(1, "one"), new KafkaWriter().int32(2).buffer(), Buffer.from([0, 0, 0, 0])]);
+    expect(feed([bad])).toEqual({ got: ["1:one"], error: "an answer of 2 bytes, too short for its correlation id" });
   });
 });
