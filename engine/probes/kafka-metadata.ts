@@ -1,11 +1,11 @@
 /**
  * The cluster as one Metadata request (v4, which Kafka 1.0 through 4.x answer) sees it:
  * brokers, controller, and every topic's partitions with their replicas and in-sync replicas.
- * Over kafka-wire.ts, with a SASL login first when the access has one.
+ * Over engine/kafka/wire.ts, with a SASL login first when the access has one.
  */
 import type { KafkaAccess } from "../../compose/kafka-access.js";
-import { saslLogin } from "./kafka-login.js";
-import { KafkaReader, type KafkaWire, KafkaWriter, openKafkaWire } from "./kafka-wire.js";
+import { saslLogin } from "../kafka/login.js";
+import { KafkaReader, type KafkaWire, KafkaWriter, openKafkaWire } from "../kafka/wire.js";
 
 const METADATA = 3;
 

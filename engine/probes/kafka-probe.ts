@@ -2,12 +2,13 @@
  * Kafka: cluster metadata in one request: brokers, controller, topics, and partitions whose
  * in-sync replicas fall short of their replicas (a broker is down or behind): the cluster then
  * still works but is degraded, which fails the probe. No Kafka client library is loaded for it
- * (kafka-wire.ts says why).
+ * (engine/kafka/wire.ts says why).
  */
+
+import { KafkaLoginRefused } from "../kafka/login.js";
+import { KafkaConnectionClosed } from "../kafka/wire.js";
 import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint } from "../kafka-hints.js";
-import { KafkaLoginRefused } from "./kafka-login.js";
 import { clusterMetadata } from "./kafka-metadata.js";
-import { KafkaConnectionClosed } from "./kafka-wire.js";
 import { failed, type Probe } from "./probe.js";
 
 export const kafkaProbe: Probe = async (t) => {

@@ -5,7 +5,8 @@
  * (connection.js, `writer.buffer`): for bench:replay's 10× input, 254 MB allocated outside V8's
  * heap, which starts full collections, and a second copy of every byte.
  *
- * TLS and the SASL login (PLAIN, SCRAM) are the status probe's (kafka-wire.ts, kafka-login.ts).
+ * TLS and the SASL login (PLAIN, SCRAM) are engine/kafka/'s (wire.ts, login.ts), shared with
+ * the status probe.
  * Answers are read by the client's Produce parsers and failures are the client's error classes
  * (ProtocolError with Kafka's names, NetworkError for a lost connection), so kafka-producer.ts
  * and pipeline.ts judge them as before. Kafka answers a connection's requests in the order they
@@ -14,8 +15,8 @@
 import type { Socket } from "node:net";
 import { NetworkError, Reader, TimeoutError } from "@platformatic/kafka";
 import type { KafkaAccess } from "../../compose/kafka-access.js";
-import { saslLogin } from "../probes/kafka-login.js";
-import { connectBroker, frameRequest, type KafkaWire, splitAnswers } from "../probes/kafka-wire.js";
+import { saslLogin } from "../kafka/login.js";
+import { connectBroker, frameRequest, type KafkaWire, splitAnswers } from "../kafka/wire.js";
 import { encodeProduceRequest, PRODUCE_KEY, type ProduceRequest } from "./record-batch.js";
 
 /** Room for one request: replay's batches stay under 1,000,000 B (batch-sender.ts); a larger request gets a buffer of its own. */

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { scramFinal } from "../../engine/probes/kafka-login.js";
+import { scramFinal } from "../../engine/kafka/login.js";
+import { KafkaReader, KafkaWriter, splitAnswers } from "../../engine/kafka/wire.js";
 import { decodeMetadataV4 } from "../../engine/probes/kafka-metadata.js";
 import { kafkaProbe } from "../../engine/probes/kafka-probe.js";
-import { KafkaReader, KafkaWriter, splitAnswers } from "../../engine/probes/kafka-wire.js";
 
 describe("SCRAM", () => {
   it("computes RFC 7677's SCRAM-SHA-256 example: the client's proof and the server's signature", async () => {

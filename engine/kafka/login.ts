@@ -8,7 +8,7 @@
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { KafkaSasl } from "../../compose/kafka-access.js";
-import { KafkaReader, type KafkaWire, KafkaWriter } from "./kafka-wire.js";
+import { KafkaReader, type KafkaWire, KafkaWriter } from "./wire.js";
 
 const SASL_HANDSHAKE = 17;
 const SASL_AUTHENTICATE = 36;

@@ -1,7 +1,8 @@
 /**
- * Just enough of Kafka's wire protocol for the status probe: one connection (TCP or TLS),
- * requests framed with a v1 header, answers matched by correlation id, and the encoding of
- * the few types those requests use (Kafka's protocol guide, "Protocol Primitive Types").
+ * Just enough of Kafka's wire protocol for the status probe and replay's producer: one
+ * connection (TCP or TLS), requests framed with a v1 header, answers matched by correlation id,
+ * and the encoding of the few types those requests use (Kafka's protocol guide, "Protocol
+ * Primitive Types").
  * The probe used kafkajs: loading it took 40-46 ms and its first metadata answer 21-41 ms
  * more, most of `helk status`'s time beyond Node.js's own start (README, "Status speed").
  */
