@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { HelkConfig } from "../compose/config/schema.js";
 import { hostKafkaAccess, type KafkaAccess, kafkaNeedsSecret } from "../compose/kafka-access.js";
-import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint } from "./kafka-hints.js";
+import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint, tlsHint } from "./kafka-hints.js";
 import { readState } from "./secrets.js";
 
 type Tuning = Pick<KafkaConfig, "connectionTimeout" | "requestTimeout" | "retry">;
@@ -34,6 +34,8 @@ export function installKafkaAccess(config: HelkConfig): KafkaAccess {
 export function kafkaErrorHint(err: unknown, access: KafkaAccess): string | undefined {
   const e = err as { name?: string; message?: string };
   if (e.name === "KafkaJSSASLAuthenticationError") return loginRefusedHint(access);
+  const tls = tlsHint(e.message ?? "", access);
+  if (tls) return tls;
   if (!access.sasl && /Closed connection|Connection closed/i.test(e.message ?? "")) return CLOSED_WITHOUT_LOGIN_HINT;
   return undefined;
 }

@@ -7,7 +7,7 @@
 
 import { KafkaLoginRefused } from "../kafka/login.js";
 import { KafkaConnectionClosed } from "../kafka/wire.js";
-import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint } from "../kafka-hints.js";
+import { CLOSED_WITHOUT_LOGIN_HINT, loginRefusedHint, tlsHint } from "../kafka-hints.js";
 import { clusterMetadata } from "./kafka-metadata.js";
 import { failed, type Probe } from "./probe.js";
 
@@ -28,6 +28,8 @@ export const kafkaProbe: Probe = async (t) => {
   } catch (err) {
     if (err instanceof KafkaLoginRefused && err.refused === "credentials") return { ok: false, detail: loginRefusedHint(access) };
     if (err instanceof KafkaConnectionClosed && !access.sasl) return { ok: false, detail: CLOSED_WITHOUT_LOGIN_HINT };
+    const tls = tlsHint((err as Error).message ?? "", access);
+    if (tls) return { ok: false, detail: `${(err as Error).message}: ${tls}` };
     return failed(err);
   }
 };

@@ -14,6 +14,7 @@ import { describeKafkaAccess, type KafkaAccess } from "../../compose/kafka-acces
 import { type Clock, systemClock } from "../clock.js";
 import { ExitCode, HelkError } from "../errors.js";
 import { kafkaClient, kafkaErrorHint } from "../kafka-client.js";
+import { tlsHint } from "../kafka-hints.js";
 import { BATCH_BYTES } from "./batch-sender.js";
 import { openTransport } from "./kafka-transport.js";
 import type { ReplayEvent } from "./lines.js";
@@ -65,6 +66,7 @@ export function brokerError(access: KafkaAccess, topic: string, err: unknown, se
       hint: unknownTopic
         ? "helk install creates HELK's topics; choose one with --topic, or create it"
         : ((fromCheck(err) ? kafkaErrorHint(err, access) : undefined) ??
+          tlsHint(message, access) ??
           "check the address (--bootstrap HOST:PORT) and that Kafka runs (helk status)"),
       cause: err,
     },
@@ -106,8 +108,10 @@ export function errorText(err: unknown): string {
   const e = err as { message?: string; errors?: unknown[]; cause?: unknown };
   const inner = [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].map(errorText).filter(Boolean);
   const own = e.message ?? String(err);
-  // The innermost reason is the useful one ("Connection refused", "NOT_LEADER_OR_FOLLOWER").
-  return inner.length ? `${own} (${[...new Set(inner)].join("; ")})` : own;
+  // The innermost reason is the useful one ("Connection refused", "NOT_LEADER_OR_FOLLOWER");
+  // one that only repeats the error's own words adds nothing.
+  const more = [...new Set(inner)].filter((m) => m !== own);
+  return more.length ? `${own} (${more.join("; ")})` : own;
 }
 
 /**

@@ -6,7 +6,9 @@
  * published: on Linux the host routes to a bridge network's addresses, so one advertised
  * address per broker (its container IP) serves the host and the attached containers alike.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -24,8 +26,10 @@ export interface ExternalClusters {
   project: string;
   /** The bridge network the containers are on; attach to it as an external network. */
   network: string;
-  /** The brokers' CLIENT listeners, `IP:9092` (SASL_PLAINTEXT with SCRAM-SHA-512 when sasl was asked for). */
+  /** The brokers' CLIENT listeners, `IP:9092` (SASL_PLAINTEXT with SCRAM-SHA-512 when sasl was asked for; SSL or SASL_SSL with tls). */
   bootstrap: string[];
+  /** With tls: the CA that signed the brokers' certificates (PEM), to trust them by. */
+  caFile?: string;
   /** `http://IP:9200`. */
   elasticsearchUrl: string;
   /** Graceful stop (controlled shutdown). */
@@ -44,6 +48,13 @@ export interface ExternalClustersOptions {
   sasl?: { username: string; password: string };
   /** Elasticsearch security on (HTTP without TLS), with this password for the elastic user. */
   elasticPassword?: string;
+  /**
+   * TLS on the CLIENT listener (SSL, or SASL_SSL with sasl): each broker's certificate names its
+   * address and is signed by a CA of the fixture's own (`caFile`).
+   */
+  tls?: boolean;
+  /** false: no Elasticsearch node (tests of Kafka alone start faster). */
+  elasticsearch?: boolean;
 }
 
 const BROKERS: readonly BrokerNumber[] = [1, 2, 3];
@@ -74,7 +85,72 @@ const healthcheck = (script: string, interval: string, startPeriod: string) => (
   start_period: startPeriod,
 });
 
-function kafkaService(n: BrokerNumber, prefix: string, clusterId: string, network: string, sasl: boolean) {
+/** A self-signed CA made with openssl in `dir`: `<name>.key` and `<name>.crt`; the certificate's path. */
+export function writeCa(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true });
+  const crt = join(dir, `${name}.crt`);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    crt,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  ]);
+  return crt;
+}
+
+function openssl(cwd: string, args: string[]): void {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/**
+ * The CA and each broker's key and certificate (its container address and host name as names),
+ * made with openssl in `dir`/tls: the CA's certificate (returned), and `kafka-N.pem` (the key,
+ * then the certificate), which Kafka reads as a PEM key store (KIP-651). Made again for each
+ * subnet tried.
+ */
+function writeCertificates(dir: string, prefix: string): string {
+  const tls = join(dir, "tls");
+  const ca = writeCa(tls, "helk-test-ca");
+  for (const n of BROKERS) {
+    const name = `kafka-${n}`;
+    const file = (ext: string) => join(tls, `${name}.${ext}`);
+    openssl(tls, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", file("key"), "-out", file("csr"), "-subj", `/CN=${name}`]);
+    writeFileSync(file("ext"), `subjectAltName=IP:${brokerIp(prefix, n)},DNS:${name}\n`);
+    openssl(tls, [
+      "x509",
+      "-req",
+      "-in",
+      file("csr"),
+      "-CA",
+      ca,
+      "-CAkey",
+      "helk-test-ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-out",
+      file("crt"),
+      "-extfile",
+      file("ext"),
+    ]);
+    // Kafka's container user reads it through the bind mount.
+    writeFileSync(file("pem"), readFileSync(file("key"), "utf8") + readFileSync(file("crt"), "utf8"));
+    chmodSync(file("pem"), 0o644);
+  }
+  return ca;
+}
+
+function kafkaService(n: BrokerNumber, prefix: string, clusterId: string, network: string, sasl: boolean, tls: boolean) {
+  const protocol = `${sasl ? "SASL_" : ""}${tls ? "SSL" : "PLAINTEXT"}`;
   return {
     image: KAFKA_FIXTURE,
     hostname: `kafka-${n}`,
@@ -85,9 +161,14 @@ function kafkaService(n: BrokerNumber, prefix: string, clusterId: string, networ
       KAFKA_CONTROLLER_QUORUM_VOTERS: BROKERS.map((b) => `${b}@kafka-${b}:9093`).join(","),
       KAFKA_LISTENERS: "INTERNAL://:19092,CLIENT://:9092,CONTROLLER://:9093",
       KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka-${n}:19092,CLIENT://${brokerIp(prefix, n)}:9092`,
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: `INTERNAL:PLAINTEXT,CLIENT:${sasl ? "SASL_PLAINTEXT" : "PLAINTEXT"},CONTROLLER:PLAINTEXT`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: `INTERNAL:PLAINTEXT,CLIENT:${protocol},CONTROLLER:PLAINTEXT`,
       ...(sasl
         ? { KAFKA_SASL_ENABLED_MECHANISMS: "SCRAM-SHA-512", KAFKA_LISTENER_NAME_CLIENT_SCRAM___SHA___512_SASL_JAAS_CONFIG: SCRAM_JAAS }
+        : {}),
+      // A PEM key store: the key (unencrypted PKCS#8, so no ssl.key.password), then the certificate.
+      // The image's start script checks JKS settings only for listeners named SSL; this one is CLIENT.
+      ...(tls
+        ? { KAFKA_SSL_KEYSTORE_TYPE: "PEM", KAFKA_SSL_KEYSTORE_LOCATION: "/etc/kafka/tls/server.pem", KAFKA_SSL_CLIENT_AUTH: "none" }
         : {}),
       KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
       KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
@@ -103,6 +184,7 @@ function kafkaService(n: BrokerNumber, prefix: string, clusterId: string, networ
       KAFKA_HEAP_OPTS: "-Xms256m -Xmx256m",
     },
     networks: { [network]: { ipv4_address: brokerIp(prefix, n) } },
+    ...(tls ? { volumes: [`./tls/kafka-${n}.pem:/etc/kafka/tls/server.pem:ro`] } : {}),
     // Each check is a JVM: every 10 s keeps three of them from eating a 2-core machine.
     healthcheck: healthcheck(
       "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:19092 >/dev/null 2>&1 || exit 1",
@@ -141,9 +223,9 @@ function elasticsearchService(prefix: string, network: string, secure: boolean) 
 
 function composeYaml(o: ExternalClustersOptions, prefix: string, network: string, clusterId: string): string {
   const services: Record<string, unknown> = Object.fromEntries(
-    BROKERS.map((n) => [`kafka-${n}`, kafkaService(n, prefix, clusterId, network, o.sasl !== undefined)]),
+    BROKERS.map((n) => [`kafka-${n}`, kafkaService(n, prefix, clusterId, network, o.sasl !== undefined, o.tls === true)]),
   );
-  services.elasticsearch = elasticsearchService(prefix, network, o.elasticPassword !== undefined);
+  if (o.elasticsearch !== false) services.elasticsearch = elasticsearchService(prefix, network, o.elasticPassword !== undefined);
   return stringify({
     services,
     networks: {
@@ -184,8 +266,10 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
     }
     const clusterId = generateClusterId();
     let prefix = "";
+    let caFile: string | undefined;
     for (let attempt = 0; ; attempt++) {
       prefix = subnetPrefix(attempt);
+      if (o.tls) caFile = writeCertificates(dir, prefix);
       writeFileSync(file, composeYaml(o, prefix, network, clusterId));
       const up = await compose(["up", "--detach", "--wait", "--wait-timeout", String(UP_TIMEOUT_SECONDS)]);
       if (up.exitCode === 0) break;
@@ -207,7 +291,7 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
 
     const bootstrap = BROKERS.map((n) => `${brokerIp(prefix, n)}:9092`);
     const elasticsearchUrl = `http://${elasticsearchIp(prefix)}:9200`;
-    await waitUntilReady(bootstrap, elasticsearchUrl, o);
+    await waitUntilReady(bootstrap, elasticsearchUrl, o, caFile);
 
     const service = (n: BrokerNumber) => `kafka-${n}`;
     const run = async (what: string, args: string[]) => {
@@ -219,6 +303,7 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
       network,
       bootstrap,
       elasticsearchUrl,
+      ...(caFile ? { caFile } : {}),
       stopBroker: (n) => run(`stopping kafka-${n}`, ["stop", "--timeout", "30", service(n)]),
       killBroker: (n) => run(`killing kafka-${n}`, ["kill", "--signal", "SIGKILL", service(n)]),
       startBroker: (n) =>
@@ -237,7 +322,7 @@ export async function startExternalClusters(o: ExternalClustersOptions): Promise
  * the metadata lists all three brokers (through the CLIENT listener, as the tests connect,
  * which also proves the SCRAM user) and Elasticsearch answers on the address the tests use.
  */
-async function waitUntilReady(bootstrap: string[], elasticsearchUrl: string, o: ExternalClustersOptions): Promise<void> {
+async function waitUntilReady(bootstrap: string[], elasticsearchUrl: string, o: ExternalClustersOptions, caFile?: string): Promise<void> {
   const sasl: SASLOptions | undefined = o.sasl && { mechanism: "scram-sha-512", ...o.sasl };
   const kafka = new Kafka({
     clientId: "helk-test-external",
@@ -245,6 +330,7 @@ async function waitUntilReady(bootstrap: string[], elasticsearchUrl: string, o: 
     logLevel: logLevel.NOTHING,
     retry: { retries: 1 },
     ...(sasl ? { sasl } : {}),
+    ...(caFile ? { ssl: { ca: [readFileSync(caFile, "utf8")] } } : {}),
   });
   const headers: Record<string, string> =
     o.elasticPassword === undefined ? {} : { authorization: `Basic ${Buffer.from(`elastic:${o.elasticPassword}`).toString("base64")}` };
@@ -256,9 +342,12 @@ async function waitUntilReady(bootstrap: string[], elasticsearchUrl: string, o: 
       await admin.connect();
       const { brokers } = await admin.describeCluster();
       // Not `GET /`: the fixture is Elastic's integ-test-zip, which lacks the rest-root module (405).
-      const es = await fetch(`${elasticsearchUrl}/_cluster/health`, { headers, signal: AbortSignal.timeout(5000) });
-      if (brokers.length === BROKERS.length && es.ok) return;
-      last = `${brokers.length} brokers registered, Elasticsearch answered ${es.status}`;
+      const es =
+        o.elasticsearch === false
+          ? undefined
+          : await fetch(`${elasticsearchUrl}/_cluster/health`, { headers, signal: AbortSignal.timeout(5000) });
+      if (brokers.length === BROKERS.length && (es?.ok ?? true)) return;
+      last = `${brokers.length} brokers registered${es ? `, Elasticsearch answered ${es.status}` : ""}`;
     } catch (err) {
       last = String(err);
     } finally {
