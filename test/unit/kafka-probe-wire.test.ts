@@ -291,7 +291,9 @@ describe("kafkaProbe against a model broker", () => {
       const systemCas = await kafkaProbe({ address, timeoutMs: 2000, kafka: { brokers: [address], tls: {} } });
       expect(systemCas).toEqual({
         ok: false,
-        detail: expect.stringMatching(/^self[- ]signed certificate: Kafka's certificate is not one this machine's CAs signed .*kafka\.external\.tls\.caFile/),
+        detail: expect.stringMatching(
+          /^self[- ]signed certificate: Kafka's certificate is not one this machine's CAs signed .*kafka\.external\.tls\.caFile/,
+        ),
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
